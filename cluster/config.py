@@ -41,12 +41,14 @@ class InputConfig(_Strict):
     run_date: str | None = Field(None, description="YYYY-MM-DD used for articles without published_at; default today (UTC)")
     max_text_chars: int = Field(200_000, ge=1_000, description="longer texts are cut to this many characters")
 
-    @field_validator("run_date")
+    @field_validator("run_date", mode="before")
     @classmethod
-    def _iso_date(cls, value: str | None) -> str | None:
-        if value is not None:
-            from datetime import date
+    def _iso_date(cls, value: Any) -> Any:
+        from datetime import date, datetime
 
+        if isinstance(value, date) and not isinstance(value, datetime):
+            value = value.isoformat()  # YAML reads an unquoted 2024-05-01 as a date
+        if isinstance(value, str):
             date.fromisoformat(value)
         return value
 
@@ -69,11 +71,19 @@ class CleanConfig(_Strict):
     def _compilable(cls, patterns: list[str]) -> list[str]:
         import re
 
+        import polars as pl
+
         for pattern in patterns:
             try:
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+            try:  # lines are matched by polars (Rust regex): no look-around, no backreferences
+                pl.Series([""]).str.contains(f"(?i){pattern}")
+            except pl.exceptions.PolarsError as exc:
+                lines = str(exc).splitlines()
+                reason = next((line[7:] for line in lines if line.startswith("error: ")), lines[0] if lines else "")
+                raise ValueError(f"invalid regex {pattern!r}: {reason}") from None
         return patterns
 
 
@@ -163,7 +173,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config {path}: cannot read ({exc.strerror or exc})") from None
     try:
         raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2024-13-01
         raise ConfigError(f"config {path}: not valid YAML: {exc}") from None
     if raw is None:
         return {}

@@ -4,7 +4,8 @@
 2. Each candidate pair is verified on its exact shingle sets: a copy has Jaccard ``|A∩B|/|A∪B|`` at least
    ``jaccard_threshold``, or containment ``|A∩B|/min(|A|,|B|)`` at least ``containment_threshold`` (a teaser that
    keeps 30% of an article scores about 0.3 Jaccard but near 1.0 containment).
-3. Texts with fewer than ``min_shingles`` shingles (headlines, stubs) are compared only on identical normalised text.
+3. Headline-only items and texts with fewer than ``min_shingles`` shingles are compared only on identical
+   normalised text: a headline found inside another article's body (a related-stories list) is not a copy.
 4. Union-find joins verified pairs; then every member must itself verify against its group's canonical, so a
    shared template cannot chain unrelated articles together (members that fail are regrouped on their own).
 5. The canonical is the original publisher: not a listed aggregator, then dated, then earliest, then by source
@@ -54,7 +55,8 @@ class Deduplicator:
         frame = articles.join(cleaned, on="article_id", how="left", maintain_order="left")
         self.ids_: list[str] = frame["article_id"].to_list()
         self.sets_ = shingle_sets(frame["title"].to_list(), frame["body"].to_list(), cfg.shingle_size)
-        short = np.array([len(s) < cfg.min_shingles for s in self.sets_])
+        headline_only = (frame["body"].str.strip_chars() == "").to_numpy()
+        short = np.array([len(s) < cfg.min_shingles for s in self.sets_]) | headline_only
         self.signatures_ = signatures([s if len(s) >= cfg.min_shingles else s[:0] for s in self.sets_], cfg.num_perm, cfg.seed)
         self.bands_, self.rows_ = lsh_params(cfg.candidate_threshold, cfg.num_perm)
         candidates = candidate_pairs(self.signatures_, self.bands_, self.rows_, cfg.max_bucket_size)

@@ -54,26 +54,45 @@ def event_phrases(text: str) -> list[str]:
     return phrases
 
 
+def _title_case(title: str) -> bool:
+    """Headlines in Title Case capitalise every word, so capitals there say nothing about names."""
+    content = [w for w in _WORD.findall(title) if w.lower() not in _STOP]
+    return len(content) >= 3 and sum(w[0].isupper() for w in content) >= 0.8 * len(content)
+
+
 def _counts(titles: list[str], leads: list[str]) -> tuple[Counter, Counter]:
-    ents, events = Counter(), Counter()
-    for title in titles:
-        ents.update({e: 2 for e in set(entities(title, in_title=True))})
-        events.update({p: 2 for p in set(event_phrases(title))})
-    for lead in leads:
-        ents.update(set(entities(lead, in_title=False)))
-        events.update(set(event_phrases(lead)))
+    """Entity and event-phrase counts of one story (titles count double).
+
+    Event phrases leave out proper nouns: words of an entity that the story never writes in lower case.
+    """
+    ents, events, lower_words = Counter(), Counter(), set()
+    for text, weight, in_title in [(t, 2, True) for t in titles] + [(x, 1, False) for x in leads]:
+        if not (in_title and _title_case(text)):
+            ents.update({e: weight for e in set(entities(text, in_title=in_title))})
+            lower_words.update(w for w in _WORD.findall(text) if w.islower())
+        events.update({p: weight for p in set(event_phrases(text))})
+    name_words = {w.lower() for e in ents for w in e.split()} - lower_words
+    events = Counter({p: c for p, c in events.items() if not any(w in name_words for w in p.split())})
     return ents, events
 
 
 def _best(counts: Counter, document_frequency: Counter, n_stories: int, exclude: set[str]) -> str | None:
     scored = [
-        (count * math.log(1 + n_stories / document_frequency[phrase]) * (1.15 if " " in phrase else 1.0), phrase)
+        (count * math.log(1 + n_stories / document_frequency[phrase]) * (1.6 if " " in phrase else 1.0), phrase)
         for phrase, count in counts.items()
         if not any(word in exclude for word in phrase.lower().split())
     ]
     if not scored:
         return None
     return max(scored, key=lambda item: (item[0], -len(item[1]), item[1]))[1]
+
+
+def _widen(phrase: str | None, counts: Counter) -> str | None:
+    """A single word grows into its most frequent bigram when that bigram is common in the story."""
+    if phrase is None or " " in phrase:
+        return phrase
+    bigrams = [(c, p) for p, c in counts.items() if " " in p and phrase in p.split() and c >= 0.4 * counts[phrase]]
+    return max(bigrams)[1] if bigrams else phrase
 
 
 def label_stories(texts: pl.DataFrame, max_words: int) -> dict[str, str]:
@@ -92,7 +111,7 @@ def label_stories(texts: pl.DataFrame, max_words: int) -> dict[str, str]:
     for story, (ents, events) in story_counts.items():
         entity = _best(ents, entity_df, n, exclude=set())
         used = set(entity.lower().split()) if entity else set()
-        event = _best(events, event_df, n, exclude=used)
+        event = _widen(_best(events, event_df, n, exclude=used), events)
         words = " ".join(p for p in (entity, event) if p).split()[:max_words]
         labels[story] = " ".join(words) if words else "untitled story"
     return labels

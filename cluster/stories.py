@@ -105,6 +105,23 @@ def centroids(members: pl.DataFrame, ids: list[str], vectors: np.ndarray) -> dic
     return result
 
 
+def _rounds(roots: list[int], first: np.ndarray, last: np.ndarray, min_gap_days: float) -> list[int]:
+    """Round of each story (rows in time order) within its chain: a new round starts after a gap in coverage.
+
+    Stories of one chain that overlap in time, or follow each other within ``min_gap_days``, are parts of the same
+    occurrence and share its round number.
+    """
+    rounds: list[int] = []
+    current: dict[int, tuple[int, float]] = {}
+    for row, root in enumerate(roots):
+        number, covered_until = current.get(root, (0, -np.inf))
+        if first[row] - covered_until >= min_gap_days or number == 0:
+            number += 1
+        current[root] = (number, max(covered_until, last[row]))
+        rounds.append(number)
+    return rounds
+
+
 def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], config: StoriesConfig) -> pl.DataFrame:
     """``chain_id`` and ``round`` for each story of ``spans`` (``story_id, first_seen, last_seen``).
 
@@ -132,10 +149,7 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
                 root_i, root_j = find(int(i)), find(int(j))
                 parent[max(root_i, root_j)] = min(root_i, root_j)
     roots = [find(i) for i in range(len(ids))]
-    rounds, seen = [], {}
-    for root in roots:
-        seen[root] = seen.get(root, 0) + 1
-        rounds.append(seen[root])
+    rounds = _rounds(roots, first, last, config.chain_min_gap_days)
     chain_size = {root: roots.count(root) for root in set(roots)}
     return pl.DataFrame(
         {

@@ -59,7 +59,11 @@ def strip_boilerplate(articles: pl.DataFrame, min_docs: int, max_words: int, pat
     is_chrome = (pl.col("docs_with_line") >= min_docs) & (pl.col("key").str.count_matches(r"\S+") <= max_words)
     for pattern in patterns:
         is_chrome = is_chrome | pl.col("line").str.contains(f"(?i){pattern}")
-    marked = lines.join(repeats, on=["source", "key"], how="left").with_columns(is_chrome.alias("chrome"))
+    marked = (
+        lines.join(repeats, on=["source", "key"], how="left", maintain_order="left")
+        .with_columns(is_chrome.alias("chrome"))
+        .with_columns(_list_under_chrome().alias("chrome"))
+    )
     per_doc = marked.group_by("doc", maintain_order=True).agg(
         pl.col("line").filter(~pl.col("chrome")).str.join("\n").alias("body"),
         pl.col("chrome").sum().cast(pl.Int32).alias("chrome_lines"),
@@ -77,6 +81,13 @@ def strip_boilerplate(articles: pl.DataFrame, min_docs: int, max_words: int, pat
         .sort("doc")
     )
     return conform(cleaned, CLEANED, "clean")
+
+
+def _list_under_chrome() -> pl.Expr:
+    """Bullet lines right after a chrome line ("Related stories:" and its list) are chrome too."""
+    bullet = pl.col("line").str.contains(r"^([-*•·–]|\d+[.)])\s")
+    run_start = (~bullet).cum_sum().over("doc")
+    return pl.col("chrome") | (bullet & pl.col("chrome").first().over(["doc", run_start]))
 
 
 def shingle_hashes(tokens: list[str], size: int) -> np.ndarray:

@@ -341,7 +341,7 @@ def with_dateline(first_paragraph: str, gold: str, places: dict[str, str]) -> st
 def related_titles(original: Article, originals: list[Article], rng: random.Random) -> list[str]:
     """Headlines of two other sample articles, from other stories."""
     others = sorted({row["title"] for row in originals if row["gold"] != original["gold"]})
-    return rng.sample(others, 2)
+    return rng.sample(others, min(2, len(others)))
 
 
 # ---------------------------------------------------------------------------------------------------- copies

@@ -1,0 +1,53 @@
+"""Shared fixtures: paths to the committed fixtures, a fast fake embedder, and the real packaged model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xxhash
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample" / "articles.jsonl"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+class HashingEmbedder:
+    """A fast stand-in for unit tests only: hashed bag of lower-cased words, L2-normalised.
+
+    Texts that share words get a high cosine, which is all the story-stage unit tests need; every behaviour that
+    depends on real embeddings is also tested with ``real_embedder``.
+    """
+
+    model_id = "hashing-512"
+
+    def __init__(self, dims: int = 512) -> None:
+        self.dims = dims
+        self.calls = 0
+        self.texts_encoded = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts_encoded += len(texts)
+        matrix = np.zeros((len(texts), self.dims), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                if len(word) > 3:
+                    matrix[row, xxhash.xxh32_intdigest(word.encode()) % self.dims] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return matrix / norms
+
+
+@pytest.fixture
+def hashing_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from cluster.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(device="cpu")
