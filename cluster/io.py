@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -92,7 +93,7 @@ def read_rows(path: Path) -> Iterator[RawRow]:
             raise InputError(f"input file {path}: unsupported format (expected one of {', '.join(SUFFIXES)})")
     except InputError:
         raise
-    except (OSError, EOFError, gzip.BadGzipFile, pl.exceptions.PolarsError) as exc:
+    except (OSError, EOFError, zlib.error, pl.exceptions.PolarsError) as exc:  # BadGzipFile is an OSError
         raise InputError(f"input file {path}: cannot be read ({exc})") from None
 
 

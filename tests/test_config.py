@@ -87,14 +87,29 @@ def test_regex_the_line_matcher_cannot_run_fails_on_load(tmp_path):
     path = write(tmp_path, "clean:\n  patterns: ['^read more(?= here)']\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert "clean.patterns: Value error, invalid regex '^read more(?= here)'" in str(info.value)
+    assert str(info.value) == (
+        f"config {path}: 1 error(s)\n  clean.patterns: Value error, invalid regex '^read more(?= here)': "
+        "look-around, including look-ahead and look-behind, is not supported (got ['^read more(?= here)'])"
+    )
 
 
-def test_bad_run_date_fails(tmp_path):
+def test_unquoted_yaml_run_date_is_accepted(tmp_path):
+    # YAML reads an unquoted 2024-05-01 as a date, not a string.
+    assert load_config(write(tmp_path, "input:\n  run_date: 2024-05-01\n")).input.run_date == "2024-05-01"
+    assert load_config(write(tmp_path, "input:\n  run_date: '2024-05-01'\n")).input.run_date == "2024-05-01"
+
+
+def test_impossible_run_date_fails_as_config_error(tmp_path):
     path = write(tmp_path, "input:\n  run_date: 2024-13-01\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert "  input.run_date: " in str(info.value)
+    assert str(info.value) == f"config {path}: not valid YAML: month must be in 1..12"
+    quoted = write(tmp_path, "input:\n  run_date: '2024-02-30'\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(quoted)
+    assert str(info.value) == (
+        f"config {quoted}: 1 error(s)\n  input.run_date: Value error, day is out of range for month (got '2024-02-30')"
+    )
 
 
 def test_empty_yaml_file_gives_defaults(tmp_path):
