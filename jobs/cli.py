@@ -52,10 +52,13 @@ def _load(config_path: str | None, inputs: tuple[str, ...], out: str | None) -> 
     if path is None:
         path = DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
     try:
-        return load_config(path, overrides)
+        config = load_config(path, overrides)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
         raise  # unreachable
+    if not config.input.paths:
+        _fail(f"no input: set input.paths in {path or 'a config file'} or pass --input", EXIT_USAGE)
+    return config
 
 
 _common_options = [

@@ -1,6 +1,6 @@
 """Build the bundled sample corpus ``data/sample/articles.jsonl`` from the hand-written originals.
 
-Reads every ``data/sample/src/originals_*.jsonl`` (in sorted file-name order), then adds syndicated copies of chosen
+Reads every ``data/sample_src/originals_*.jsonl`` (in sorted file-name order), then adds syndicated copies of chosen
 originals as four fictional aggregators would publish them: wrapped in the aggregator's own header and footer
 ("chrome") and sometimes cut to a teaser, retitled, missing a paragraph, carrying an extra line, or with its quotes
 and dashes restyled. Every row keeps ``gold`` (the story key) and ``gold_dup`` (the id of the original a row copies,
@@ -25,8 +25,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE / "src"
-OUT = HERE / "articles.jsonl"
+SRC = HERE
+OUT = HERE.parent / "sample" / "articles.jsonl"
 SEED = 20260302
 TARGET_COPIES = 60
 MIN_COPIES = 55
