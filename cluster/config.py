@@ -128,7 +128,7 @@ class StoriesConfig(_Strict):
     )
     neighbours: int = Field(30, ge=2, description="nearest neighbours kept in the sparse graph")
     chain_similarity: float = Field(
-        0.6, gt=0.0, le=1.0, description="centroid cosine that links two stories into one chain"
+        0.75, gt=0.0, le=1.0, description="centroid cosine that links two stories into one chain"
     )
     chain_min_gap_days: float = Field(5.0, ge=0.0, description="stories must be this far apart to be rounds")
 
@@ -186,7 +186,9 @@ def _set_dotted(tree: dict[str, Any], dotted_key: str, value: Any) -> None:
     *parents, leaf = dotted_key.split(".")
     node = tree
     for part in parents:
-        node = node.setdefault(part, {})
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
     node[leaf] = value
 
 

@@ -57,12 +57,13 @@ class Deduplicator:
         self.sets_ = shingle_sets(frame["title"].to_list(), frame["body"].to_list(), cfg.shingle_size)
         headline_only = (frame["body"].str.strip_chars() == "").to_numpy()
         short = np.array([len(s) < cfg.min_shingles for s in self.sets_]) | headline_only
-        self.signatures_ = signatures([s if len(s) >= cfg.min_shingles else s[:0] for s in self.sets_], cfg.num_perm, cfg.seed)
+        self.signatures_ = signatures([s[:0] if is_short else s for s, is_short in zip(self.sets_, short)], cfg.num_perm, cfg.seed)
         self.bands_, self.rows_ = lsh_params(cfg.candidate_threshold, cfg.num_perm)
         candidates = candidate_pairs(self.signatures_, self.bands_, self.rows_, cfg.max_bucket_size)
         self.n_candidates_ = len(candidates)
+        short_edges = self._short_text_pairs(frame, short)
         edges = self._verify(candidates)
-        edges.update(self._short_text_pairs(frame, short))
+        edges.update(short_edges)
         self.n_verified_ = len(edges)
         self._order_keys = self._canonical_keys(frame)
         self.groups_ = self._guarded_groups(edges)
@@ -77,6 +78,9 @@ class Deduplicator:
         return shared / (len(a) + len(b) - shared), shared / min(len(a), len(b))
 
     def _match(self, i: int, j: int) -> Match | None:
+        if i in self._short_keys or j in self._short_keys:  # short texts match only on identical normalised text
+            same = i in self._short_keys and j in self._short_keys and self._short_keys[i] == self._short_keys[j]
+            return Match(1.0, 1.0, "exact_short") if same else None
         jaccard, containment = self._similarity(i, j)
         if jaccard >= self.config.jaccard_threshold:
             return Match(jaccard, containment, "jaccard")
@@ -95,9 +99,11 @@ class Deduplicator:
 
     def _short_text_pairs(self, frame: pl.DataFrame, short: np.ndarray) -> dict[tuple[int, int], Match]:
         keys: dict[str, list[int]] = {}
+        self._short_keys: dict[int, str] = {}
         for index in np.flatnonzero(short).tolist():
             text = normalise(f"{frame['title'][index]} {frame['body'][index]}")
             keys.setdefault(text, []).append(index)
+            self._short_keys[index] = text
         pairs = {}
         for members in keys.values():
             for other in members[1:]:

@@ -29,6 +29,7 @@ from .schema import ARTICLES, REJECTS
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json", ".json.gz", ".csv", ".csv.gz", ".parquet")
 RAW_CHARS = 2_000
+_MISSING_FIELD = "\x00missing"
 
 
 class InputError(Exception):
@@ -64,9 +65,9 @@ def expand_inputs(patterns: list[str]) -> list[Path]:
             if not matches:
                 raise InputError(f"input folder {pattern} holds no {', '.join(SUFFIXES)} files")
         elif any(char in pattern for char in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file() and _supported(Path(p)))
             if not matches:
-                raise InputError(f"input pattern {pattern} matches no file")
+                raise InputError(f"input pattern {pattern} matches no {', '.join(SUFFIXES)} file")
         elif path.is_file():
             matches = [path]
         else:
@@ -128,7 +129,7 @@ def _csv_rows(path: Path) -> Iterator[RawRow]:
     with _open_bytes(path) as handle:
         data = handle.read()
     text = data.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), restval=_MISSING_FIELD)
     if reader.fieldnames is None:
         return
     for number, record in enumerate(reader, start=1):
@@ -138,6 +139,9 @@ def _csv_rows(path: Path) -> Iterator[RawRow]:
             yield RawRow(str(path), number, None, "undecodable row: not UTF-8", raw[:RAW_CHARS])
         elif None in record:
             yield RawRow(str(path), number, None, "malformed CSV: more fields than the header", _dump(record))
+        elif _MISSING_FIELD in values:
+            present = {k: v for k, v in record.items() if v is not _MISSING_FIELD}
+            yield RawRow(str(path), number, None, "malformed CSV: fewer fields than the header", _dump(present))
         else:
             yield RawRow(str(path), number, dict(record))
 

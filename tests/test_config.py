@@ -174,5 +174,5 @@ def test_dotted_override_is_validated():
 
 
 def test_dedup_config_is_strict():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="jacard_threshold\n  Extra inputs are not permitted"):
         DedupConfig(jacard_threshold=0.5)

@@ -69,7 +69,10 @@ def test_expand_empty_folder_fails(tmp_path):
 def test_expand_glob_matching_nothing_fails(tmp_path):
     with pytest.raises(InputError) as info:
         expand_inputs([str(tmp_path / "*.jsonl")])
-    assert str(info.value) == f"input pattern {tmp_path / '*.jsonl'} matches no file"
+    assert str(info.value) == (
+        f"input pattern {tmp_path / '*.jsonl'} matches no .jsonl, .jsonl.gz, .ndjson, .ndjson.gz, .json, .json.gz, "
+        ".csv, .csv.gz, .parquet file"
+    )
 
 
 def test_expand_nothing_given_fails():
@@ -354,3 +357,17 @@ def test_atomic_folder_failure_without_previous_output_leaves_nothing(tmp_path):
             (staging / "partial.csv").write_text("half")
             raise KeyError("boom")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_glob_skips_unsupported_files(tmp_path):
+    (tmp_path / "README.md").write_text("not articles")
+    (tmp_path / "a.jsonl").write_text('{"id": "1", "title": "t"}\n')
+    assert expand_inputs([str(tmp_path / "*")]) == [tmp_path / "a.jsonl"]
+
+
+def test_csv_row_with_fewer_fields_is_rejected(tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("id,title,text\n1,Full row,body\n2,Short row\n")
+    result = ingest([path], ColumnMap(), date(2026, 3, 1), 10_000)
+    assert result.articles["article_id"].to_list() == ["1"]
+    assert result.rejects.select("row", "reason").rows() == [(2, "malformed CSV: fewer fields than the header")]

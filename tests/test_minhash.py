@@ -132,7 +132,7 @@ def test_empty_sets_never_become_candidates():
     assert candidate_pairs(signatures([empty, empty], 128, 1), bands, rows, 200).shape == (0, 2)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(
     pool=st.sets(st.integers(min_value=0, max_value=2**32 - 1), min_size=20, max_size=300),
     data=st.data(),
