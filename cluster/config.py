@@ -40,6 +40,9 @@ class InputConfig(_Strict):
     columns: ColumnMap = Field(default_factory=ColumnMap)
     run_date: str | None = Field(None, description="YYYY-MM-DD used for articles without published_at; default today (UTC)")
     max_text_chars: int = Field(200_000, ge=1_000, description="longer texts are cut to this many characters")
+    future_tolerance_hours: float = Field(
+        48.0, ge=0.0, description="articles dated later than the end of the run date plus this are rejected"
+    )
 
     @field_validator("run_date", mode="before")
     @classmethod
@@ -137,6 +140,25 @@ class LabelConfig(_Strict):
     max_words: int = Field(5, ge=1, le=12)
 
 
+class NightlyConfig(_Strict):
+    input: str | None = Field(None, description="input pattern with {date}, e.g. feeds/{date}/*.jsonl")
+    state_dir: str = Field("state", description="state store folder (recent articles, story registry, vectors)")
+    out_root: str = Field("runs", description="each night writes <out_root>/<date>/")
+    dedup_days: float = Field(3.0, ge=0.0, description="earlier nights' articles kept for catching late copies")
+    registry_days: float = Field(120.0, ge=1.0, description="stories kept in the registry for continuity and chains")
+    continue_similarity: float = Field(
+        0.6, gt=0.0, le=1.0, description="centroid cosine that makes tonight's story continue a recent one"
+    )
+    keep_snapshots: int = Field(3, ge=1, description="state snapshots kept (one per night)")
+
+    @field_validator("input")
+    @classmethod
+    def _has_date(cls, value: str | None) -> str | None:
+        if value is not None and "{date}" not in value:
+            raise ValueError("must contain {date}")
+        return value
+
+
 class Config(_Strict):
     input: InputConfig = Field(default_factory=InputConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
@@ -145,10 +167,13 @@ class Config(_Strict):
     embed: EmbedConfig = Field(default_factory=EmbedConfig)
     stories: StoriesConfig = Field(default_factory=StoriesConfig)
     label: LabelConfig = Field(default_factory=LabelConfig)
+    nightly: NightlyConfig = Field(default_factory=NightlyConfig)
 
     def config_hash(self) -> str:
         """Hash of the settings that change results (the output folder does not)."""
-        settings = self.model_dump(mode="json", exclude={"output": {"dir"}, "input": {"paths"}})
+        settings = self.model_dump(
+            mode="json", exclude={"output": {"dir"}, "input": {"paths"}, "nightly": {"input", "state_dir", "out_root"}}
+        )
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class IngestResult:
     rejects: pl.DataFrame
     files: list[str] = field(default_factory=list)
     rows_read: int = 0
+    truncated: int = 0
 
 
 def expand_inputs(patterns: list[str]) -> list[Path]:
@@ -185,22 +186,31 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
-def ingest(paths: list[Path], columns: ColumnMap, run_date: date, max_text_chars: int) -> IngestResult:
-    """Read every file and split its rows into accepted articles and rejects (first occurrence of an id wins)."""
-    validator = _RowValidator(columns, run_date, max_text_chars)
+def ingest(
+    paths: list[Path], columns: ColumnMap, run_date: date, max_text_chars: int, future_tolerance_hours: float = 48.0
+) -> IngestResult:
+    """Read every file and split its rows into accepted articles and rejects (first occurrence of an id wins).
+
+    Articles dated after the end of ``run_date`` plus ``future_tolerance_hours`` are rejected as from the future.
+    """
+    validator = _RowValidator(columns, run_date, max_text_chars, future_tolerance_hours)
     rows_read = 0
     for path in paths:
         for raw_row in read_rows(path):
             rows_read += 1
             validator.add(raw_row)
-    return IngestResult(validator.articles(), validator.rejects(), [str(p) for p in paths], rows_read)
+    return IngestResult(
+        validator.articles(), validator.rejects(), [str(p) for p in paths], rows_read, validator.truncated
+    )
 
 
 class _RowValidator:
-    def __init__(self, columns: ColumnMap, run_date: date, max_text_chars: int) -> None:
+    def __init__(self, columns: ColumnMap, run_date: date, max_text_chars: int, future_tolerance_hours: float) -> None:
         self.columns = columns
         self.fallback_time = datetime.combine(run_date, time(), tzinfo=timezone.utc)
+        self.latest_time = self.fallback_time + timedelta(days=1, hours=future_tolerance_hours)
         self.max_text_chars = max_text_chars
+        self.truncated = 0
         self.accepted: list[dict[str, Any]] = []
         self.rejected: list[dict[str, Any]] = []
         self.first_seen: dict[str, str] = {}
@@ -226,8 +236,11 @@ class _RowValidator:
         article_id = _as_text(record.get(cols.id))
         if not article_id:
             return f"missing id (column {cols.id!r})", None
-        title = _as_text(record.get(cols.title))
-        text = _as_text(record.get(cols.text))[: self.max_text_chars]
+        title = _as_text(record.get(cols.title))[: self.max_text_chars]
+        text = _as_text(record.get(cols.text))
+        if len(text) > self.max_text_chars:
+            text = text[: self.max_text_chars]
+            self.truncated += 1
         if not title and not text:
             return "empty title and text", None
         raw_time = record.get(cols.published_at)
@@ -235,6 +248,8 @@ class _RowValidator:
             published_at = parse_timestamp(raw_time)
         except (ValueError, TypeError, OverflowError):
             return f"unparseable published_at: {str(raw_time)[:80]!r}", None
+        if published_at is not None and published_at > self.latest_time:
+            return f"published_at in the future: {published_at:%Y-%m-%dT%H:%M}Z is after {self.latest_time:%Y-%m-%dT%H:%M}Z", None
         return None, {
             "article_id": article_id,
             "title": title,
@@ -272,28 +287,43 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
 
     Readers therefore see either the previous complete output or the new complete one, never a mix.
     """
+    staging = stage_folder(target)
+    try:
+        yield staging
+        fsync_tree(staging)
+        commit_folder(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def stage_folder(target: str | Path) -> Path:
+    """An empty hidden sibling of ``target`` to write into (``.NAME.tmp-PID``)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
-    try:
-        yield staging
-        _fsync_tree(staging)
-        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-        if target.exists():
-            target.rename(retired)
-        staging.rename(target)
-        _fsync_dir(target.parent)
-        if retired.exists():
-            shutil.rmtree(retired)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    return staging
 
 
-def _fsync_tree(folder: Path) -> None:
+def commit_folder(staging: Path, target: str | Path) -> None:
+    """Put a complete staged folder in place of ``target``: two renames, then the old folder is deleted.
+
+    A crash between the renames leaves ``.NAME.old-PID`` and no ``NAME``; ``state.recover_folders`` puts it back.
+    """
+    target = Path(target)
+    retired = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(retired)
+    staging.rename(target)
+    _fsync_dir(target.parent)
+    if retired.exists():
+        shutil.rmtree(retired)
+
+
+def fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
             with open(path, "rb") as handle:

@@ -10,14 +10,16 @@ import logging
 import platform
 import resource
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from . import __version__
@@ -25,8 +27,10 @@ from .config import Config
 from .dedup import Deduplicator, syndication
 from .embed import Embedder, VectorCache, embed_texts, embedder_from_config, embedding_text
 from .io import atomic_folder, expand_inputs, ingest
+from .continuity import Continuation, match_registry, updated_registry
 from .label import finalise_labels, label_stories
-from .schema import STORIES, conform
+from .schema import ARTICLES, CLEANED, DUPLICATES, STORIES, STORY_MEMBERS, conform
+from .state import RECENT, PriorState, recent_window
 from .stories import centroids, cluster_stories, link_chains
 from .text import strip_boilerplate
 
@@ -51,6 +55,8 @@ class RunResult:
     model_id: str | None
     started_at: datetime
     finished_at: datetime | None = None
+    next_state: PriorState | None = None
+    annotations: dict[str, Any] = field(default_factory=dict)
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -66,6 +72,7 @@ class RunResult:
             "model": self.model_id,
             "versions": _versions(),
             "config": self.config.model_dump(mode="json"),
+            **self.annotations,
         }
 
 
@@ -107,51 +114,93 @@ def run(
     stop_after_dedup: bool = False,
     embedder: Embedder | None = None,
     run_date: date | None = None,
+    prior: PriorState | None = None,
 ) -> RunResult:
-    """Run the stages in order and return every output table with the run's counters."""
+    """Run the stages in order and return every output table with the run's counters.
+
+    With ``prior`` (the nightly job's state), earlier nights' articles join the dedup stage so late copies find their
+    originals, tonight's stories are matched against the story registry, and ``RunResult.next_state`` is set.
+    """
     started = datetime.now(timezone.utc)
     runner = _Runner()
-    run_day = run_date or (date.fromisoformat(config.input.run_date) if config.input.run_date else started.date())
+    night = run_date or (date.fromisoformat(config.input.run_date) if config.input.run_date else started.date())
     with runner.stage("ingest") as st:
         files = expand_inputs(config.input.paths)
-        ingested = ingest(files, config.input.columns, run_day, config.input.max_text_chars)
+        ingested = ingest(files, config.input.columns, night, config.input.max_text_chars,
+                          config.input.future_tolerance_hours)
         articles = ingested.articles
-        st.counters.update(files=len(files), rows=ingested.rows_read, accepted=articles.height, rejected=ingested.rejects.height)
+        st.counters.update(files=len(files), rows=ingested.rows_read, accepted=articles.height,
+                           rejected=ingested.rejects.height, truncated=ingested.truncated)
     with runner.stage("clean") as st:
-        cleaned = strip_boilerplate(articles, config.clean.boilerplate_min_docs, config.clean.boilerplate_max_words, config.clean.patterns)
+        cleaned = strip_boilerplate(articles, config.clean.boilerplate_min_docs, config.clean.boilerplate_max_words,
+                                    config.clean.patterns)
         st.counters.update(
             chrome_lines=int(cleaned["chrome_lines"].sum() or 0),
             chrome_chars=int(cleaned["chrome_chars"].sum() or 0),
             articles_with_chrome=int((cleaned["chrome_lines"] > 0).sum()),
         )
+    earlier_articles, earlier_cleaned = _earlier_articles(prior, night, config.nightly.dedup_days)
     with runner.stage("dedup") as st:
-        dedup = Deduplicator(config.dedup).fit(articles, cleaned)
-        duplicates = dedup.table_
-        synd = syndication(articles, duplicates)
+        every_article = pl.concat([earlier_articles, articles])
+        if articles.is_empty():
+            duplicates = pl.DataFrame(schema=DUPLICATES)
+        else:
+            dedup = Deduplicator(config.dedup).fit(every_article, pl.concat([earlier_cleaned, cleaned]))
+            duplicates = dedup.table_.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
+            st.counters.update(lsh_bands=dedup.bands_, lsh_rows=dedup.rows_, candidates=dedup.n_candidates_,
+                               verified_pairs=dedup.n_verified_)
+        synd = syndication(every_article, duplicates)
         st.counters.update(
-            lsh_bands=dedup.bands_, lsh_rows=dedup.rows_, candidates=dedup.n_candidates_,
-            verified_pairs=dedup.n_verified_, groups=len(dedup.groups_),
+            earlier_articles=earlier_articles.height,
+            groups=int(duplicates.filter(pl.col("group_size") > 1)["dup_group_id"].n_unique()),
             copies=int((~duplicates["is_canonical"]).sum()),
+            copies_of_earlier_nights=int((~duplicates["canonical_id"].is_in(articles["article_id"].implode())).sum()),
         )
-    tables = {"rejects": ingested.rejects, "syndication": synd}
+    tables = {"rejects": ingested.rejects, "syndication": synd, "duplicates": _duplicates_table(duplicates)}
     model_id = None
+    story_state = None
     if stop_after_dedup:
-        tables["articles"] = _articles_table(articles, cleaned, duplicates, None, None)
-        tables["duplicates"] = _duplicates_table(duplicates)
+        tables["articles"] = _articles_table(articles, cleaned, duplicates, None)
     else:
         embedder = embedder or embedder_from_config(config.embed)
         model_id = embedder.model_id
-        stories_tables = _story_stages(runner, config, articles, cleaned, duplicates, embedder)
-        tables.update(stories_tables)
-        tables["duplicates"] = _duplicates_table(duplicates)
+        story_state = _story_stages(runner, config, articles, cleaned, duplicates, embedder, prior or PriorState.empty(), night)
+        tables.update(story_state.tables)
     counts = _counts(ingested.rows_read, articles, ingested.rejects, duplicates, tables.get("stories"))
+    if story_state is not None:
+        counts.update(story_state.continuity_counts)
     result = RunResult(tables, runner.stages, counts, config, model_id, started)
+    if prior is not None and story_state is not None:
+        result.next_state = _next_state(prior, night, config, articles, cleaned, duplicates, story_state)
     result.finished_at = datetime.now(timezone.utc)
     return result
 
 
+def _earlier_articles(prior: PriorState | None, night: date, days: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Earlier nights' recent articles, shaped as ingested and cleaned tables, for the dedup stage."""
+    if prior is None or prior.recent.is_empty():
+        return pl.DataFrame(schema=ARTICLES), pl.DataFrame(schema=CLEANED)
+    recent = recent_window(prior.recent, night, days)
+    articles = recent.select(
+        "article_id", "title", pl.col("body").alias("text"), "source", pl.lit(None, pl.String).alias("url"),
+        "published_at", "date_missing", pl.lit("(state)").alias("file"), pl.lit(0, pl.Int64).alias("row"),
+    )
+    cleaned = recent.select("article_id", "body", pl.lit(0, pl.Int32).alias("chrome_lines"),
+                            pl.lit(0, pl.Int64).alias("chrome_chars"))
+    return conform(articles, ARTICLES, "state"), conform(cleaned, CLEANED, "state")
+
+
+@dataclass
+class _StoryState:
+    tables: dict[str, pl.DataFrame]
+    story_of: dict[str, str]
+    centroids: dict[str, np.ndarray]
+    base_labels: dict[str, str]
+    continuity_counts: dict[str, Any]
+
+
 def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, cleaned: pl.DataFrame,
-                  duplicates: pl.DataFrame, embedder: Embedder) -> dict[str, pl.DataFrame]:
+                  duplicates: pl.DataFrame, embedder: Embedder, prior: PriorState, night: date) -> _StoryState:
     canon = (
         articles.join(cleaned, on="article_id", maintain_order="left")
         .join(duplicates.select("article_id", "is_canonical"), on="article_id", maintain_order="left")
@@ -165,44 +214,52 @@ def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, clean
         st.counters.update(texts=len(texts), encoded=encoded, cached=len(texts) - encoded)
     with runner.stage("stories") as st:
         members = cluster_stories(canon, vectors, config.stories)
+        story_centroids = centroids(members, canon["article_id"].to_list(), vectors)
         spans = _story_spans(articles, duplicates, members)
-        chains = link_chains(spans.select("story_id", "first_seen", "last_seen"),
-                             centroids(members, canon["article_id"].to_list(), vectors), config.stories)
-        sizes = spans["n_unique"]
-        st.counters.update(
-            stories=spans.height, singletons=int((sizes == 1).sum()),
-            chains_with_rounds=int(chains.filter(pl.col("chain_length") > 1)["chain_id"].n_unique()),
-        )
+        chains = link_chains(spans.select("story_id", "first_seen", "last_seen"), story_centroids, config.stories)
+        st.counters.update(stories=spans.height, singletons=int((spans["n_unique"] == 1).sum()))
+    with runner.stage("continuity") as st:
+        continued = match_registry(spans.join(chains, on="story_id"), story_centroids, prior, config)
+        final_id = {temp: c.story_id for temp, c in continued.items()}
+        members = members.with_columns(pl.col("story_id").replace_strict(final_id, return_dtype=pl.String))
+        story_centroids = centroids(members, canon["article_id"].to_list(), vectors)
+        story_of = _story_of_every_article(duplicates, members, prior)
+        statuses = Counter(c.status for c in continued.values())
+        st.counters.update(new=statuses["new"], continuing=statuses["continuing"], new_rounds=statuses["new_round"],
+                           inherited=len(set(story_of.values()) - set(final_id.values())))
     with runner.stage("label") as st:
         leads = canon.select(
             "article_id", "title", pl.col("body").str.split(" ").list.head(config.embed.lead_words).list.join(" ").alias("lead")
         ).join(members.select("article_id", "story_id"), on="article_id")
         base = label_stories(leads.select("story_id", "title", "lead"), config.label.max_words)
-        stories = spans.join(chains, on="story_id")
-        labels = finalise_labels(stories, base)
-        headline = _headlines(canon, members)
-        stories = stories.with_columns(
-            pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("label"),
-            pl.col("story_id").replace_strict(headline, return_dtype=pl.String).alias("headline"),
-        ).sort("first_seen", "story_id")
+        spans = _story_spans_final(articles, duplicates, story_of)
+        stories, labels, base = _final_story_table(spans, chains, continued, base, prior, canon, members)
         st.counters.update(labels=len(labels))
-    return {
-        "stories": conform(stories, STORIES, "label"),
-        "articles": _articles_table(articles, cleaned, duplicates, members, labels),
+    previous_ids = set(prior.registry.filter(pl.col("last_night") == prior.night)["story_id"]) if prior.night else set()
+    continuity_counts = {
+        "new_stories": int(statuses["new"] + statuses["new_round"]),
+        "continuing_stories": int(stories.height - statuses["new"] - statuses["new_round"]),
+        "new_rounds": int(statuses["new_round"]),
+        "previous_night_stories": len(previous_ids),
+        "previous_night_stories_continued": len(previous_ids & set(stories["story_id"])),
     }
-
-
-def _story_of_every_article(duplicates: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Copies inherit their canonical's story."""
-    return duplicates.select("article_id", "canonical_id").join(
-        members.select(pl.col("article_id").alias("canonical_id"), "story_id"), on="canonical_id", how="left"
+    return _StoryState(
+        {"stories": stories, "articles": _articles_table(articles, cleaned, duplicates, (story_of, labels, members))},
+        story_of, story_centroids, base, continuity_counts,
     )
 
 
-def _story_spans(articles: pl.DataFrame, duplicates: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    every = _story_of_every_article(duplicates, members).join(
-        articles.select("article_id", "source", "published_at"), on="article_id"
-    )
+def _story_of_every_article(duplicates: pl.DataFrame, members: pl.DataFrame, prior: PriorState) -> dict[str, str]:
+    """Story of each of tonight's articles: copies inherit their canonical's, from tonight or an earlier night."""
+    story = dict(zip(members["article_id"], members["story_id"], strict=True))
+    story.update((a, s) for a, s in zip(prior.recent["article_id"], prior.recent["story_id"], strict=True) if a not in story)
+    return {a: story[c] for a, c in zip(duplicates["article_id"], duplicates["canonical_id"], strict=True)}
+
+
+def _story_spans_final(articles: pl.DataFrame, duplicates: pl.DataFrame, story_of: dict[str, str]) -> pl.DataFrame:
+    every = duplicates.select("article_id", "canonical_id").with_columns(
+        pl.col("article_id").replace_strict(story_of, return_dtype=pl.String).alias("story_id")
+    ).join(articles.select("article_id", "source", "published_at"), on="article_id")
     return every.group_by("story_id").agg(
         pl.len().cast(pl.Int32).alias("n_articles"),
         pl.col("canonical_id").n_unique().cast(pl.Int32).alias("n_unique"),
@@ -210,6 +267,73 @@ def _story_spans(articles: pl.DataFrame, duplicates: pl.DataFrame, members: pl.D
         pl.col("published_at").min().alias("first_seen"),
         pl.col("published_at").max().alias("last_seen"),
     )
+
+
+def _story_spans(articles: pl.DataFrame, duplicates: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Spans of tonight's clustered stories (copies of earlier nights' articles left out)."""
+    story = dict(zip(members["article_id"], members["story_id"], strict=True))
+    tonight = duplicates.filter(pl.col("canonical_id").is_in(members["article_id"].implode()))
+    return _story_spans_final(articles, tonight, {a: story[c] for a, c in zip(tonight["article_id"], tonight["canonical_id"], strict=True)})
+
+
+def _final_story_table(spans: pl.DataFrame, chains: pl.DataFrame, continued: dict[str, Continuation],
+                       base: dict[str, str], prior: PriorState, canon: pl.DataFrame,
+                       members: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str], dict[str, str]]:
+    """The stories table with final ids, chains, rounds, unique labels and headlines; also labels and base labels.
+
+    New stories are labelled from tonight's articles (with "round N" for chains found tonight); continuing stories
+    keep the registry's label; a new round of an earlier chain takes the chain's base label and its round.
+    """
+    by_final = {c.story_id: (temp, c) for temp, c in continued.items()}
+    registry = {row["story_id"]: row for row in prior.registry.iter_rows(named=True)}
+    chain_rows = {row["story_id"]: row for row in chains.iter_rows(named=True)}
+    new_rows, fixed_labels, bases = [], {}, {}
+    records = []
+    for row in spans.sort("first_seen", "story_id").iter_rows(named=True):
+        story = row["story_id"]
+        temp, cont = by_final.get(story, (None, None))
+        if cont is None or cont.status != "new":
+            reg = registry.get(story) if cont is None else None
+            chain_id = cont.chain_id if cont else (reg["chain_id"] if reg else "c-" + story[2:])
+            rnd = cont.round if cont else (reg["round"] if reg else 1)
+            if cont is not None and cont.status == "new_round":
+                bases[story] = cont.label or base.get(temp, "untitled story")
+                fixed_labels[story] = f"{bases[story]} round {rnd}"
+            else:
+                fixed_labels[story] = (cont.label if cont else (reg["label"] if reg else None)) or base.get(temp, story)
+                bases[story] = registry[story]["base_label"] if story in registry else base.get(temp, fixed_labels[story])
+            records.append({**row, "chain_id": chain_id, "round": rnd, "chain_length": 1})
+        else:
+            chain = chain_rows[temp]
+            bases[story] = base.get(temp, "untitled story")
+            new_rows.append({**row, "chain_id": chain["chain_id"], "round": chain["round"],
+                             "chain_length": chain["chain_length"]})
+    frame_schema = {**spans.schema, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32}
+    new_frame = pl.DataFrame(new_rows, schema=frame_schema, orient="row")
+    labels = finalise_labels(new_frame, bases) if new_rows else {}
+    labels = _unique_labels({**fixed_labels, **labels}, records + new_rows)
+    stories = pl.DataFrame(records + new_rows, schema=frame_schema, orient="row")
+    headline = _headlines(canon, members)
+    stories = stories.with_columns(
+        pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("label"),
+        pl.col("story_id").replace_strict(headline, default=None, return_dtype=pl.String).alias("headline"),
+    ).with_columns(pl.col("headline").fill_null(pl.col("label"))).sort("first_seen", "story_id")
+    return conform(stories, STORIES, "label"), labels, bases
+
+
+def _unique_labels(labels: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Make labels unique in time order: a repeat gets its first day, then its story id, appended."""
+    used: Counter = Counter()
+    result = {}
+    for row in sorted(rows, key=lambda r: (r["first_seen"], r["story_id"])):
+        label = labels[row["story_id"]]
+        if used[label]:
+            label = f"{label} ({row['first_seen']:%b} {row['first_seen'].day})"
+        if used[label]:
+            label = f"{label} [{row['story_id']}]"
+        used[label] += 1
+        result[row["story_id"]] = label
+    return result
 
 
 def _headlines(canon: pl.DataFrame, members: pl.DataFrame) -> dict[str, str]:
@@ -228,20 +352,42 @@ def _headlines(canon: pl.DataFrame, members: pl.DataFrame) -> dict[str, str]:
 
 
 def _articles_table(articles: pl.DataFrame, cleaned: pl.DataFrame, duplicates: pl.DataFrame,
-                    members: pl.DataFrame | None, labels: dict[str, str] | None) -> pl.DataFrame:
+                    story_info: tuple[dict[str, str], dict[str, str], pl.DataFrame] | None) -> pl.DataFrame:
     table = articles.join(cleaned.select("article_id", "chrome_lines"), on="article_id", maintain_order="left").join(
         duplicates.select("article_id", "dup_group_id", "canonical_id", "is_canonical"), on="article_id", maintain_order="left"
     )
     columns = ["article_id", "source", "title", "url", "published_at", "date_missing",
                "dup_group_id", "canonical_id", "is_canonical"]
-    if members is not None and labels is not None:
-        stories = _story_of_every_article(duplicates, members).join(
-            members.select(pl.col("article_id").alias("canonical_id"), "centrality"), on="canonical_id", how="left"
-        )
-        table = table.join(stories.select("article_id", "story_id", "centrality"), on="article_id", maintain_order="left")
-        table = table.with_columns(pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("story_label"))
+    if story_info is not None:
+        story_of, labels, members = story_info
+        centrality = dict(zip(members["article_id"], members["centrality"], strict=True))
+        table = table.with_columns(
+            pl.col("article_id").replace_strict(story_of, return_dtype=pl.String).alias("story_id"),
+            pl.col("canonical_id").replace_strict(centrality, default=None, return_dtype=pl.Float64).alias("centrality"),
+        ).with_columns(pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("story_label"))
         columns += ["story_id", "story_label", "centrality"]
     return table.select(columns + ["chrome_lines", "file", "row"]).sort("published_at", "article_id")
+
+
+def _next_state(prior: PriorState, night: date, config: Config, articles: pl.DataFrame, cleaned: pl.DataFrame,
+                duplicates: pl.DataFrame, story_state: _StoryState) -> PriorState:
+    """The state after tonight: recent articles (window moved on) and the updated story registry."""
+    tonight = (
+        articles.join(cleaned.select("article_id", "body"), on="article_id", maintain_order="left")
+        .join(duplicates.select("article_id", "canonical_id"), on="article_id", maintain_order="left")
+        .with_columns(
+            pl.col("article_id").replace_strict(story_state.story_of, return_dtype=pl.String).alias("story_id"),
+            pl.lit(night, pl.Date).alias("night"),
+        )
+        .select(list(RECENT))
+    )
+    earlier = prior.recent.filter(~pl.col("article_id").is_in(tonight["article_id"].implode()))
+    recent = recent_window(pl.concat([earlier, tonight]), night + timedelta(days=1), config.nightly.dedup_days + 1)
+    registry = updated_registry(
+        prior, story_state.tables["stories"], story_state.centroids, story_state.base_labels, night,
+        config.nightly.registry_days,
+    )
+    return PriorState(night, recent.sort("published_at", "article_id"), registry)
 
 
 def _duplicates_table(duplicates: pl.DataFrame) -> pl.DataFrame:

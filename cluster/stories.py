@@ -157,5 +157,6 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
             "chain_id": ["c-" + ids[root][2:] for root in roots],
             "round": pl.Series(rounds, dtype=pl.Int32),
             "chain_length": pl.Series([chain_size[r] for r in roots], dtype=pl.Int32),
-        }
+        },
+        schema={"story_id": pl.String, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32},
     )

@@ -1,0 +1,113 @@
+"""Story continuity between nights: tonight's stories matched against the registry of earlier stories.
+
+For each of tonight's stories, against the registry (several of tonight's stories may continue the same one: they
+were parts of it that tonight's batch alone did not join):
+
+- **continuing**: centroid cosine ≥ ``nightly.continue_similarity`` with a story last seen less than
+  ``stories.chain_min_gap_days`` before tonight's first article: tonight's story takes that story's id, chain, round
+  and label, so an editor sees the same story grow night after night;
+- **new round**: centroid cosine ≥ ``stories.chain_similarity`` with a story that ended at least
+  ``chain_min_gap_days`` earlier: a recurrence, a new story in that story's chain with the next round number;
+- **new** otherwise.
+
+The registry is then updated (centroids as article-weighted means, last seen, counts) and pruned to
+``nightly.registry_days``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import polars as pl
+
+from .config import Config
+from .state import REGISTRY, PriorState
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Continuation:
+    story_id: str
+    chain_id: str
+    round: int
+    status: str  # "new", "continuing" or "new_round"
+    label: str | None  # the registry's label for continuing stories, the chain's base label for new rounds
+
+
+def match_registry(
+    stories: pl.DataFrame, story_centroids: dict[str, np.ndarray], prior: PriorState, config: Config
+) -> dict[str, Continuation]:
+    """Continuation of each of tonight's stories (``story_id, chain_id, round, n_articles, first_seen``)."""
+    registry = prior.registry
+    result: dict[str, Continuation] = {}
+    order = stories.sort(["n_articles", "story_id"], descending=[True, False])
+    if registry.is_empty():
+        for row in order.iter_rows(named=True):
+            result[row["story_id"]] = Continuation(row["story_id"], row["chain_id"], row["round"], "new", None)
+        return result
+    matrix = prior.centroid_matrix()
+    last_seen = registry["last_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
+    chain_rounds: dict[str, int] = {}
+    for chain, rnd in zip(registry["chain_id"], registry["round"], strict=True):
+        chain_rounds[chain] = max(chain_rounds.get(chain, 0), rnd)
+    gap_days, cfg = config.stories.chain_min_gap_days, config.nightly
+    for row in order.iter_rows(named=True):
+        similarity = matrix @ story_centroids[row["story_id"]]
+        gap = row["first_seen"].timestamp() / SECONDS_PER_DAY - last_seen
+        recent = np.where((gap < gap_days) & (similarity >= cfg.continue_similarity), similarity, -1.0)
+        earlier = np.where((gap >= gap_days) & (similarity >= config.stories.chain_similarity), similarity, -1.0)
+        if recent.max() >= 0:
+            reg = registry.row(int(recent.argmax()), named=True)
+            result[row["story_id"]] = Continuation(reg["story_id"], reg["chain_id"], reg["round"], "continuing", reg["label"])
+        elif earlier.max() >= 0:
+            reg = registry.row(int(earlier.argmax()), named=True)
+            chain_rounds[reg["chain_id"]] += 1
+            result[row["story_id"]] = Continuation(
+                row["story_id"], reg["chain_id"], chain_rounds[reg["chain_id"]], "new_round", reg["base_label"]
+            )
+        else:
+            result[row["story_id"]] = Continuation(row["story_id"], row["chain_id"], row["round"], "new", None)
+    return result
+
+
+def updated_registry(
+    prior: PriorState,
+    stories: pl.DataFrame,
+    story_centroids: dict[str, np.ndarray],
+    base_labels: dict[str, str],
+    night: date,
+    registry_days: float,
+) -> pl.DataFrame:
+    """The registry after tonight: tonight's stories (final ids) merged in, old stories pruned.
+
+    ``stories`` has the final ``story_id, chain_id, round, label, n_articles, first_seen, last_seen``.
+    """
+    old = {row["story_id"]: row for row in prior.registry.iter_rows(named=True)}
+    for row in stories.iter_rows(named=True):
+        story = row["story_id"]
+        previous = old.get(story)
+        centre = story_centroids.get(story)
+        if previous is not None:
+            weight_old, weight_new = previous["n_articles"], row["n_articles"] if centre is not None else 0
+            old_centre = np.array(previous["centroid"], dtype=np.float32)
+            blended = old_centre * weight_old + (centre if centre is not None else 0) * weight_new
+            centre = blended / (np.linalg.norm(blended) or 1.0)
+        old[story] = {
+            "story_id": story,
+            "chain_id": row["chain_id"],
+            "round": row["round"],
+            "label": row["label"],
+            "base_label": previous["base_label"] if previous else base_labels.get(story, row["label"]),
+            "centroid": [float(x) for x in centre] if centre is not None else (previous or {}).get("centroid", []),
+            "n_articles": (previous["n_articles"] if previous else 0) + row["n_articles"],
+            "first_seen": min(row["first_seen"], previous["first_seen"]) if previous else row["first_seen"],
+            "last_seen": max(row["last_seen"], previous["last_seen"]) if previous else row["last_seen"],
+            "last_night": night,
+        }
+    horizon = datetime.combine(night, datetime.min.time(), tzinfo=timezone.utc) - timedelta(days=registry_days)
+    rows = [r for r in old.values() if r["last_seen"] >= horizon and r["centroid"]]
+    table = pl.DataFrame(rows, schema=REGISTRY, orient="row") if rows else pl.DataFrame(schema=REGISTRY)
+    return table.sort("story_id")

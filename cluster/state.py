@@ -1,0 +1,212 @@
+"""What survives between nightly runs: recent articles, the story registry, and the vector cache.
+
+Layout of the state folder::
+
+    state/
+      nightly.lock                 held (flock) by the running job; holds its pid
+      vectors/                     the vector cache (content-addressed by model id and text hash)
+      snapshots/<YYYY-MM-DD>/      the state after that night, complete only with its manifest.json
+        manifest.json              format, date, fingerprint of the settings that matter, counts
+        recent_articles.parquet    articles of the last ``dedup_days`` (cleaned body, group, story) for late copies
+        stories.parquet            the story registry: id, chain, round, label, centroid, first/last seen
+
+A night ``D`` reads the newest snapshot before ``D`` and writes snapshot ``D``, so running the same night twice
+starts from the same state and gives the same result. Snapshots are written to a temporary folder and renamed into
+place; a folder without ``manifest.json`` is an interrupted write and is removed on the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from .config import Config
+from .io import commit_folder, fsync_tree, stage_folder
+from .minhash import SCHEME
+from .schema import TIME
+
+STATE_FORMAT = 1
+MANIFEST = "manifest.json"
+
+RECENT = pl.Schema(
+    {
+        "article_id": pl.String,
+        "source": pl.String,
+        "title": pl.String,
+        "body": pl.String,
+        "published_at": TIME,
+        "date_missing": pl.Boolean,
+        "canonical_id": pl.String,
+        "story_id": pl.String,
+        "night": pl.Date,
+    }
+)
+"""Articles of recent nights, kept so that tonight's late copies join last night's originals."""
+
+REGISTRY = pl.Schema(
+    {
+        "story_id": pl.String,
+        "chain_id": pl.String,
+        "round": pl.Int32,
+        "label": pl.String,
+        "base_label": pl.String,
+        "centroid": pl.List(pl.Float32),
+        "n_articles": pl.Int32,
+        "first_seen": TIME,
+        "last_seen": TIME,
+        "last_night": pl.Date,
+    }
+)
+"""Every story seen in the last ``registry_days``: what tonight's stories are matched against."""
+
+
+class StateError(Exception):
+    """State that cannot be used with this config or this date; the message says why and what to do."""
+
+
+def fingerprint(config: Config, model_id: str | None) -> dict[str, Any]:
+    """The settings that make stored state incompatible when they change."""
+    return {
+        "state_format": STATE_FORMAT,
+        "minhash_scheme": SCHEME,
+        "datasketch_major": metadata.version("datasketch").split(".")[0],
+        "shingle_size": config.dedup.shingle_size,
+        "num_perm": config.dedup.num_perm,
+        "seed": config.dedup.seed,
+        "embedding_model": model_id,
+        "lead_words": config.embed.lead_words,
+    }
+
+
+@dataclass
+class PriorState:
+    night: date | None
+    recent: pl.DataFrame
+    registry: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> "PriorState":
+        return cls(None, pl.DataFrame(schema=RECENT), pl.DataFrame(schema=REGISTRY))
+
+    def centroid_matrix(self) -> np.ndarray:
+        if self.registry.is_empty():
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.array(self.registry["centroid"].to_list(), dtype=np.float32)
+
+
+class StateStore:
+    """The state folder: snapshot per night, recovery from interrupted writes, compatibility checks."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.snapshots_dir = self.root / "snapshots"
+
+    @property
+    def vectors_dir(self) -> Path:
+        return self.root / "vectors"
+
+    def recover(self) -> list[str]:
+        """Finish or undo interrupted writes; returns what was done, for the log."""
+        actions: list[str] = []
+        if self.snapshots_dir.exists():
+            actions += recover_folders(self.snapshots_dir)
+            for folder in sorted(self.snapshots_dir.iterdir()):
+                if folder.is_dir() and not folder.name.startswith(".") and not (folder / MANIFEST).exists():
+                    shutil.rmtree(folder)
+                    actions.append(f"removed incomplete snapshot {folder.name}")
+        return actions
+
+    def nights(self) -> list[date]:
+        if not self.snapshots_dir.exists():
+            return []
+        found = []
+        for folder in self.snapshots_dir.iterdir():
+            if (folder / MANIFEST).exists():
+                try:
+                    found.append(date.fromisoformat(folder.name))
+                except ValueError:
+                    continue
+        return sorted(found)
+
+    def check_order(self, night: date) -> None:
+        later = [n for n in self.nights() if n > night]
+        if later:
+            raise StateError(
+                f"state {self.root} already holds night {later[-1]}, later than {night}: re-running an earlier night "
+                f"would fork the story registry. Run nights in order, or move {self.snapshots_dir} aside to start over."
+            )
+
+    def load_before(self, night: date, expected: dict[str, Any]) -> PriorState:
+        """The newest snapshot before ``night`` (empty state if none), checked against ``expected``."""
+        earlier = [n for n in self.nights() if n < night]
+        if not earlier:
+            return PriorState.empty()
+        folder = self.snapshots_dir / earlier[-1].isoformat()
+        manifest = json.loads((folder / MANIFEST).read_text())
+        stored = manifest.get("fingerprint", {})
+        changed = {k: (stored.get(k), v) for k, v in expected.items() if stored.get(k) != v}
+        if changed:
+            detail = ", ".join(f"{k}: stored {old!r}, now {new!r}" for k, (old, new) in sorted(changed.items()))
+            raise StateError(
+                f"state {folder} was written with different settings ({detail}); mixing them would silently give "
+                f"wrong groups and story ids. Restore the old settings, or move {self.snapshots_dir} aside to start over."
+            )
+        return PriorState(
+            earlier[-1],
+            pl.read_parquet(folder / "recent_articles.parquet"),
+            pl.read_parquet(folder / "stories.parquet"),
+        )
+
+    def stage(self, night: date, state: PriorState, fingerprint_: dict[str, Any], counts: dict[str, Any]) -> Path:
+        """Write snapshot ``night`` into a staging folder (complete, with its manifest); ``commit`` puts it in place."""
+        staging = stage_folder(self.snapshots_dir / night.isoformat())
+        try:
+            state.recent.write_parquet(staging / "recent_articles.parquet")
+            state.registry.write_parquet(staging / "stories.parquet")
+            manifest = {"state_format": STATE_FORMAT, "night": night.isoformat(), "fingerprint": fingerprint_,
+                        "counts": counts}
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+            fsync_tree(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging
+
+    def commit(self, night: date, staging: Path, keep: int) -> None:
+        commit_folder(staging, self.snapshots_dir / night.isoformat())
+        for old in self.nights()[:-keep]:
+            shutil.rmtree(self.snapshots_dir / old.isoformat(), ignore_errors=True)
+
+
+def recover_folders(parent: Path) -> list[str]:
+    """Clean what ``io.atomic_folder`` leaves when killed: staging folders, and a retired folder not yet deleted.
+
+    A retired ``.X.old-PID`` whose ``X`` is missing was killed between its two renames: it is put back.
+    """
+    actions = []
+    for leftover in sorted(parent.glob(".*.old-*")):
+        target = parent / leftover.name[1:].rsplit(".old-", 1)[0]
+        if target.exists():
+            shutil.rmtree(leftover, ignore_errors=True)
+            actions.append(f"removed retired folder {leftover.name}")
+        else:
+            leftover.rename(target)
+            actions.append(f"restored {target.name} from an interrupted replace")
+    for staging in sorted(parent.glob(".*.tmp-*")):
+        shutil.rmtree(staging, ignore_errors=True)
+        actions.append(f"removed unfinished folder {staging.name}")
+    return actions
+
+
+def recent_window(recent: pl.DataFrame, night: date, days: float) -> pl.DataFrame:
+    """Recent articles published within ``days`` before the end of ``night``."""
+    start = datetime.combine(night, datetime.min.time(), tzinfo=timezone.utc) - timedelta(days=days)
+    return recent.filter(pl.col("published_at") >= start)
