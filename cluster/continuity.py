@@ -16,6 +16,7 @@ The registry is then updated (centroids as article-weighted means, last seen, co
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -51,6 +52,7 @@ def match_registry(
     matrix = prior.centroid_matrix()
     last_seen = registry["last_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
     chain_rounds: dict[str, int] = {}
+    chain_sizes: Counter = Counter(registry["chain_id"].to_list())
     for chain, rnd in zip(registry["chain_id"], registry["round"], strict=True):
         chain_rounds[chain] = max(chain_rounds.get(chain, 0), rnd)
     gap_days, cfg = config.stories.chain_min_gap_days, config.nightly
@@ -60,8 +62,13 @@ def match_registry(
         recent = np.where((gap < gap_days) & (similarity >= cfg.continue_similarity), similarity, -1.0)
         earlier = np.where((gap >= gap_days) & (similarity >= config.stories.chain_similarity), similarity, -1.0)
         if recent.max() >= 0:
-            reg = registry.row(int(recent.argmax()), named=True)
-            result[row["story_id"]] = Continuation(reg["story_id"], reg["chain_id"], reg["round"], "continuing", reg["label"])
+            index = int(recent.argmax())
+            reg = registry.row(index, named=True)
+            late = _late_round(index, story_centroids[row["story_id"]], row["n_articles"], prior, chain_sizes,
+                               chain_rounds, config) if chain_sizes[reg["chain_id"]] == 1 else None
+            result[row["story_id"]] = late or Continuation(
+                reg["story_id"], reg["chain_id"], reg["round"], "continuing", reg["label"]
+            )
         elif earlier.max() >= 0:
             reg = registry.row(int(earlier.argmax()), named=True)
             chain_rounds[reg["chain_id"]] += 1
@@ -71,6 +78,33 @@ def match_registry(
         else:
             result[row["story_id"]] = Continuation(row["story_id"], row["chain_id"], row["round"], "new", None)
     return result
+
+
+def _late_round(index: int, centre: np.ndarray, n_tonight: int, prior: PriorState, chain_sizes: Counter,
+                chain_rounds: dict[str, int], config: Config) -> Continuation | None:
+    """A continuing story that began alone may turn out, with tonight's articles, to be a new round of an older chain.
+
+    The story keeps its id; it joins the older chain when its grown centroid reaches ``chain_similarity`` with a
+    story that ended at least ``chain_min_gap_days`` before it began.
+    """
+    registry = prior.registry
+    reg = registry.row(index, named=True)
+    grown = np.array(reg["centroid"], dtype=np.float32) * reg["n_articles"] + centre * n_tonight
+    grown /= np.linalg.norm(grown) or 1.0
+    began = reg["first_seen"].timestamp() / SECONDS_PER_DAY
+    ended = registry["last_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
+    similarity = prior.centroid_matrix() @ grown
+    eligible = (began - ended >= config.stories.chain_min_gap_days) & (similarity >= config.stories.chain_similarity)
+    eligible[index] = False
+    if not eligible.any():
+        return None
+    older = registry.row(int(np.where(eligible, similarity, -1.0).argmax()), named=True)
+    chain_sizes[older["chain_id"]] += 1
+    chain_sizes[reg["chain_id"]] -= 1
+    chain_rounds[older["chain_id"]] += 1
+    round_number = chain_rounds[older["chain_id"]]
+    return Continuation(reg["story_id"], older["chain_id"], round_number, "continuing",
+                        f"{older['base_label']} round {round_number}")
 
 
 def updated_registry(

@@ -99,7 +99,7 @@ class _Runner:
     def stage(self, name: str) -> Iterator[StageLog]:
         entry = StageLog(name)
         start = time.perf_counter()
-        log.info("stage %s: started", name)
+        log.debug("stage %s: started", name)
         yield entry
         entry.seconds = time.perf_counter() - start
         entry.peak_rss_mb = _peak_rss_mb()

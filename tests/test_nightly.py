@@ -7,7 +7,7 @@ a night boundary, and stories run over several nights. These tests use the real 
 from __future__ import annotations
 
 import json
-import os
+import runpy
 import signal
 import subprocess
 import sys
@@ -20,7 +20,6 @@ import pytest
 from click.testing import CliRunner
 
 from cluster.config import load_config
-from cluster.io import parse_timestamp
 from jobs.cli import main
 from jobs.nightly import run_nightly
 
@@ -32,13 +31,9 @@ pytestmark = pytest.mark.model
 
 
 def write_feeds(root: Path) -> Path:
-    """feeds/<day>/articles.jsonl per publication day of the sample; returns the feeds folder."""
+    """feeds/<day>/articles.jsonl per publication day of the sample (the README's script); returns the folder."""
     feeds = root / "feeds"
-    for line in SAMPLE.read_text().splitlines():
-        day = parse_timestamp(json.loads(line)["published_at"]).date().isoformat()
-        (feeds / day).mkdir(parents=True, exist_ok=True)
-        with open(feeds / day / "articles.jsonl", "a") as handle:
-            handle.write(line + "\n")
+    runpy.run_path(str(REPO / "data" / "sample_src" / "split_by_day.py"))["main"](str(feeds))
     return feeds
 
 
