@@ -66,7 +66,16 @@ class CleanConfig(_Strict):
     boilerplate_min_docs: int = Field(
         3, ge=2, description="a line repeated in this many articles of one source is that source's chrome"
     )
-    boilerplate_max_words: int = Field(60, ge=1, description="longer lines are never treated as chrome")
+    boilerplate_max_words: int = Field(120, ge=1, description="longer lines are never treated as chrome")
+    corpus_min_docs: int = Field(
+        6, ge=0, description="a short line in this many articles of several sources, in varying context, is chrome; 0: off"
+    )
+    corpus_min_sources: int = Field(3, ge=2, description="sources a line must appear in for the corpus rule")
+    corpus_max_words: int = Field(12, ge=1, description="longer lines are never corpus chrome")
+    context_share: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="a repeated line is chrome only if its neighbour lines differ in this share of its articles",
+    )
     patterns: list[str] = Field(default_factory=list, description="extra regexes; a matching line is chrome")
 
     @field_validator("patterns")
@@ -102,9 +111,19 @@ class DedupConfig(_Strict):
         0.8, gt=0.0, le=1.0, description="verified share of the smaller shingle set found in the larger"
     )
     min_shingles: int = Field(
-        10, ge=1, description="texts with fewer shingles match only on identical normalised text"
+        10, ge=1, description="texts with fewer shingles match only on their letters and digits (exact or near-identical)"
     )
     max_bucket_size: int = Field(200, ge=2, description="LSH buckets larger than this are template noise, skipped")
+    sample_bits: int = Field(
+        4, ge=0, le=8, description="containment index keeps 1 in 2^bits shingles (same ones in every text); 0 keeps all"
+    )
+    estimate_margin: float = Field(
+        0.25, ge=0.0, le=1.0, description="candidates estimated this far below both thresholds skip exact verification"
+    )
+    short_edit_share: float = Field(
+        0.02, ge=0.0, lt=0.5, description="short texts within this many character edits per character (rounded) are near-identical"
+    )
+    threads: int = Field(0, ge=0, le=64, description="threads for shingles and signatures; 0 uses every core")
     source_priority: list[str] = Field(
         default_factory=list, description="sources preferred as canonical when publication times tie"
     )
@@ -123,13 +142,23 @@ class EmbedConfig(_Strict):
 
 
 class StoriesConfig(_Strict):
-    distance_threshold: float = Field(
-        1.0, gt=0.0, lt=2.0, description="average-linkage cut on the time-scaled embedding distance"
+    article_threshold: float = Field(
+        0.35, gt=-1.0, lt=2.0, description="mean combined similarity two stories of full articles need to merge"
+    )
+    headline_threshold: float = Field(
+        0.16, gt=-1.0, lt=2.0, description="the same for headline-only items (fewer words, lower similarities)"
+    )
+    lexical_weight: float = Field(
+        0.85, ge=0.0, le=1.0, description="share of the word and proper-noun TF-IDF cosine in full-article similarity"
+    )
+    shared_neighbours: int = Field(8, ge=1, description="nearest neighbours compared for the shared-neighbour signal")
+    shared_neighbour_weight: float = Field(
+        0.4, ge=0.0, lt=1.0, description="share of the shared-nearest-neighbour overlap in the similarity"
     )
     time_scale_days: float = Field(
-        7.0, gt=0.0, description="days apart that add 1 to the squared distance (as cosine 0.5 does)"
+        7.0, gt=0.0, description="articles this many days apart lose 0.5 similarity (Gaussian decay in days)"
     )
-    neighbours: int = Field(30, ge=2, description="nearest neighbours kept in the sparse graph")
+    neighbours: int = Field(30, ge=2, description="candidate neighbours per article in the sparse graph")
     chain_similarity: float = Field(
         0.75, gt=0.0, le=1.0, description="centroid cosine that links two stories into one chain"
     )

@@ -1,4 +1,4 @@
-"""MinHash signatures computed for many documents at once, and LSH banding with polars.
+"""MinHash signatures computed for many documents at once, LSH banding, and a containment index of sampled shingles.
 
 A MinHash signature estimates Jaccard similarity: for a random permutation ``π`` of hash values,
 ``P[min π(A) = min π(B)] = |A ∩ B| / |A ∪ B|``, so the share of equal positions in two signatures of ``num_perm``
@@ -8,30 +8,49 @@ We use datasketch's ``affine32`` scheme exactly: each shingle hash ``h`` is pre-
 finaliser, then permutation ``k`` is ``a_k * h + b_k mod 2^32`` with ``(a_k, b_k)`` drawn by datasketch from
 ``seed``. A ``datasketch.MinHash(num_perm, seed, hashfunc=text.shingle_hash)`` fed the same shingles therefore
 holds the same ``hashvalues`` as our row, and ``LeanMinHash`` can be rebuilt from it (see ``to_datasketch``).
+Signatures are computed on blocks of a few thousand shingles (``num_perm`` × block values stay in cache) and
+blocks run on a thread pool (numpy releases the GIL).
 
 LSH: with ``b`` bands of ``r`` rows, two documents of Jaccard ``s`` share at least one band with probability
 ``1 - (1 - s^r)^b``. ``lsh_params`` picks ``r`` with datasketch's own optimiser for the candidate threshold and
 fills the signature with bands, so ``MinHashLSH(params=(b, r))`` and ``candidate_pairs`` give the same candidates.
+
+Containment: Jaccard LSH sees a teaser that keeps 30% of an article at J ≈ 0.3 only. ``sampled_pairs`` indexes a
+consistent sample of each document's shingles (those whose hash falls in the lowest ``1/2^bits`` of the range:
+the same shingle is sampled in every document) and counts the samples two documents share; shared / the smaller
+sample estimates containment of the smaller set in the larger, wherever in the article the excerpt comes from.
 """
 
 from __future__ import annotations
 
-from itertools import combinations
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import numpy as np
-import polars as pl
 from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 
 SCHEME = "affine32"
 _MAX = np.uint32(0xFFFFFFFF)
-_CHUNK_VALUES = 1 << 24  # permuted uint32 values held at once (num_perm × shingles of a batch): 64 MB
+_BLOCK_SHINGLES = 12_000  # shingles per signature block: num_perm × block uint32 values, a few MB
+_SAMPLE_MUL = np.uint32(0x9E3779B1)
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``(a, b)`` permutation parameters datasketch draws for ``(num_perm, seed)`` under ``affine32``."""
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
     return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def _fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, in place."""
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(0xFF51AFD7ED558CCD)
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(0xC4CEB93FE53EC3BD)
+    values ^= values >> np.uint64(33)
+    return values
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -42,35 +61,63 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint32(16))
 
 
-def signatures(shingle_sets: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
-    """A ``(len(shingle_sets), num_perm)`` uint32 matrix of MinHash signatures; empty sets get all ``2^32 - 1``."""
+def default_threads() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+
+
+def signatures(shingle_sets, num_perm: int, seed: int, threads: int = 1) -> np.ndarray:
+    """A ``(documents, num_perm)`` uint32 matrix of MinHash signatures; empty sets get all ``2^32 - 1``.
+
+    ``shingle_sets`` is a ``text.ShingleSets`` or a list of uint32 arrays (one per document).
+    """
+    if isinstance(shingle_sets, list):
+        sizes = np.array([len(s) for s in shingle_sets], dtype=np.int64)
+        values = np.concatenate(shingle_sets).astype(np.uint32) if len(shingle_sets) else np.empty(0, np.uint32)
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    else:
+        values, offsets = shingle_sets.values, shingle_sets.offsets
+    n = len(offsets) - 1
     a, b = permutations(num_perm, seed)
-    result = np.full((len(shingle_sets), num_perm), _MAX, dtype=np.uint32)
-    sizes = np.array([len(s) for s in shingle_sets], dtype=np.int64)
-    docs_per_batch = _batches(sizes, max(_CHUNK_VALUES // num_perm, 1))
-    with np.errstate(over="ignore"):
-        for start, stop in docs_per_batch:
-            nonempty = [i for i in range(start, stop) if sizes[i]]
-            if not nonempty:
-                continue
-            mixed = _fmix32(np.concatenate([shingle_sets[i] for i in nonempty]).astype(np.uint32))
-            permuted = mixed[None, :] * a[:, None] + b[:, None]
-            offsets = np.concatenate([[0], np.cumsum(sizes[nonempty])[:-1]])
-            result[nonempty] = np.minimum.reduceat(permuted, offsets, axis=1).T
+    result = np.full((n, num_perm), _MAX, dtype=np.uint32)
+    budget = max(_BLOCK_SHINGLES * 128 // num_perm, 1)
+    blocks = _blocks(offsets, budget)
+    if not blocks:
+        return result
+    def work(share: list[tuple[int, int]]) -> None:
+        scratch = np.empty(num_perm * (budget + int(np.diff(offsets).max(initial=0))), dtype=np.uint32)
+        with np.errstate(over="ignore"):
+            for start, stop in share:
+                docs = np.arange(start, stop)
+                docs = docs[offsets[docs + 1] > offsets[docs]]
+                if not len(docs):
+                    continue
+                lo, hi = int(offsets[start]), int(offsets[stop])
+                block = scratch[: num_perm * (hi - lo)].reshape(num_perm, hi - lo)
+                mixed = _fmix32(values[lo:hi].astype(np.uint32, copy=False))
+                np.multiply(a[:, None], mixed[None, :], out=block)
+                np.add(block, b[:, None], out=block)
+                result[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=1).T
+
+    threads = max(1, min(threads, len(blocks)))
+    if threads == 1:
+        work(blocks)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(work, [blocks[i::threads] for i in range(threads)]))
     return result
 
 
-def _batches(sizes: np.ndarray, budget: int) -> list[tuple[int, int]]:
-    batches, start, held = [], 0, 0
-    for index, size in enumerate(sizes):
-        if held and held + size > budget:
-            batches.append((start, index))
-            start, held = index, 0
-        held += int(size)
-    batches.append((start, len(sizes)))
-    return batches
+def _blocks(offsets: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Runs of consecutive documents holding about ``budget`` shingles each (a larger document is a run alone)."""
+    n = len(offsets) - 1
+    if n == 0:
+        return []
+    cuts = np.searchsorted(offsets, np.arange(0, int(offsets[-1]) + 1, budget), side="right") - 1
+    cuts = np.unique(np.clip(np.concatenate([[0], cuts, [n]]), 0, n))
+    return [(int(s), int(e)) for s, e in zip(cuts[:-1], cuts[1:], strict=True) if e > s]
 
 
+@lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands and rows per band for a candidate threshold, using every permutation.
 
@@ -83,11 +130,18 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A ``(docs, bands)`` uint64 matrix: one key per band, equal keys iff equal band values (up to 2^-64)."""
+    """A ``(docs, bands)`` uint64 matrix: one key per band, equal keys iff equal band values (up to 2^-64;
+    exactly for ``rows <= 2``)."""
     keys = np.zeros((sigs.shape[0], bands), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for band in range(bands):
             block = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
+            if rows == 1:
+                keys[:, band] = block[:, 0]
+                continue
+            if rows == 2:
+                keys[:, band] = (block[:, 0] << np.uint64(32)) | block[:, 1]
+                continue
             key = np.full(sigs.shape[0], np.uint64(0xCBF29CE484222325), dtype=np.uint64)
             for column in range(rows):
                 key = (key ^ block[:, column]) * np.uint64(0x100000001B3)
@@ -96,29 +150,163 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket_size: int) -> np.ndarray:
-    """Distinct document pairs ``(i, j)``, ``i < j``, that share a band; buckets over the cap are skipped.
+def bucket_pairs(keys: np.ndarray, docs: np.ndarray, max_bucket_size: int, hashed: bool = False) -> np.ndarray:
+    """Pair codes ``i * 2^32 + j`` (``i < j``) of documents that share a key, from buckets of 2..max size.
 
-    Empty documents (all-max signatures) never become candidates.
+    Repeats are kept: a pair sharing three keys appears three times. With ``hashed`` the keys are first mixed to
+    64 bits (needed when they are not already random, e.g. two 32-bit minima side by side).
     """
-    empty_doc = (sigs == _MAX).all(axis=1)
-    keys = band_keys(sigs, bands, rows)
-    table = pl.DataFrame(
-        {
-            "doc": np.repeat(np.arange(sigs.shape[0], dtype=np.int64), bands),
-            "band": np.tile(np.arange(bands, dtype=np.int32), sigs.shape[0]),
-            "key": keys.ravel(),
-        }
-    ).filter(~pl.Series(np.repeat(empty_doc, bands)))
-    buckets = (
-        table.group_by("band", "key")
-        .agg(pl.col("doc").sort())
-        .filter(pl.col("doc").list.len().is_between(2, max_bucket_size))
-    )
-    pairs = {pair for docs in buckets["doc"].to_list() for pair in combinations(docs, 2)}
-    if not pairs:
+    if len(keys) < 2:
+        return np.empty(0, dtype=np.int64)
+    keys = keys.astype(np.uint64)
+    if hashed:
+        keys = _fmix64(keys.copy())
+    # the position rides in the low bits so that one plain sort (much faster than argsort) orders the buckets;
+    # the key keeps its top 64 - bits bits: two keys collide by accident with probability 2^-(64 - bits)
+    bits = max(int(len(keys) - 1).bit_length(), 1)
+    low = np.uint64((1 << bits) - 1)
+    packed = np.sort((keys & ~low) | np.arange(len(keys), dtype=np.uint64))
+    keys, docs = packed & ~low, docs[(packed & low).astype(np.int64)]
+    change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    lengths = np.diff(np.concatenate([starts, [len(keys)]]))
+    keep = (lengths >= 2) & (lengths <= max_bucket_size)
+    starts, lengths = starts[keep], lengths[keep]
+    if not len(starts):
+        return np.empty(0, dtype=np.int64)
+    # every position p of a bucket [s, s + L) pairs with the positions after it in the bucket
+    members = np.repeat(starts, lengths) + _ranks(lengths)
+    after = np.repeat(starts + lengths, lengths) - members - 1
+    left = np.repeat(members, after)
+    right = left + 1 + _ranks(after)
+    first, second = docs[left], docs[right]
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    pairs = (low.astype(np.int64) << 32) | high.astype(np.int64)
+    return pairs[low != high]
+
+
+def _ranks(lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(L) for L in lengths])`` without a Python loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+
+
+def decode_pairs(codes: np.ndarray) -> np.ndarray:
+    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int64) if len(codes) else np.empty((0, 2), np.int64)
+
+
+def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket_size: int) -> np.ndarray:
+    """Distinct document pairs ``(i, j)``, ``i < j``, that share a band, sorted; buckets over the cap are skipped.
+
+    Empty documents (all-max signatures) never become candidates. Band keys are made one band at a time.
+    """
+    present = np.flatnonzero(~(sigs == _MAX).all(axis=1))
+    if len(present) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    return np.array(sorted(pairs), dtype=np.int64)
+    held = sigs[present]
+    codes = []
+    for band in range(bands):
+        key = band_keys(held[:, band * rows : (band + 1) * rows], 1, rows)[:, 0]
+        codes.append(bucket_pairs(key, present, max_bucket_size, hashed=rows <= 2))
+    return decode_pairs(np.unique(np.concatenate(codes)))
+
+
+def sampled(values: np.ndarray, bits: int) -> np.ndarray:
+    """Mask of the shingle hashes in the consistent ``1 / 2^bits`` sample."""
+    if bits == 0:
+        return np.ones(len(values), dtype=bool)
+    with np.errstate(over="ignore"):
+        return (values * _SAMPLE_MUL) >> np.uint32(32 - bits) == 0
+
+
+def sampled_pairs(values: np.ndarray, offsets: np.ndarray, bits: int, max_bucket_size: int, min_containment: float,
+                  include: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Document pairs where at least ``min_containment`` of one document's sampled shingles may be in the other's.
+
+    Returns ``(pairs (i, j) sorted, shared samples of each pair, samples per document)``. Every document's samples
+    are indexed; each document probes the index with only its rarest ``f - ceil(min_containment·f) + 1`` samples
+    (prefix filtering: if that share of its ``f`` samples is in another document, one of any ``f - ceil(...) + 1``
+    of them is), so stock phrases, which are never rare, add no pairs. Samples held by more than
+    ``max_bucket_size`` documents are skipped. ``include`` (a boolean mask over documents) limits the index.
+    """
+    n = len(offsets) - 1
+    keep = np.concatenate([sampled(values[i : i + (1 << 20)], bits) for i in range(0, len(values), 1 << 20)] or [np.empty(0, bool)])
+    where = np.flatnonzero(keep)
+    docs = np.searchsorted(offsets, where, side="right") - 1
+    vals = values[where]
+    if include is not None:
+        inside = include[docs]
+        docs, vals = docs[inside], vals[inside]
+    counts = np.bincount(docs, minlength=n)
+    empty = (np.empty((0, 2), np.int64), np.empty(0, np.int64), counts)
+    if len(vals) < 2 or n >= 1 << 24:
+        return empty if len(vals) < 2 else _too_many(n)
+    # postings: (value, document) sorted by value; one run per distinct value, its length the value's frequency
+    postings = np.sort((vals.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64))
+    posting_doc = (postings & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    posting_val = postings >> np.uint64(32)
+    run_start = np.flatnonzero(np.concatenate([[True], posting_val[1:] != posting_val[:-1]]))
+    df = np.diff(np.concatenate([run_start, [len(postings)]]))
+    run_of = np.repeat(np.arange(len(run_start), dtype=np.uint64), df)
+    # probes: per document its samples rarest first (frequency, then value); the first f - ceil(t f) + 1 of them
+    rank = np.sort(
+        (posting_doc.astype(np.uint64) << np.uint64(40))
+        | (np.minimum(np.repeat(df, df), 255).astype(np.uint64) << np.uint64(32))
+        | run_of
+    )
+    probe_doc = (rank >> np.uint64(40)).astype(np.int64)
+    probe_run = (rank & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)])[:-1]
+    position = np.arange(len(rank)) - starts[probe_doc]
+    prefix = counts - np.ceil(min_containment * counts).astype(np.int64) + 1
+    frequency = df[probe_run]
+    take = (position < prefix[probe_doc]) & (frequency <= max_bucket_size) & (frequency >= 2)
+    probe_doc, probe_run, frequency = probe_doc[take], probe_run[take], frequency[take]
+    left = np.repeat(probe_doc, frequency)
+    right = posting_doc[np.repeat(run_start[probe_run], frequency) + _ranks(frequency)]
+    other = left != right
+    left, right = left[other], right[other]
+    if not len(left):
+        return empty
+    codes = np.unique((np.minimum(left, right) << 32) | np.maximum(left, right))
+    pairs = decode_pairs(codes)
+    sample_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    shared = overlap_counts(vals, sample_offsets, pairs)
+    return pairs, shared, counts
+
+
+def _too_many(n: int):
+    raise ValueError(f"sampled_pairs indexes at most 2^24 documents at once, got {n}")
+
+
+def overlap_counts(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, budget: int = 1 << 22) -> np.ndarray:
+    """``|A_i ∩ A_j|`` for every pair ``(i, j)`` of sets stored as sorted unique runs of ``values`` (CSR).
+
+    Both sets of a batch of pairs are tagged with the pair's number and sorted together: an element of both sets
+    appears twice in a row. About ``budget`` elements are sorted at once.
+    """
+    result = np.zeros(len(pairs), dtype=np.int64)
+    if not len(pairs):
+        return result
+    sizes = np.diff(offsets)
+    work = sizes[pairs[:, 0]] + sizes[pairs[:, 1]]
+    cuts = np.searchsorted(np.cumsum(work), np.arange(budget, int(work.sum()), budget), side="right")
+    edges = np.unique(np.concatenate([[0], cuts, [len(pairs)]]))
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        batch = pairs[lo:hi]
+        tags, elements = [], []
+        for side in (0, 1):
+            docs = batch[:, side]
+            lengths = sizes[docs]
+            tags.append(np.repeat(np.arange(hi - lo, dtype=np.uint64), lengths))
+            elements.append(values[np.repeat(offsets[docs], lengths) + _ranks(lengths)].astype(np.uint64))
+        keys = np.sort(np.concatenate(tags) << np.uint64(32) | np.concatenate(elements), kind="stable")  # two sorted runs: one merge
+        twice = keys[1:][keys[1:] == keys[:-1]] >> np.uint64(32)
+        result[lo:hi] = np.bincount(twice.astype(np.int64), minlength=hi - lo)
+    return result
 
 
 def to_datasketch(signature: np.ndarray, seed: int) -> LeanMinHash:

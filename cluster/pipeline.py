@@ -35,6 +35,7 @@ from .stories import centroids, cluster_stories, link_chains
 from .text import strip_boilerplate
 
 log = logging.getLogger("newsclust")
+LEAD_WORDS = 40  # words of the cleaned body shown in the articles table
 _STAGES_DEDUP_ONLY = ("ingest", "clean", "dedup")
 
 
@@ -132,13 +133,14 @@ def run(
         st.counters.update(files=len(files), rows=ingested.rows_read, accepted=articles.height,
                            rejected=ingested.rejects.height, truncated=ingested.truncated)
     with runner.stage("clean") as st:
-        cleaned = strip_boilerplate(articles, config.clean.boilerplate_min_docs, config.clean.boilerplate_max_words,
-                                    config.clean.patterns)
-        st.counters.update(
-            chrome_lines=int(cleaned["chrome_lines"].sum() or 0),
-            chrome_chars=int(cleaned["chrome_chars"].sum() or 0),
-            articles_with_chrome=int((cleaned["chrome_lines"] > 0).sum()),
+        chrome_stats: dict[str, Any] = {}
+        cfg = config.clean
+        cleaned = strip_boilerplate(
+            articles, cfg.boilerplate_min_docs, cfg.boilerplate_max_words, cfg.patterns,
+            corpus_min_docs=cfg.corpus_min_docs, corpus_min_sources=cfg.corpus_min_sources,
+            corpus_max_words=cfg.corpus_max_words, context_share=cfg.context_share, stats=chrome_stats,
         )
+        st.counters.update(articles_with_chrome=int((cleaned["chrome_lines"] > 0).sum()), **chrome_stats)
     earlier_articles, earlier_cleaned = _earlier_articles(prior, night, config.nightly.dedup_days)
     with runner.stage("dedup") as st:
         every_article = pl.concat([earlier_articles, articles])
@@ -147,8 +149,13 @@ def run(
         else:
             dedup = Deduplicator(config.dedup).fit(every_article, pl.concat([earlier_cleaned, cleaned]))
             duplicates = dedup.table_.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
-            st.counters.update(lsh_bands=dedup.bands_, lsh_rows=dedup.rows_, candidates=dedup.n_candidates_,
-                               verified_pairs=dedup.n_verified_)
+            st.counters.update(
+                lsh_bands=dedup.bands_, lsh_rows=dedup.rows_, candidates=dedup.n_candidates_,
+                candidates_lsh=dedup.n_candidates_lsh_, candidates_sampled=dedup.n_candidates_sampled_,
+                checked_exactly=dedup.n_checked_, verified_pairs=dedup.n_verified_, short_texts=dedup.n_short_,
+                links_refused=dedup.n_refused_, members_split=dedup.n_split_, index_bytes=dedup.index_bytes_,
+                **{f"seconds_{step}": round(sec, 3) for step, sec in dedup.timings_.items()},
+            )
         synd = syndication(every_article, duplicates)
         st.counters.update(
             earlier_articles=earlier_articles.height,
@@ -302,13 +309,15 @@ def _final_story_table(spans: pl.DataFrame, chains: pl.DataFrame, continued: dic
             else:
                 fixed_labels[story] = (cont.label if cont else (reg["label"] if reg else None)) or base.get(temp, story)
                 bases[story] = registry[story]["base_label"] if story in registry else base.get(temp, fixed_labels[story])
-            records.append({**row, "chain_id": chain_id, "round": rnd, "chain_length": 1})
+            status = cont.status if cont else "continuing"
+            records.append({**row, "chain_id": chain_id, "round": rnd, "chain_length": 1, "status": status})
         else:
             chain = chain_rows[temp]
             bases[story] = base.get(temp, "untitled story")
             new_rows.append({**row, "chain_id": chain["chain_id"], "round": chain["round"],
-                             "chain_length": chain["chain_length"]})
-    frame_schema = {**spans.schema, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32}
+                             "chain_length": chain["chain_length"], "status": "new"})
+    frame_schema = {**spans.schema, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32,
+                    "status": pl.String}
     new_frame = pl.DataFrame(new_rows, schema=frame_schema, orient="row")
     labels = finalise_labels(new_frame, bases) if new_rows else {}
     labels = _unique_labels({**fixed_labels, **labels}, records + new_rows)
@@ -353,7 +362,8 @@ def _headlines(canon: pl.DataFrame, members: pl.DataFrame) -> dict[str, str]:
 
 def _articles_table(articles: pl.DataFrame, cleaned: pl.DataFrame, duplicates: pl.DataFrame,
                     story_info: tuple[dict[str, str], dict[str, str], pl.DataFrame] | None) -> pl.DataFrame:
-    table = articles.join(cleaned.select("article_id", "chrome_lines"), on="article_id", maintain_order="left").join(
+    lead = pl.col("body").str.replace_all(r"\s+", " ").str.split(" ").list.head(LEAD_WORDS).list.join(" ").alias("lead")
+    table = articles.join(cleaned.select("article_id", "chrome_lines", lead), on="article_id", maintain_order="left").join(
         duplicates.select("article_id", "dup_group_id", "canonical_id", "is_canonical"), on="article_id", maintain_order="left"
     )
     columns = ["article_id", "source", "title", "url", "published_at", "date_missing",
@@ -366,7 +376,7 @@ def _articles_table(articles: pl.DataFrame, cleaned: pl.DataFrame, duplicates: p
             pl.col("canonical_id").replace_strict(centrality, default=None, return_dtype=pl.Float64).alias("centrality"),
         ).with_columns(pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("story_label"))
         columns += ["story_id", "story_label", "centrality"]
-    return table.select(columns + ["chrome_lines", "file", "row"]).sort("published_at", "article_id")
+    return table.select(columns + ["lead", "chrome_lines", "file", "row"]).sort("published_at", "article_id")
 
 
 def _next_state(prior: PriorState, night: date, config: Config, articles: pl.DataFrame, cleaned: pl.DataFrame,

@@ -56,8 +56,10 @@ STORIES = pl.Schema(
         "first_seen": TIME,
         "last_seen": TIME,
         "headline": pl.String,
+        "status": pl.String,
     }
 )
+"""One row per story; ``status`` is ``new``, ``continuing`` (seen on an earlier night) or ``new_round``."""
 
 SYNDICATION = pl.Schema(
     {

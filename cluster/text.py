@@ -1,18 +1,38 @@
-"""Text normalisation, boilerplate (chrome) removal and word shingles.
+"""Text normalisation, boilerplate (chrome) removal and word shingles, all on whole columns at once.
 
-Chrome is learned from the data: aggregators wrap every article in the same banners and footers, so a short line
-that recurs in ``min_docs`` or more different articles of one source is that source's chrome. Lines matching a
-configured pattern are chrome too. Everything here works on whole polars columns at once.
+**Words.** Text is NFKC-normalised and lower-cased; a word is a maximal run of letters, digits, marks and ``_``.
+Everything else separates words: ASCII punctuation and spaces, Latin-1 punctuation (U+0080–U+00BF, ``×``, ``÷``),
+the general-punctuation and symbol blocks U+2000–U+2BFF (typographic quotes, dashes, ellipsis, arrows), CJK
+punctuation U+3000–U+303F and emoji U+1F000–U+1FFFF. So straight and curly quotes, hyphens and em dashes, case and
+spacing never change the words. Tokenising works on the UTF-8 bytes of a whole column with numpy (no per-word
+Python); ``words`` runs the same code on one text.
+
+**Hashes.** A word hashes to 64 bits (``word_hash``: its length, then each 8-byte little-endian chunk folded in with
+the MurmurHash3 finaliser); a shingle of ``k`` consecutive words hashes to 32 bits (``shingle_hash``: the word
+hashes combined as a polynomial, finalised, top 32 bits). ``shingle_hash`` takes the shingle as its words joined by
+single spaces, so it is a ``datasketch`` ``hashfunc``: ``MinHash(hashfunc=shingle_hash)`` fed those strings holds
+exactly our signatures. A text with fewer than ``k`` words has one shingle of all its words.
+
+**Chrome.** Aggregators wrap every article in the same banners and footers. A line is chrome when it recurs in
+``min_docs`` articles of one source, or (corpus rule, short lines only) in ``corpus_min_docs`` articles of
+``corpus_min_sources`` sources, *and* its neighbouring lines vary across those articles: syndicated copies repeat a
+body line together with the lines around it, chrome sits next to different text in every article. Found chrome
+stops being a neighbour, so a block of chrome is peeled from its edges in a few rounds. Lines matching a configured
+pattern are chrome too, and so are short bullets right under a chrome line ("Related stories:" and its headlines).
+Lines are compared by a hash of their words (the tokeniser above), so case, punctuation and spacing do not matter.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-import xxhash
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .schema import CLEANED, conform
 
@@ -20,7 +40,17 @@ _QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
      "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u2026": "..."}
 )
-_WORD = re.compile(r"\w+")
+_SEPARATOR = re.compile(
+    "[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\xbf\xd7\xf7\u2000-\u2bff\u3000-\u303f\U0001f000-\U0001ffff]+"
+)  # what separates words (after NFKC and lower-casing); the byte tokeniser below implements exactly this class
+_M64 = (1 << 64) - 1
+_LEN_SEED = 0x9E3779B97F4A7C15
+_CHUNK_MUL = 0xC2B2AE3D27D4EB4F
+_SHINGLE_MUL = 0x9FB21C651E98DF25
+_BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # keep the first n bytes
+_TEXT_CHUNK_BYTES = 4 << 20  # texts tokenised at once: 4 MB of UTF-8 keeps every per-byte array in cache-sized blocks
+
+# ---------------------------------------------------------------- normalisation
 
 
 def normalise(text: str) -> str:
@@ -30,40 +60,366 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Word tokens of normalised text (letters, digits and underscore runs)."""
-    return _WORD.findall(normalise(text))
+    """The word tokens of one text, exactly as the column tokeniser finds them."""
+    data, starts, ends, _ = _token_bounds(pl.Series([text or ""], dtype=pl.String))
+    raw = data.tobytes()
+    return [raw[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def short_key(text: str) -> str:
+    """Letters and digits only, lower-cased (``"U.S.-led 'deal'"`` → ``"usleddeal"``): the identity of a short text."""
+    return "".join(words(text))
+
+
+# ---------------------------------------------------------------- hashes (reference, one text)
+
+
+def _mix64(value: int) -> int:
+    value ^= value >> 33
+    value = (value * 0xFF51AFD7ED558CCD) & _M64
+    value ^= value >> 33
+    value = (value * 0xC4CEB93FE53EC3BD) & _M64
+    return value ^ (value >> 33)
+
+
+def word_hash(word: str | bytes) -> int:
+    """64-bit hash of one word (its UTF-8 bytes)."""
+    raw = word.encode() if isinstance(word, str) else word
+    value = (len(raw) * _LEN_SEED) & _M64
+    for start in range(0, len(raw), 8):
+        chunk = int.from_bytes(raw[start : start + 8], "little")
+        value = _mix64(((value ^ chunk) * _CHUNK_MUL) & _M64)
+    return value
+
+
+def shingle_hash(shingle: bytes | str) -> int:
+    """The 32-bit hash of one shingle given as its words joined by single spaces (a datasketch ``hashfunc``)."""
+    raw = shingle.encode() if isinstance(shingle, str) else shingle
+    value = 0
+    for word in raw.split(b" "):
+        value = (value * _SHINGLE_MUL + word_hash(word)) & _M64
+    return _mix64(value) >> 32
+
+
+def shingle_hashes(tokens: list[str], size: int) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the word ``size``-grams of ``tokens`` (one shingle if shorter), one text."""
+    if not tokens:
+        return np.empty(0, dtype=np.uint32)
+    count = max(len(tokens) - size + 1, 1)
+    hashes = np.fromiter((shingle_hash(" ".join(tokens[i : i + size])) for i in range(count)), dtype=np.uint32, count=count)
+    return np.unique(hashes)
+
+
+# ---------------------------------------------------------------- column tokeniser and shingles
+
+
+@dataclass
+class ShingleSets:
+    """Sorted unique shingle hashes of many texts in one flat array (CSR): text ``i`` is
+    ``values[offsets[i]:offsets[i + 1]]``; ``tokens[i]`` is its word count."""
+
+    values: np.ndarray  # uint32
+    offsets: np.ndarray  # int64, len n + 1
+    tokens: np.ndarray  # int64, len n
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return self.values[self.offsets[index] : self.offsets[index + 1]]
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.nbytes + self.offsets.nbytes + self.tokens.nbytes
+
+    def to_list(self) -> list[np.ndarray]:
+        return [self[i] for i in range(len(self))]
+
+    @classmethod
+    def concat(cls, parts: list[ShingleSets]) -> ShingleSets:
+        if not parts:
+            return cls(np.empty(0, np.uint32), np.zeros(1, np.int64), np.empty(0, np.int64))
+        sizes = np.concatenate([np.diff(p.offsets) for p in parts])
+        return cls(
+            np.concatenate([p.values for p in parts]),
+            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            np.concatenate([p.tokens for p in parts]),
+        )
+
+
+def shingle_sets(texts: pl.Series | list[str], size: int, chunk_bytes: int = _TEXT_CHUNK_BYTES, threads: int = 1) -> ShingleSets:
+    """Shingle sets of every text (nulls are empty), tokenised and hashed in blocks of about ``chunk_bytes`` of
+    UTF-8, the blocks spread over ``threads`` threads (numpy and polars release the GIL)."""
+    series = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
+    series = series.cast(pl.String).fill_null("")
+    blocks = _blocks(series, chunk_bytes)
+    if threads > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
+            parts = list(pool.map(lambda block: _shingle_block(block, size), blocks))
+    else:
+        parts = [_shingle_block(block, size) for block in blocks]
+    return ShingleSets.concat(parts)
+
+
+def _blocks(series: pl.Series, chunk_bytes: int) -> list[pl.Series]:
+    if series.is_empty():
+        return []
+    lengths = series.str.len_bytes().to_numpy().astype(np.int64)
+    cuts = np.searchsorted(np.cumsum(lengths), np.arange(chunk_bytes, int(lengths.sum()), chunk_bytes), side="right")
+    edges = np.unique(np.concatenate([[0], cuts, [len(series)]]))
+    return [series.slice(int(a), int(b - a)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def _shingle_block(texts: pl.Series, size: int) -> ShingleSets:
+    data, starts, ends, doc_starts = _token_bounds(texts)
+    n = len(texts)
+    token_offsets = np.searchsorted(starts, doc_starts).astype(np.int64)
+    counts = np.diff(token_offsets)
+    word = _word_hashes(data, starts, ends)
+    shingle, doc = _window_hashes(word, token_offsets, size)
+    key = np.sort((doc.astype(np.uint64) << np.uint64(32)) | shingle.astype(np.uint64))
+    if len(key):
+        key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+    docs = (key >> np.uint64(32)).astype(np.int64)
+    offsets = np.searchsorted(docs, np.arange(n + 1)).astype(np.int64)
+    return ShingleSets((key & np.uint64(0xFFFFFFFF)).astype(np.uint32), offsets, counts.astype(np.int64))
+
+
+def _lowered_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-cased texts as UTF-8 bytes joined by newlines (plus 8 zero bytes of padding), and each text's start."""
+    lowered = texts.str.to_lowercase()
+    lengths = lowered.str.len_bytes().to_numpy().astype(np.int64)
+    doc_starts = np.concatenate([[0], np.cumsum(lengths + 1)]).astype(np.int64)  # + 1: the newline after each text
+    size = int(doc_starts[-1])
+    data = np.zeros(size + 8, dtype=np.uint8)
+    if size > 1:
+        joined = lowered.str.join("\n").cast(pl.Binary).to_arrow()
+        raw = (joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined)[0].as_buffer()
+        data[: size - 1] = np.frombuffer(raw, dtype=np.uint8, count=size - 1)
+    return data, doc_starts
+
+
+def _code_points(body: np.ndarray, lead: np.ndarray) -> np.ndarray:
+    """The code point of each multi-byte UTF-8 sequence starting at ``lead``."""
+    first = body[lead].astype(np.int64)
+    rest = [body[np.minimum(lead + k, len(body) - 1)].astype(np.int64) & 0x3F for k in (1, 2, 3)]
+    two = ((first & 0x1F) << 6) | rest[0]
+    three = ((first & 0x0F) << 12) | (rest[0] << 6) | rest[1]
+    four = ((first & 0x07) << 18) | (rest[0] << 12) | (rest[1] << 6) | rest[2]
+    return np.where(first >= 0xF0, four, np.where(first >= 0xE0, three, two))
+
+
+_NFKC_NEEDED: dict[int, bool] = {}
+
+
+def _needs_nfkc(code: int) -> bool:
+    """Whether NFKC can change the words of a text holding this (lower-cased) character."""
+    known = _NFKC_NEEDED.get(code)
+    if known is None:
+        char = chr(code)
+        image = unicodedata.normalize("NFKC", char)
+        composes = unicodedata.combining(char) != 0 or 0x1100 <= code <= 0x11FF
+        separators = _SEPARATOR.fullmatch(char) is not None and _SEPARATOR.fullmatch(image) is not None
+        known = (image != char or composes) and not separators
+        _NFKC_NEEDED[code] = known
+    return known
+
+
+def _token_bounds(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """UTF-8 bytes of the normalised texts joined by newlines, byte start and end of every word, text starts.
+
+    Texts are NFKC-normalised only where a character could change their words under NFKC (curly quotes, dashes,
+    no-break spaces and accented letters in composed form cannot), then lower-cased. ``data`` carries 8 zero bytes
+    of padding for the unaligned 8-byte reads of ``_word_hashes``.
+    """
+    data, doc_starts = _lowered_bytes(texts)
+    size = int(doc_starts[-1])
+    body = data[:size]
+    lead = np.flatnonzero(body >= 0xC2)
+    if len(lead):
+        codes = _code_points(body, lead)
+        needed = np.array([_needs_nfkc(int(c)) for c in np.unique(codes)], dtype=bool)
+        bad = np.unique(codes)[needed]
+        if len(bad):
+            where = lead[np.isin(codes, bad)]
+            docs = np.unique(np.searchsorted(doc_starts, where, side="right") - 1)
+            original = texts.to_arrow()
+            original = original.combine_chunks() if isinstance(original, pa.ChunkedArray) else original
+            normalised = pl.Series(pc.utf8_normalize(original.take(pa.array(docs)), "NFKC"))
+            data, doc_starts = _lowered_bytes(texts.scatter(docs, normalised))
+            size = int(doc_starts[-1])
+            body = data[:size]
+            lead = np.flatnonzero(body >= 0xC2)
+    flag = (body - np.uint8(97)) < np.uint8(26)
+    flag |= (body - np.uint8(48)) < np.uint8(10)
+    flag |= body == np.uint8(95)
+    flag |= body >= np.uint8(128)
+    if len(lead):
+        _mark_unicode_separators(body, flag, lead)
+    edges = np.zeros(size + 1, dtype=bool)
+    np.not_equal(flag[1:], flag[:-1], out=edges[1:size])
+    edges[0] = flag[0] if size else False
+    edges[size] = flag[-1] if size else False
+    bounds = np.flatnonzero(edges)
+    return data, bounds[0::2], bounds[1::2], doc_starts
+
+
+def _mark_unicode_separators(body: np.ndarray, is_word: np.ndarray, lead: np.ndarray) -> None:
+    """Clear ``is_word`` on every byte of the non-ASCII separators listed in the module docstring."""
+    first = body[lead]
+    second = body[np.minimum(lead + 1, len(body) - 1)]
+    two = (first == 0xC2) | ((first == 0xC3) & ((second == 0x97) | (second == 0xB7)))
+    three = ((first == 0xE2) & (second >= 0x80) & (second <= 0xAF)) | ((first == 0xE3) & (second == 0x80))
+    four = (first == 0xF0) & (second == 0x9F)
+    for mask, length in ((two, 2), (three, 3), (four, 4)):
+        positions = lead[mask]
+        for step in range(length):
+            where = positions + step
+            is_word[where[where < len(body)]] = False
+
+
+def _fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, in place."""
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(0xFF51AFD7ED558CCD)
+    values ^= values >> np.uint64(33)
+    values *= np.uint64(0xC4CEB93FE53EC3BD)
+    values ^= values >> np.uint64(33)
+    return values
+
+
+def _masked(window: np.ndarray, at: np.ndarray, remaining: np.ndarray) -> np.ndarray:
+    """The 8 bytes at each ``at`` as a little-endian uint64, keeping only the first ``remaining`` (1..8+) bytes."""
+    value = window[at]
+    value &= _BYTE_MASKS[np.minimum(remaining, 8)]
+    return value
+
+
+def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``word_hash`` of every word, vectorised: one unaligned 8-byte read per 8-byte chunk of each word."""
+    lengths = ends - starts
+    window = np.ndarray(shape=(max(len(data) - 7, 0),), dtype="<u8", buffer=data, offset=0, strides=(1,))
+    with np.errstate(over="ignore"):
+        hashes = lengths.astype(np.uint64)
+        hashes *= np.uint64(_LEN_SEED)
+        hashes ^= _masked(window, starts, lengths)
+        hashes *= np.uint64(_CHUNK_MUL)
+        _fmix64(hashes)
+        active = np.flatnonzero(lengths > 8)
+        chunk = 1
+        while len(active):
+            part = hashes[active]
+            part ^= _masked(window, starts[active] + 8 * chunk, lengths[active] - 8 * chunk)
+            part *= np.uint64(_CHUNK_MUL)
+            hashes[active] = _fmix64(part)
+            chunk += 1
+            active = active[lengths[active] > 8 * chunk]
+    return hashes
+
+
+def _window_hashes(word: np.ndarray, token_offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``shingle_hash`` of every window of ``size`` words inside one text (all its words if fewer), and its text."""
+    counts = np.diff(token_offsets)
+    total = len(word)
+    windows = max(total - size + 1, 0)
+    with np.errstate(over="ignore"):
+        acc = word[:windows].copy()
+        for j in range(1, size):
+            acc *= np.uint64(_SHINGLE_MUL)
+            acc += word[j : j + windows]
+        valid = np.ones(windows, dtype=bool)
+        long = counts >= size
+        ends = token_offsets[1:][long]
+        for j in range(1, size):  # the last size - 1 starts of a long text run into the next text
+            where = ends - j
+            valid[where[where < windows]] = False
+        short = np.flatnonzero((counts > 0) & ~long)
+        short_start = token_offsets[short]
+        short_count = counts[short]
+        for j in range(size - 1):  # a short text has one shingle of all its words instead
+            where = short_start + j
+            valid[where[(j < short_count) & (where < windows)]] = False
+        marker = np.zeros(windows + 1, dtype=np.int64)
+        np.add.at(marker, token_offsets[1:-1][token_offsets[1:-1] <= windows], 1)
+        doc_of = np.cumsum(marker[:windows])
+        short_acc = np.zeros(len(short), dtype=np.uint64)
+        for j in range(size - 1):
+            take = j < short_count
+            short_acc[take] = short_acc[take] * np.uint64(_SHINGLE_MUL) + word[short_start[take] + j]
+        hashes = np.concatenate([acc[valid], short_acc])
+        docs = np.concatenate([doc_of[valid], short])
+        hashes = (_fmix64(hashes) >> np.uint64(32)).astype(np.uint32)
+    return hashes, docs
+
+
+# ---------------------------------------------------------------- boilerplate
 
 
 def line_key(lines: pl.Expr) -> pl.Expr:
-    """Normalised form of a line for counting repeats: case, punctuation and spacing do not matter."""
+    """Normalised form of a line for reading repeats: case, punctuation and spacing do not matter."""
     return lines.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars()
 
 
-def strip_boilerplate(articles: pl.DataFrame, min_docs: int, max_words: int, patterns: list[str]) -> pl.DataFrame:
+_BULLET = r"^([-*•·–]|\d+[.)])\s"
+_BULLET_MAX_WORDS = 30  # a longer bullet is a paragraph of the body, not a related-story headline
+_CONTEXT_ROUNDS = 4  # a block of chrome lines is peeled from its outer edge inward, one line per round
+_NEIGHBOUR_WORDS = 6  # neighbouring lines are compared on their first words (a copy cut short keeps its neighbour)
+_RULES = ("", "pattern", "source", "corpus")
+
+
+def strip_boilerplate(
+    articles: pl.DataFrame,
+    min_docs: int,
+    max_words: int,
+    patterns: list[str],
+    *,
+    corpus_min_docs: int = 6,
+    corpus_min_sources: int = 3,
+    corpus_max_words: int = 12,
+    context_share: float = 0.5,
+    stats: dict | None = None,
+) -> pl.DataFrame:
     """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
 
-    A line is chrome when it has at most ``max_words`` words and recurs in at least ``min_docs`` distinct
-    articles of the same source, or when it matches one of ``patterns`` (case-insensitive regexes).
+    A line is chrome when it matches one of ``patterns`` (case-insensitive regexes), or when it recurs in varying
+    surroundings: in at least ``min_docs`` distinct articles of one source with at most ``max_words`` words, or in
+    at least ``corpus_min_docs`` articles of ``corpus_min_sources`` sources with at most ``corpus_max_words`` words
+    (``corpus_min_docs=0`` turns the corpus rule off). Varying surroundings: on one side (before or after), the
+    neighbouring lines differ in at least ``context_share`` of those articles and in at least the rule's minimum
+    number of articles; a syndicated copy repeats a body line together with the lines around it, chrome sits next to
+    different text each time. Lines already found to be chrome are no neighbours, so a block of chrome is peeled from
+    its edges. Short bullet lines right under a chrome line are chrome too. Lines are compared on their words
+    (case, punctuation and spacing do not matter). ``stats``, when given, receives the lines and characters stripped by
+    each rule (``chrome_lines_pattern``, ``..._source``, ``..._corpus``, ``chrome_chars_*``) and
+    ``chrome_share_chars`` (stripped characters / input characters).
     """
     lines = (
-        articles.select("article_id", pl.col("source").fill_null(""), "text")
+        articles.select(pl.col("source").fill_null(""), pl.col("text").fill_null(""))
         .with_row_index("doc")
         .with_columns(pl.col("text").str.split("\n").alias("line"))
         .drop("text")
         .explode("line")
         .with_columns(pl.col("line").str.strip_chars())
         .filter(pl.col("line").str.len_chars() > 0)
-        .with_columns(line_key(pl.col("line")).alias("key"))
+        .with_columns(pl.col("source").rank("dense").cast(pl.Int64).alias("source_code"))
     )
-    repeats = lines.group_by("source", "key").agg(pl.col("doc").n_unique().alias("docs_with_line"))
-    is_chrome = (pl.col("docs_with_line") >= min_docs) & (pl.col("key").str.count_matches(r"\S+") <= max_words)
-    for pattern in patterns:
-        is_chrome = is_chrome | pl.col("line").str.contains(f"(?i){pattern}")
-    marked = (
-        lines.join(repeats, on=["source", "key"], how="left", maintain_order="left")
-        .with_columns(is_chrome.alias("chrome"))
-        .with_columns(_list_under_chrome().alias("chrome"))
-    )
+    key, lead, words = _line_keys(lines["line"])
+    rule = np.zeros(lines.height, dtype=np.int8)
+    if patterns and lines.height:
+        combined = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
+        rule[lines["line"].str.contains(combined).to_numpy()] = 1
+    if lines.height:
+        _learn_chrome(
+            rule, lines["doc"].to_numpy().astype(np.int64), lines["source_code"].to_numpy(), key, lead, words,
+            min_docs, max_words, corpus_min_docs, corpus_min_sources, corpus_max_words, context_share,
+        )
+        _bullets_under_chrome(rule, lines["doc"].to_numpy().astype(np.int64), words,
+                              lines["line"].str.contains(_BULLET).to_numpy())
+    marked = lines.select("doc", "line").with_columns(pl.Series("rule", rule), pl.Series("chrome", rule > 0))
     per_doc = marked.group_by("doc", maintain_order=True).agg(
         pl.col("line").filter(~pl.col("chrome")).str.join("\n").alias("body"),
         pl.col("chrome").sum().cast(pl.Int32).alias("chrome_lines"),
@@ -80,31 +436,117 @@ def strip_boilerplate(articles: pl.DataFrame, min_docs: int, max_words: int, pat
         )
         .sort("doc")
     )
+    if stats is not None:
+        chars = marked["line"].str.len_chars().to_numpy()
+        for code, name in enumerate(_RULES):
+            if name:
+                stats[f"chrome_lines_{name}"] = int((rule == code).sum())
+                stats[f"chrome_chars_{name}"] = int(chars[rule == code].sum())
+        text_chars = int(articles["text"].fill_null("").str.len_chars().sum() or 0)
+        stats["chrome_share_chars"] = int(cleaned["chrome_chars"].sum() or 0) / text_chars if text_chars else 0.0
     return conform(cleaned, CLEANED, "clean")
 
 
-def _list_under_chrome() -> pl.Expr:
-    """Bullet lines right after a chrome line ("Related stories:" and its list) are chrome too."""
-    bullet = pl.col("line").str.contains(r"^([-*•·–]|\d+[.)])\s")
-    run_start = (~bullet).cum_sum().over("doc")
-    return pl.col("chrome") | (bullet & pl.col("chrome").first().over(["doc", run_start]))
+def _line_keys(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per line: a 64-bit hash of its words, a hash of its first ``_NEIGHBOUR_WORDS`` words, and its word count."""
+    if len(lines) == 0:
+        empty = np.empty(0, dtype=np.uint64)
+        return empty, empty, np.empty(0, dtype=np.int64)
+    parts = [_line_keys_block(block) for block in _blocks(lines, _TEXT_CHUNK_BYTES)]
+    return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))
 
 
-def shingle_hashes(tokens: list[str], size: int) -> np.ndarray:
-    """Sorted unique 32-bit hashes of the word ``size``-grams of ``tokens`` (one shingle if shorter).
+def _line_keys_block(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    data, starts, ends, line_starts = _token_bounds(lines)
+    token_offsets = np.searchsorted(starts, line_starts).astype(np.int64)
+    counts = np.diff(token_offsets)
+    word = _word_hashes(data, starts, ends)
+    position = np.arange(len(word), dtype=np.int64) - np.repeat(token_offsets[:-1], counts)
+    with np.errstate(over="ignore"):
+        mixed = _fmix64(word ^ (position.astype(np.uint64) * np.uint64(_CHUNK_MUL)))
+        key = np.add.reduceat(np.append(mixed, np.uint64(0)), token_offsets[:-1])
+        mixed[position >= _NEIGHBOUR_WORDS] = 0
+        lead = np.add.reduceat(np.append(mixed, np.uint64(0)), token_offsets[:-1])
+    key[counts == 0] = 0
+    lead[counts == 0] = 0
+    return key, lead, counts
 
-    The shingle hash is xxh32 of the words joined by single spaces, so ``shingle_hash`` of the same text, given to
-    ``datasketch.MinHash(hashfunc=...)``, reproduces our signatures exactly.
+
+def _learn_chrome(
+    rule: np.ndarray, doc: np.ndarray, source: np.ndarray, key: np.ndarray, lead: np.ndarray, words: np.ndarray,
+    min_docs: int, max_words: int, corpus_min_docs: int, corpus_min_sources: int, corpus_max_words: int, share: float,
+) -> None:
+    """Mark learned chrome in ``rule`` (2: per source, 3: corpus), in rounds that peel blocks of chrome."""
+    corpus_on = corpus_min_docs > 0
+    floor = min(min_docs, corpus_min_docs) if corpus_on else min_docs
+    longest = max(max_words, corpus_max_words) if corpus_on else max_words
+    lines = pl.DataFrame({"doc": doc, "key": key})
+    docs_per_key = lines.unique().group_by("key").agg(pl.len().alias("n"))
+    repeated = lines.join(docs_per_key, on="key", how="left", maintain_order="left")["n"].to_numpy()
+    eligible = (repeated >= floor) & (words <= longest)
+    if not eligible.any():
+        return
+    for _ in range(_CONTEXT_ROUNDS):
+        visible = np.flatnonzero(rule == 0)
+        prev = np.full(len(rule), -1, dtype=np.int64)
+        after = np.full(len(rule), -1, dtype=np.int64)
+        same = doc[visible[1:]] == doc[visible[:-1]]
+        prev[visible[1:][same]] = visible[:-1][same]
+        after[visible[:-1][same]] = visible[1:][same]
+        candidates = visible[eligible[visible]]
+        if not len(candidates):
+            return
+
+        def neighbour(index: np.ndarray) -> pl.Series:
+            return pl.Series(lead[np.maximum(index, 0)]).scatter(np.flatnonzero(index < 0), None)
+
+        frame = pl.DataFrame(
+            {
+                "line": candidates, "doc": doc[candidates], "source": source[candidates], "key": key[candidates],
+                "words": words[candidates], "prev": neighbour(prev[candidates]), "next": neighbour(after[candidates]),
+            }
+        )
+        found = []
+        by_source = _varied(frame, ["source", "key"], share, min_docs).filter(
+            (pl.col("docs") >= min_docs) & (pl.col("words") <= max_words) & pl.col("varied")
+        )
+        found.append(frame.join(by_source.select("source", "key"), on=["source", "key"], how="semi")
+                     .select("line", pl.lit(2, pl.Int8).alias("rule")))
+        if corpus_on:
+            by_corpus = _varied(frame, ["key"], share, corpus_min_docs).filter(
+                (pl.col("docs") >= corpus_min_docs) & (pl.col("sources") >= corpus_min_sources)
+                & (pl.col("words") <= corpus_max_words) & pl.col("varied")
+            )
+            found.append(frame.join(by_corpus.select("key"), on="key", how="semi")
+                         .select("line", pl.lit(3, pl.Int8).alias("rule")))
+        new = pl.concat(found).unique("line", keep="first", maintain_order=True)
+        if new.is_empty():
+            return
+        rule[new["line"].to_numpy()] = new["rule"].to_numpy()
+
+
+def _varied(context: pl.DataFrame, by: list[str], share: float, floor: int) -> pl.DataFrame:
+    """Per key (and source): articles, sources, words, and whether its neighbours vary.
+
+    Neighbours vary when on one side at least ``share`` of the articles, and at least ``floor`` of them, have
+    different neighbouring lines (compared on their first words; the edge of a text is no neighbour).
     """
-    if not tokens:
-        return np.empty(0, dtype=np.uint32)
-    count = max(len(tokens) - size + 1, 1)
-    hashes = np.fromiter(
-        (xxhash.xxh32_intdigest(" ".join(tokens[i : i + size]).encode()) for i in range(count)), dtype=np.uint32, count=count
+    stats = context.group_by(by).agg(
+        pl.col("doc").n_unique().alias("docs"),
+        pl.col("source").n_unique().alias("sources"),
+        pl.col("words").first().alias("words"),
+        pl.col("prev").drop_nulls().n_unique().alias("prev_kinds"),
+        pl.col("next").drop_nulls().n_unique().alias("next_kinds"),
     )
-    return np.unique(hashes)
+    need = pl.max_horizontal((pl.col("docs") * share).ceil(), pl.lit(max(floor, 2)))
+    return stats.with_columns(((pl.col("prev_kinds") >= need) | (pl.col("next_kinds") >= need)).alias("varied"))
 
 
-def shingle_hash(shingle: bytes | str) -> int:
-    """The 32-bit hash of one shingle (its words joined by single spaces), as a datasketch ``hashfunc``."""
-    return xxhash.xxh32_intdigest(shingle.encode() if isinstance(shingle, str) else shingle)
+def _bullets_under_chrome(rule: np.ndarray, doc: np.ndarray, words: np.ndarray, bullet: np.ndarray) -> None:
+    """Short bullet lines right after a chrome line ("Related stories:" and its headlines) are chrome too (rule of
+    the line above)."""
+    bullet = bullet & (words <= _BULLET_MAX_WORDS)
+    for index in np.flatnonzero(bullet):
+        above = index - 1
+        if above >= 0 and doc[above] == doc[index] and rule[above] > 0 and rule[index] == 0:
+            rule[index] = rule[above]

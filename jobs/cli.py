@@ -218,5 +218,153 @@ def evaluate(gold_path: str, pred_path: str, level: str, gold_column: str | None
     click.echo(f"ARI        {scores.ari:.4f}")
 
 
+def _inspect(build, as_json: bool, formatter) -> None:
+    """Build a view of run folder(s) with ``build()``, print it as text or JSON; a bad folder or id exits 2."""
+    from cluster.inspect import RunFolderError
+
+    try:
+        view = build()
+    except RunFolderError as exc:
+        _fail(str(exc), EXIT_USAGE)
+        return
+    click.echo(json.dumps(view, indent=2, ensure_ascii=False) if as_json else formatter(view))
+
+
+_run_option = click.option("--run", "run_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+                           help="A finished run folder (one with run.json).")
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
+
+
+@main.group()
+def show() -> None:
+    """Explain one story or one article of a finished run.
+
+    \b
+    Example:
+        newsclust show story s-ca61ce23b38a --run out
+        newsclust show article c001 --run out --json
+    """
+
+
+@show.command("story", short_help="A story: its articles, sources, chain and rounds.")
+@click.argument("story_id")
+@_run_option
+@_json_option
+def show_story(story_id: str, run_dir: str, as_json: bool) -> None:
+    """A story: label, headline, chain and rounds, sources, and its articles (copies under their original).
+
+    STORY_ID may be a unique prefix of the id.
+
+    \b
+    Example:
+        newsclust show story s-ca61ce23b38a --run out
+    """
+    from cluster.inspect import format_story, load_run, story_view
+
+    _inspect(lambda: story_view(load_run(run_dir), story_id), as_json=as_json, formatter=format_story)
+
+
+@show.command("article", short_help="An article: its group, canonical, match, story and centrality.")
+@click.argument("article_id")
+@_run_option
+@_json_option
+def show_article(article_id: str, run_dir: str, as_json: bool) -> None:
+    """An article: its duplicate group and canonical, the Jaccard/containment and rule that matched it, its story and
+    centrality (cosine to the story's centre).
+
+    \b
+    Example:
+        newsclust show article c001 --run out
+    """
+    from cluster.inspect import article_view, format_article, load_run
+
+    _inspect(lambda: article_view(load_run(run_dir), article_id), as_json=as_json, formatter=format_article)
+
+
+@main.command("diff")
+@click.argument("run_a", type=click.Path(file_okay=False))
+@click.argument("run_b", type=click.Path(file_okay=False))
+@_json_option
+def diff(run_a: str, run_b: str, as_json: bool) -> None:
+    """Stories that appeared, ended, grew, shrank, split, merged or were renamed from RUN_A to RUN_B.
+
+    Story ids match stories across runs; shared article ids reveal splits and merges.
+
+    \b
+    Example:
+        newsclust diff runs/2026-03-12 runs/2026-03-13
+    """
+    from cluster.inspect import diff_runs, format_diff, load_run
+
+    _inspect(lambda: diff_runs(load_run(run_a), load_run(run_b)), as_json=as_json, formatter=format_diff)
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="YAML config.")
+@click.option("--date", "night", default=None, help="Night to process, YYYY-MM-DD [default: yesterday, UTC].")
+@click.option("--input", "input_pattern", default=None, help="Input pattern with {date}; replaces nightly.input.")
+@click.option("--state", "state_dir", default=None, help="State folder; replaces nightly.state_dir.")
+@click.option("--out-root", default=None, help="Runs folder; replaces nightly.out_root.")
+@click.option("-v", "--verbose", count=True, help="More log lines.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+def nightly(config_path: str, night: str | None, input_pattern: str | None, state_dir: str | None,
+            out_root: str | None, verbose: int, quiet: bool) -> None:
+    """Process one night against the state store and write <out-root>/<date>/.
+
+    Tonight's copies of earlier nights' articles join their originals, continuing stories keep their ids, and a
+    story that recurs after a gap becomes the next round of its chain. Runs are locked, crash-safe and idempotent.
+
+    \b
+    Exit codes: 0 success, 1 failure, 2 usage or config error, 3 another run holds the lock,
+    4 no input for the night, 5 state refused (written with other settings, or a later night already done).
+    Example:
+        newsclust nightly --config configs/nightly.yaml --date 2026-03-05
+    """
+    from datetime import date, datetime, timedelta, timezone
+
+    from cluster.state import StateError
+    from jobs.nightly import EXIT_LOCKED, EXIT_NO_INPUT, EXIT_STATE, LockedError, NoInputError, run_nightly
+
+    _setup_logging(verbose, quiet)
+    overrides = {key: value for key, value in (("nightly.input", input_pattern), ("nightly.state_dir", state_dir),
+                                               ("nightly.out_root", out_root)) if value is not None}
+    try:
+        config = load_config(config_path, overrides)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+        return
+    if config.nightly.input is None:
+        _fail(f"no input pattern: set nightly.input in {config_path} or pass --input", EXIT_USAGE)
+    try:
+        day = date.fromisoformat(night) if night else datetime.now(timezone.utc).date() - timedelta(days=1)
+    except ValueError:
+        _fail(f"--date {night!r}: expected YYYY-MM-DD", EXIT_USAGE)
+        return
+    try:
+        outcome = run_nightly(config, day, input_pattern=config.nightly.input, state_dir=config.nightly.state_dir,
+                              out_root=config.nightly.out_root)
+    except LockedError as exc:
+        _fail(str(exc), EXIT_LOCKED)
+        return
+    except NoInputError as exc:
+        _fail(str(exc), EXIT_NO_INPUT)
+        return
+    except StateError as exc:
+        _fail(str(exc), EXIT_STATE)
+        return
+    except (InputError, ModelError) as exc:
+        _fail(str(exc), EXIT_FAILURE)
+        return
+    except OSError as exc:
+        _fail(f"cannot write outputs or state: {exc}; state and earlier runs are unchanged", EXIT_FAILURE)
+        return
+    counts = outcome.result.counts
+    click.echo(
+        f"night {day}: {counts['accepted']} articles ({counts['rejected']} rejected), {counts['copies']} copies, "
+        f"{counts['stories']} stories ({counts['new_stories']} new, {counts['continuing_stories']} continuing) "
+        f"-> {outcome.out_dir}"
+    )
+
+
 if __name__ == "__main__":
     main()

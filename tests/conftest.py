@@ -51,3 +51,29 @@ def real_embedder():
     from cluster.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(device="cpu")
+
+
+BAD_ROWS = (
+    '{"id": "x001", "title": "Broken line", "text": \n'  # malformed JSON
+    '{"title": "No id here", "text": "An article without an id."}\n'
+    '{"id": "a001", "title": "A repeated id", "text": "Same id as the first sample article."}\n'
+    '{"id": "x002", "title": "", "text": ""}\n'
+)
+
+
+@pytest.fixture(scope="session")
+def sample_run_with_rejects(tmp_path_factory, real_embedder) -> Path:
+    """A finished run folder (real model) of the bundled sample plus four bad rows, so every report section has data.
+
+    Session-scoped and read-only: tests that change files must copy it first.
+    """
+    from cluster.config import load_config
+    from cluster.pipeline import run_to_folder
+
+    root = tmp_path_factory.mktemp("sample_run")
+    bad = root / "bad_rows.jsonl"
+    bad.write_text(BAD_ROWS, encoding="utf-8")
+    out = root / "out"
+    config = load_config(REPO / "configs" / "default.yaml", {"input.paths": [str(SAMPLE), str(bad)], "output.dir": str(out)})
+    run_to_folder(config, out, embedder=real_embedder)
+    return out

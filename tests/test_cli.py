@@ -54,7 +54,7 @@ def test_unknown_key_stops_run_before_any_work(tmp_path):
     out = tmp_path / "out"
     result = invoke("run", "--config", str(config), "--input", str(SAMPLE), "--out", str(out))
     assert result.exit_code == 2
-    assert "stories.treshold: unknown key (allowed: distance_threshold," in result.stderr
+    assert "stories.treshold: unknown key (allowed: article_threshold," in result.stderr
     assert str(config) in result.stderr
     assert not out.exists()
 

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cluster.config import CleanConfig, DedupConfig
 from cluster.dedup import Deduplicator, group_id, syndication
@@ -155,24 +157,43 @@ def test_shared_template_paragraph_does_not_chain_three_articles():
     articles, cleaned = frames(rows)
     model = Deduplicator(DedupConfig()).fit(articles, cleaned)
     assert model.n_verified_ == 2  # a~b and b~c verify by containment; a~c does not
+    # b is contained in two articles that are not copies of each other: it is shared material, not a copy of either
+    assert model.n_refused_ == 2
     table = {row["article_id"]: row for row in model.table_.iter_rows(named=True)}
-    assert partition(table) == {frozenset({"a", "b"}), frozenset({"c"})}
-    assert table["b"]["rule"] == "containment"
-    assert table["c"]["rule"] == "unique"
+    assert partition(table) == {frozenset({"a"}), frozenset({"b"}), frozenset({"c"})}
+    assert {row["rule"] for row in table.values()} == {"unique"}
 
 
-def test_headline_only_items_match_only_when_identical_after_normalisation():
+def test_headline_only_items_match_on_letters_and_digits_only():
     rows = [
         item("h1", "Alpha", "Markets rally as \u2018rates\u2019 fall", ""),
         item("h2", "Beta", "  MARKETS rally as 'rates'   fall ", "", hours=1),
         item("h3", "Gamma", "Markets rally as 'rates' fall sharply", "", hours=2),
-        item("h4", "Delta", "Markets rally as rates fall", "", hours=3),
+        item("h4", "Delta", "Markets rally as rates fall", "", hours=3),  # quotes dropped: the same headline
     ]
     table = dedup(rows)
-    assert partition(table) == {frozenset({"h1", "h2"}), frozenset({"h3"}), frozenset({"h4"})}
-    assert table["h2"]["rule"] == "exact_short"
+    assert partition(table) == {frozenset({"h1", "h2", "h4"}), frozenset({"h3"})}
+    assert table["h2"]["rule"] == table["h4"]["rule"] == "exact_short"
     assert (table["h2"]["jaccard"], table["h2"]["containment"]) == (1.0, 1.0)
     assert table["h2"]["canonical_id"] == "h1"
+
+
+def test_near_identical_headlines_match_on_characters_but_not_across_numbers_or_words():
+    rows = [
+        item("a", "Alpha", "Government announces new funding for rural hospitals", ""),
+        item("b", "Beta", "Goverment announces new funding for rural hospitals", "", hours=1),  # a typo: one edit
+        item("c", "Gamma", "Government announces new funding for rural schools", "", hours=2),  # another story
+        item("d", "Delta", "Death toll in mountain rail crash rises to 120", "", hours=3),
+        item("e", "Echo", "Death toll in mountain rail crash rises to 121", "", hours=4),  # one edit, a new number
+        item("f", "Alpha", "Man arrested after stabbing in city centre", "", hours=5),
+        item("g", "Beta", "Woman arrested after stabbing in city centre", "", hours=6),  # two edits in 37 letters
+    ]
+    table = dedup(rows)
+    assert partition(table) == {frozenset({"a", "b"}), *(frozenset({k}) for k in "cdefg")}
+    assert table["b"]["rule"] == "near_short"
+    assert table["b"]["canonical_id"] == "a"
+    assert 0.8 < table["b"]["jaccard"] < 1.0  # character 3-grams
+    assert all(dedup(rows, short_edit_share=0)[k]["rule"] == "unique" for k in "abcdefg")
 
 
 def test_long_headline_only_item_is_not_a_copy_of_the_article_that_lists_it():
@@ -275,7 +296,7 @@ def test_groups_are_a_partition_independent_of_row_order():
     rows = mixed_world()
     expected = dedup(rows)
     groups = partition(expected)
-    assert sorted(len(g) for g in groups) == [1, 1, 2, 2, 2, 2, 2, 3]
+    assert sorted(len(g) for g in groups) == [1, 1, 1, 1, 2, 2, 2, 2, 3]  # the template trio stays apart
     assert sum(len(g) for g in groups) == len(rows)
     assert frozenset({"orig", "copy1", "copy2"}) in groups
     assert all(row["group_size"] == len(g) for g in groups for row in (expected[i] for i in g))
@@ -317,3 +338,247 @@ def test_syndication_of_no_groups_is_empty():
     table = syndication(articles, duplicates)
     assert table.schema == SYNDICATION
     assert table.height == 0
+
+
+# ---------------------------------------------------------------- every transform an aggregator makes, on real-looking text
+
+ARTICLE = [  # a fictional wire story, four paragraphs, about 230 words
+    "Rescue teams worked through the night on Tuesday to reach villagers cut off by landslides in the hills above "
+    "the river port of Velmora, after three days of record rain washed away roads and at least two bridges.",
+    "The regional governor, Ana Petrescu, said 1,200 people had been moved to schools and sports halls in the valley. "
+    "\"We are asking everyone who lives below the old quarry to leave their homes until the slopes are checked,\" "
+    "she told reporters at the flood centre.",
+    "Forecasters expect the rain to ease on Thursday, but warned that the ground would stay unstable for weeks. The "
+    "national weather office said more rain had fallen in the past 72 hours than in a normal October, and that river "
+    "levels downstream were still rising by several centimetres an hour.",
+    "Engineers from the army have begun building a temporary crossing at Dorna, where the main road to the coast "
+    "collapsed on Sunday. Officials said the crossing could open to emergency vehicles by the weekend, and that "
+    "schools across the district would stay closed until at least Monday while inspectors examine buildings.",
+]
+OTHER = [  # the same event, written by another outlet in its own words
+    "Thousands of people have left their homes around Velmora as heavy rain triggered landslides across the hills, "
+    "officials said on Tuesday, with soldiers sent to help clear blocked roads.",
+    "\"We are asking everyone who lives below the old quarry to leave their homes until the slopes are checked,\" "
+    "governor Ana Petrescu said, as rescuers used boats to reach farms on the flooded plain.",
+    "Local businesses said the closure of the coast road would cost them dearly in the last weeks of the tourist "
+    "season, and the chamber of commerce asked the government for emergency loans.",
+]
+AGG_HEAD, AGG_FOOT = "Briefly | all the news in one feed", "Read more on Briefly: the app for busy readers"
+
+
+def original(article_id: str = "wire", paragraphs_: list[str] | None = None, hours: float = 0.0) -> dict:
+    return item(article_id, "Wire", "Landslides cut off villages after record rain", "\n".join(paragraphs_ or ARTICLE), hours)
+
+
+def aggregator_world(copy_text: str, title: str = "Landslides cut off villages after record rain",
+                     source: str = "Briefly") -> list[dict]:
+    """The original, one copy, and three unrelated aggregator items so that the aggregator's chrome is learned."""
+    rows = [original(), item("copy", source, title, copy_text, hours=2)]
+    for n in range(3):
+        rows.append(item(f"filler-{n}", source, f"Other story {n}", f"{AGG_HEAD}\n{prose(500 + n, 60)}\n{AGG_FOOT}", hours=3 + n))
+    return rows
+
+
+def assert_copy(table: dict, rule: str | None = None) -> None:
+    assert table["copy"]["canonical_id"] == "wire"
+    assert table["copy"]["is_canonical"] is False
+    assert table["wire"]["is_canonical"] is True
+    assert table["wire"]["group_size"] == 2
+    if rule:
+        assert table["copy"]["rule"] == rule
+
+
+def test_copy_inside_chrome_before_and_after():
+    text = "\n".join([AGG_HEAD, *ARTICLE, AGG_FOOT])
+    table = dedup(aggregator_world(text))
+    assert_copy(table, "jaccard")
+    assert table["copy"]["jaccard"] == 1.0  # the chrome was stripped before shingling
+
+
+def test_copy_with_configured_chrome_pattern_and_related_list():
+    text = "\n".join([*ARTICLE, "This article originally appeared on Wire.", "Related stories:", "- Storm hits coast",
+                      "- Rail strike called off"])
+    articles, cleaned = frames([original(), item("copy", "Solo Site", "Landslides", text, hours=1)],
+                               CleanConfig(patterns=[r"^this article originally appeared", "^related stories"]))
+    table = {r["article_id"]: r for r in Deduplicator(DedupConfig()).fit(articles, cleaned).table_.iter_rows(named=True)}
+    assert_copy(table, "jaccard")
+    assert table["copy"]["jaccard"] == 1.0
+
+
+@pytest.mark.parametrize("kept", [0.25, 0.32, 0.45, 0.7])
+def test_teaser_keeping_a_quarter_or_more_of_the_body(kept):
+    words_ = " ".join(ARTICLE).split()
+    teaser = " ".join(words_[: int(len(words_) * kept)]) + "\u2026"
+    table = dedup(aggregator_world("\n".join([AGG_HEAD, teaser, AGG_FOOT])))
+    assert_copy(table, "containment" if kept < 0.5 else None)
+    assert table["copy"]["containment"] == 1.0
+
+
+def test_copy_with_a_new_headline():
+    table = dedup(aggregator_world("\n".join(ARTICLE), title="Velmora: what we know about the landslides", source="Courier"))
+    assert_copy(table, "jaccard")
+    assert table["copy"]["jaccard"] == 1.0
+
+
+def test_copy_with_a_dateline_added():
+    dated = [f"VELMORA, Oct 14 (Wire) \u2014 {ARTICLE[0]}", *ARTICLE[1:]]
+    table = dedup(aggregator_world("\n".join(dated), source="Courier"))
+    assert_copy(table, "jaccard")
+    assert 0.95 < table["copy"]["jaccard"] < 1.0
+
+
+def test_copy_with_a_paragraph_dropped():
+    table = dedup(aggregator_world("\n".join([ARTICLE[0], ARTICLE[1], ARTICLE[3]]), source="Courier"))
+    assert_copy(table, "jaccard")
+    assert table["copy"]["containment"] > 0.95
+
+
+def test_copy_with_a_paragraph_appended():
+    extra = ("Additional reporting by Tom Okafor. This report has been updated with comment from the regional "
+             "governor and will be updated again as more details become available.")
+    table = dedup(aggregator_world("\n".join([*ARTICLE, extra]), source="Courier"))
+    assert_copy(table, "jaccard")
+    assert table["copy"]["containment"] == 1.0
+
+
+def test_copy_with_quotes_dashes_and_case_normalised():
+    fancy = [p.replace('"', "\u201c", 1).replace('"', "\u201d", 1).replace(", ", " \u2014 ", 1).upper() for p in ARTICLE]
+    table = dedup(aggregator_world("\n".join(fancy), source="Courier"))
+    assert_copy(table, "jaccard")
+    assert table["copy"]["jaccard"] == 1.0
+
+
+def test_combined_teaser_with_new_headline_dateline_and_chrome():
+    words_ = " ".join(ARTICLE).split()
+    teaser = "VELMORA (Wire) \u2014 " + " ".join(words_[: len(words_) // 3]) + "\u2026"
+    table = dedup(aggregator_world("\n".join([AGG_HEAD, teaser, AGG_FOOT]), title="Explainer: Velmora landslides"))
+    assert_copy(table, "containment")
+
+
+# ---------------------------------------------------------------- not a duplicate
+
+
+def test_same_event_in_another_outlets_own_words_sharing_a_quote_stays_apart():
+    rows = [original(), item("other", "Herald", "Thousands flee Velmora landslides", "\n".join(OTHER), hours=1)]
+    table = dedup(rows)
+    assert partition(table) == {frozenset({"wire"}), frozenset({"other"})}
+
+
+def test_follow_up_story_reusing_one_background_paragraph_stays_apart():
+    follow_up = [
+        "The temporary crossing at Dorna opened to emergency vehicles on Saturday, two days earlier than planned, "
+        "and the first supply lorries reached the cut-off villages by the afternoon.",
+        ARTICLE[2],  # background reused from the first story
+        "Residents who had been moved to schools in the valley began returning to homes above the quarry after "
+        "geologists declared the slopes stable, though some streets remain closed.",
+        "The governor said damage to roads and bridges would cost at least forty million to repair.",
+    ]
+    rows = [original(), item("later", "Wire", "Dorna crossing opens early", "\n".join(follow_up), hours=96)]
+    assert partition(dedup(rows)) == {frozenset({"wire"}), frozenset({"later"})}
+
+
+def test_stub_is_not_a_copy_of_the_full_article():
+    rows = [original(), item("stub", "Briefly", "Landslides cut off villages after record rain", "Developing story.", hours=1)]
+    assert partition(dedup(rows)) == {frozenset({"wire"}), frozenset({"stub"})}
+
+
+def test_text_contained_in_two_unrelated_articles_links_neither():
+    shared = prose(777, 70)  # a standard paragraph two outlets paste into different articles
+    rows = [
+        item("a", "Alpha", "Port strike ends", "\n".join([shared, *paragraphs(701, 3)])),
+        item("c", "Gamma", "Bank profits rise", "\n".join([shared, *paragraphs(702, 3)]), hours=1),
+        item("notice", "Beta", "Notice", shared, hours=2),
+        item("teaser", "Delta", "Port strike", " ".join("\n".join([shared, *paragraphs(701, 3)]).split()[:120]), hours=3),
+    ]
+    articles, cleaned = frames(rows)
+    model = Deduplicator(DedupConfig()).fit(articles, cleaned)
+    table = {r["article_id"]: r for r in model.table_.iter_rows(named=True)}
+    # the notice is refused (contained in a and c); the teaser is contained only in a's group
+    assert partition(table) == {frozenset({"a", "teaser"}), frozenset({"c"}), frozenset({"notice"})}
+
+
+def test_notices_made_of_the_same_shared_paragraph_are_not_copies_of_each_other():
+    shared = prose(778, 70)
+    rows = [
+        item("a", "Alpha", "Port strike ends", "\n".join([*paragraphs(711, 3), shared])),
+        item("c", "Gamma", "Bank profits rise", "\n".join([*paragraphs(712, 3), shared]), hours=1),
+        item("n1", "Desk 1", "Notice", f"{prose(713, 12)}\n{shared}", hours=2),
+        item("n2", "Desk 2", "Notice", f"{prose(714, 12)}\n{shared}", hours=3),  # Jaccard with n1 about 0.7
+        item("n1-copy", "Briefly", "Notice", f"{prose(713, 12)}\n{shared}", hours=4),  # n1 verbatim
+    ]
+    articles, cleaned = frames(rows)
+    model = Deduplicator(DedupConfig()).fit(articles, cleaned)
+    table = {r["article_id"]: r for r in model.table_.iter_rows(named=True)}
+    assert partition(table) == {frozenset({"a"}), frozenset({"c"}), frozenset({"n1", "n1-copy"}), frozenset({"n2"})}
+    assert table["n1-copy"]["rule"] == "jaccard"
+    assert model.n_refused_ > 0
+
+
+# ---------------------------------------------------------------- properties
+
+
+def family_world(seed: int) -> list[dict]:
+    """Random families: an original and copies (full, teaser, dropped paragraph, appended, headline-only), plus
+    unrelated articles and headline-only items."""
+    rng = random.Random(seed)
+    rows = []
+    for f in range(rng.randint(2, 5)):
+        body = paragraphs(seed * 50 + f, rng.randint(2, 5))
+        title = f"Story {seed} {f} about {prose(seed * 50 + f, 6)}"
+        rows.append(item(f"o{f}", f"Outlet {f}", title, "\n".join(body), hours=f))
+        for c in range(rng.randint(0, 4)):
+            kind = rng.choice(["full", "teaser", "drop", "append", "headline"])
+            text = "\n".join(body)
+            if kind == "teaser":
+                w = text.split()
+                text = " ".join(w[: max(int(len(w) * rng.uniform(0.3, 0.9)), 20)])
+            elif kind == "drop" and len(body) > 2:
+                text = "\n".join(body[:1] + body[2:])
+            elif kind == "append":
+                text += "\n" + prose(seed * 90 + c, 15)
+            elif kind == "headline":
+                text = ""
+            rows.append(item(f"o{f}-c{c}", f"Agg {c}", title, text, hours=f + 1 + c))
+    return rows
+
+
+@settings(max_examples=15, deadline=None, database=None)
+@given(seed=st.integers(0, 10_000), order=st.randoms(use_true_random=False))
+def test_groups_are_a_partition_that_does_not_depend_on_input_order(seed, order):
+    rows = family_world(seed)
+    first = dedup(rows)
+    groups = partition(first)
+    assert sum(len(g) for g in groups) == len(rows)  # every article in exactly one group
+    for g in groups:
+        canonical = {first[a]["canonical_id"] for a in g}
+        assert len(canonical) == 1 and next(iter(canonical)) in g
+        assert all(first[a]["group_size"] == len(g) for a in g)
+    shuffled = list(rows)
+    order.shuffle(shuffled)
+    second = dedup(shuffled)
+    assert partition(second) == groups
+    assert {k: (v["canonical_id"], v["rule"]) for k, v in second.items()} == {
+        k: (v["canonical_id"], v["rule"]) for k, v in first.items()
+    }
+
+
+@settings(max_examples=15, deadline=None, database=None)
+@given(seed=st.integers(0, 10_000))
+def test_rerunning_on_the_canonicals_finds_no_new_groups(seed):
+    rows = family_world(seed)
+    table = dedup(rows)
+    canonicals = [r for r in rows if table[r["article_id"]]["is_canonical"]]
+    again = dedup(canonicals)
+    assert all(row["group_size"] == 1 for row in again.values())
+
+
+def test_counters_and_timings_are_reported():
+    articles, cleaned = frames(mixed_world())
+    model = Deduplicator(DedupConfig()).fit(articles, cleaned)
+    assert model.n_candidates_ >= max(model.n_candidates_lsh_, model.n_candidates_sampled_) > 0
+    assert model.n_candidates_ >= model.n_checked_ > 0
+    assert model.n_verified_ == len([1 for m in model._matches.values() if m]) or model.n_verified_ > 0
+    assert model.n_short_ == 2  # h1 and h2
+    assert set(model.timings_) == {"shingles", "signatures", "candidates", "verify", "short", "groups"}
+    assert model.index_bytes_ >= model.signatures_.nbytes
+    assert len(model.sets_) == articles.height

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cluster import text
-from cluster.minhash import candidate_pairs, lsh_params, signatures, to_datasketch
+from cluster.minhash import candidate_pairs, lsh_params, overlap_counts, sampled, sampled_pairs, signatures, to_datasketch
 
 MAX = 0xFFFFFFFF
 
@@ -145,3 +145,75 @@ def test_signature_agreement_estimates_jaccard(pool, data):
     sigs = signatures([np.array(sorted(s), dtype=np.uint32) for s in (left, right)], 256, 1)
     estimate = float(np.mean(sigs[0] == sigs[1]))
     assert abs(estimate - true_jaccard) <= 0.15
+
+
+def test_signatures_in_threads_equal_one_thread():
+    sets = text.shingle_sets([" ".join(doc) for doc in corpus()], 4)
+    np.testing.assert_array_equal(signatures(sets, 128, 1, threads=2), signatures(sets, 128, 1))
+    np.testing.assert_array_equal(signatures(sets, 128, 1), signatures(sets.to_list(), 128, 1))
+
+
+def brute_overlap(sets: list[np.ndarray], i: int, j: int) -> int:
+    return len(np.intersect1d(sets[i], sets[j]))
+
+
+@settings(max_examples=30, deadline=None, database=None)
+@given(st.lists(st.sets(st.integers(0, 60), max_size=40), min_size=2, max_size=12), st.data())
+def test_overlap_counts_equal_brute_force(raw, data):
+    sets = [np.array(sorted(s), dtype=np.uint32) for s in raw]
+    values = np.concatenate(sets).astype(np.uint32)
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
+    pairs = np.array([(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets))], dtype=np.int64)
+    budget = data.draw(st.sampled_from([1, 7, 1 << 22]))
+    assert overlap_counts(values, offsets, pairs, budget=budget).tolist() == [brute_overlap(sets, i, j) for i, j in pairs]
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(seed=st.integers(0, 10_000), bits=st.sampled_from([0, 1, 2]), threshold=st.sampled_from([0.5, 0.8]))
+def test_sampled_pairs_find_every_pair_over_the_sampled_containment(seed, bits, threshold):
+    """Prefix filtering loses nothing: every pair whose sampled containment reaches the threshold is returned,
+    with its exact count of shared samples."""
+    rng = np.random.default_rng(seed)
+    pool = rng.integers(0, 2**32, 400, dtype=np.uint64).astype(np.uint32)
+    base = [rng.choice(pool, size=rng.integers(5, 60), replace=False) for _ in range(6)]
+    sets = []
+    for b in base:  # each base set, an excerpt of it, and an excerpt with extra noise
+        sets.append(np.unique(b))
+        sets.append(np.unique(b[: max(len(b) // 3, 1)]))
+        sets.append(np.unique(np.concatenate([b[: len(b) // 2], rng.choice(pool, 5)])))
+    values = np.concatenate(sets).astype(np.uint32)
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
+    pairs, shared, counts = sampled_pairs(values, offsets, bits, max_bucket_size=1000, min_containment=threshold)
+    found = {tuple(p): s for p, s in zip(pairs.tolist(), shared.tolist(), strict=True)}
+    samples = [s[sampled(s, bits)] for s in sets]
+    assert counts.tolist() == [len(s) for s in samples]
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            common = len(np.intersect1d(samples[i], samples[j]))
+            small = min(len(samples[i]), len(samples[j]))
+            if small and common >= threshold * small and common >= 1:
+                assert found.get((i, j)) == common, (i, j)
+    for (i, j), s in found.items():
+        assert s == len(np.intersect1d(samples[i], samples[j]))
+
+
+def test_sampled_pairs_skip_stock_samples_and_excluded_documents():
+    same = np.arange(1, 41, dtype=np.uint32)
+    values = np.concatenate([same] * 4)
+    offsets = np.arange(0, 161, 40, dtype=np.int64)
+    pairs, shared, _ = sampled_pairs(values, offsets, 0, max_bucket_size=4, min_containment=0.8)
+    assert pairs.tolist() == [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
+    assert shared.tolist() == [40] * 6
+    assert len(sampled_pairs(values, offsets, 0, max_bucket_size=3, min_containment=0.8)[0]) == 0
+    include = np.array([True, False, True, False])
+    pairs, _, counts = sampled_pairs(values, offsets, 0, 4, 0.8, include=include)
+    assert pairs.tolist() == [[0, 2]]
+    assert counts.tolist() == [40, 0, 40, 0]
+
+
+def test_sample_is_consistent_and_about_the_right_size():
+    values = np.random.default_rng(5).integers(0, 2**32, 80_000, dtype=np.uint64).astype(np.uint32)
+    for bits in (1, 3, 4):
+        share = sampled(values, bits).mean()
+        assert abs(share - 2.0**-bits) < 0.01
+    np.testing.assert_array_equal(sampled(values[:100], 3), sampled(values, 3)[:100])

@@ -7,6 +7,7 @@ a night boundary, and stories run over several nights. These tests use the real 
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import signal
 import subprocess
@@ -238,3 +239,17 @@ def test_sigkill_at_any_moment_leaves_before_or_after_and_next_run_succeeds(site
     assert pl.read_parquet(done / "articles.parquet").drop("file").equals(reference_articles)
     leftovers = [p.name for p in (site / "runs").iterdir()] + [p.name for p in (site / "state" / "snapshots").iterdir()]
     assert sorted(leftovers) == ["2026-03-02", "2026-03-02", "2026-03-03", "2026-03-03"]
+
+
+def test_cron_wrapper_logs_to_file_and_reports_failure_in_one_line(site, tmp_path):
+    wrapper = REPO / "jobs" / "nightly.sh"
+    env = {**os.environ, "NEWSCLUST_CONFIG": str(site / "nightly.yaml"), "NEWSCLUST_LOG_DIR": str(tmp_path / "logs")}
+    ok = subprocess.run([str(wrapper), "--date", "2026-03-02"], env=env, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0 and ok.stdout == "" and ok.stderr == ""
+    (log,) = (tmp_path / "logs").iterdir()
+    lines = log.read_text().splitlines()
+    assert any("stage dedup: done in" in line for line in lines)
+    assert lines[-1].startswith("night 2026-03-02: 8 articles")
+    missing = subprocess.run([str(wrapper), "--date", "2026-05-01"], env=env, capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 4
+    assert missing.stderr == f"newsclust nightly failed (exit 4: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused); see {log}\n"

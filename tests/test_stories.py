@@ -1,21 +1,33 @@
-"""Story clustering, time decay, chains and rounds, with the fast hashing embedder and the real model."""
+"""Story clustering: time decay, exact sparse average linkage, granularity signals, chains and rounds, determinism,
+and the real model end to end on the recurring-events fixture."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 
-from cluster.config import StoriesConfig
+from cluster.config import StoriesConfig, load_config
+from cluster.evaluate import score
 from cluster.schema import TIME
-from cluster.stories import StoryClusterer, centroids, cluster_stories, link_chains
+from cluster.stories import (
+    StoryClusterer, candidate_neighbours, centroids, cluster_stories, lexical_vectors, link_chains, proper_noun_analyzer,
+    richness,
+)
 
 BASE = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 TALKS = "Norland and Vestmark fisheries ministers meet in Alvora for cod quota talks on the Greyshelf Bank"
 STRIKE = "Porthaven ferry crews strike over new rosters, halting sailings to the islands"
 FLOOD = "River Tessler bursts its banks in Linmouth as residents are evacuated from Quayside"
+RECURRING = Path(__file__).resolve().parent / "fixtures" / "recurring.jsonl"
 
 
 def _frame(rows: list[tuple[str, str, float]]) -> tuple[pl.DataFrame, list[str]]:
@@ -27,16 +39,21 @@ def _frame(rows: list[tuple[str, str, float]]) -> tuple[pl.DataFrame, list[str]]
     return frame, [r[1] for r in rows]
 
 
-def _stories(rows, embedder, config=None):
+def _stories(rows, embedder, config=None, with_text=False):
     frame, texts = _frame(rows)
+    if with_text:
+        frame = frame.with_columns(pl.Series("title", texts), pl.Series("body", [t + " " + t for t in texts]))
     members = cluster_stories(frame, embedder.encode(texts), config or StoriesConfig())
     return dict(zip(members["article_id"], members["story_id"], strict=True))
 
 
-def test_time_decay_adds_squared_scaled_days():
-    model = StoryClusterer(time_scale_days=7.0)
-    points = model.features(np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([0.0, 14.0]))
-    assert np.linalg.norm(points[0] - points[1]) == pytest.approx(2.0)
+# --- time decay -------------------------------------------------------------------------------------------------
+
+def test_time_decay_is_half_the_squared_scaled_days():
+    model = StoryClusterer(StoriesConfig(time_scale_days=7.0))
+    assert model.time_penalty(np.array([0.0]), np.array([14.0]))[0] == pytest.approx(2.0)
+    assert model.time_penalty(np.array([0.0]), np.array([7.0]))[0] == pytest.approx(0.5)
+    assert model.time_penalty(np.array([3.0]), np.array([3.0]))[0] == 0.0
 
 
 def test_same_text_a_day_apart_is_one_story_and_weeks_apart_is_not(hashing_embedder):
@@ -44,16 +61,103 @@ def test_same_text_a_day_apart_is_one_story_and_weeks_apart_is_not(hashing_embed
     assert story["a"] == story["b"] != story["c"]
 
 
+def test_a_longer_time_scale_joins_what_a_short_one_splits(hashing_embedder):
+    rows = [("a", TALKS, 0), ("b", TALKS + " again", 6)]
+    short = _stories(rows, hashing_embedder, StoriesConfig(time_scale_days=2))
+    long = _stories(rows, hashing_embedder, StoriesConfig(time_scale_days=30))
+    assert short["a"] != short["b"] and long["a"] == long["b"]
+
+
+def test_missing_dates_all_on_the_run_date_still_cluster(hashing_embedder):
+    story = _stories([("a", TALKS, 0), ("b", TALKS + " resume", 0), ("c", STRIKE, 0), ("d", FLOOD, 0)], hashing_embedder)
+    assert story["a"] == story["b"] and len({story["a"], story["c"], story["d"]}) == 3
+
+
+# --- the clustering itself ----------------------------------------------------------------------------------------
+
 def test_every_article_in_exactly_one_story_singletons_included(hashing_embedder):
     story = _stories([("a", TALKS, 0), ("b", STRIKE, 0), ("c", FLOOD, 0)], hashing_embedder)
     assert len(set(story.values())) == 3
 
 
+def test_candidate_neighbours_match_brute_force_within_the_time_window():
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = np.sort(rng.uniform(0, 60, size=300))
+    index, sims = candidate_neighbours(vectors, days, 7.0, 5, block_cells=5_000)
+    full = vectors.astype(np.float64) @ vectors.T.astype(np.float64) - 0.5 * ((days[:, None] - days[None, :]) / 7) ** 2
+    np.fill_diagonal(full, -np.inf)
+    for i in range(300):
+        expected = np.sort(full[i])[::-1][:5]
+        assert np.allclose(sims[i], expected, atol=1e-5)
+
+
+def test_average_linkage_is_exact_against_scipy_on_a_dense_problem():
+    """Headline-only, no shared-neighbour term: the result must equal dense average linkage cut at the threshold."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(6, 24))
+    vectors = np.vstack([c + rng.normal(scale=0.9, size=(15, 24)) for c in centres]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = np.zeros(len(vectors))
+    config = StoriesConfig(headline_threshold=0.3, shared_neighbour_weight=0.0, neighbours=len(vectors) - 1)
+    labels = StoryClusterer(config).fit(vectors, days).labels_
+    distance = np.clip(1.0 - vectors.astype(np.float64) @ vectors.T.astype(np.float64), 0, None)
+    np.fill_diagonal(distance, 0)
+    expected = fcluster(linkage(squareform(distance, checks=False), "average"), 0.7, "distance")
+    assert score([str(x) for x in expected], [str(x) for x in labels]).ari == 1.0
+
+
+def test_threshold_follows_richness():
+    model = StoryClusterer(StoriesConfig(article_threshold=0.4, headline_threshold=0.2))
+    assert model.pair_threshold(1.0, 1.0) == pytest.approx(0.4)
+    assert model.pair_threshold(0.0, 0.0) == pytest.approx(0.2)
+    assert model.pair_threshold(1.0, 0.0) == pytest.approx(0.3)
+    assert list(richness(["A headline", "Title", "Title"], ["", " ".join(["w"] * 30), " ".join(["w"] * 100)])) == [
+        0.0, pytest.approx(16 / 30), 1.0,
+    ]
+
+
+def test_proper_nouns_years_and_name_bigrams():
+    texts = ["Lindsay Lohan checks into rehab in 2013. The actress said Lohan was fine.",
+             "Tara Reid checks into rehab, the actress said."]
+    analyse = proper_noun_analyzer(texts)
+    found = analyse(texts[0])
+    assert {"lindsay", "lohan", "2013", "lindsay lohan"} <= set(found)
+    assert "the" not in found and "actress" not in found
+
+
+def test_lexical_vectors_separate_events_that_share_their_kind():
+    titles = ["Lindsay Lohan checks into rehab", "Lohan enters Betty Ford clinic", "Tara Reid checks into rehab",
+              "Reid enters Promises clinic"]
+    bodies = ["Lindsay Lohan checked into the Betty Ford Center in 2013, her lawyer said.",
+              "Lindsay Lohan is at the Betty Ford Center after a court order in 2013.",
+              "Tara Reid checked into the Promises Treatment Center in 2008, her publicist said.",
+              "Tara Reid is at Promises Treatment Center in Malibu since 2008."]
+    lexical = lexical_vectors(titles, bodies)
+    sims = (lexical @ lexical.T).toarray()
+    assert sims[0, 1] > sims[0, 2] and sims[2, 3] > sims[1, 3]
+
+
 def test_story_ids_do_not_depend_on_input_order(hashing_embedder):
     rows = [("a", TALKS, 0), ("b", TALKS + " resume", 0.5), ("c", STRIKE, 1), ("d", STRIKE + " ends", 1.2), ("e", FLOOD, 2)]
-    forward = _stories(rows, hashing_embedder)
-    backward = _stories(list(reversed(rows)), hashing_embedder)
-    assert forward == backward
+    forward = _stories(rows, hashing_embedder, with_text=True)
+    for seed in range(3):
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        assert _stories(shuffled, hashing_embedder, with_text=True) == forward
+
+
+def test_shuffled_fixture_gives_identical_members(hashing_embedder):
+    frame = pl.read_ndjson(RECURRING).select(
+        pl.col("id").alias("article_id"), "title", pl.col("text").alias("body"),
+        pl.col("published_at").str.to_datetime(time_zone="UTC").cast(TIME),
+    )
+    vectors = hashing_embedder.encode([f"{t}. {b}" for t, b in zip(frame["title"], frame["body"], strict=True)])
+    first = cluster_stories(frame, vectors, StoriesConfig()).sort("article_id")
+    order = np.random.default_rng(1).permutation(frame.height)
+    second = cluster_stories(frame[order], vectors[order], StoriesConfig()).sort("article_id")
+    assert first.equals(second)
 
 
 def test_single_and_empty_input():
@@ -67,6 +171,8 @@ class _OneHot:
     def encode(self, texts):
         return np.eye(len(texts), 4, dtype=np.float32)
 
+
+# --- chains and rounds --------------------------------------------------------------------------------------------
 
 def _spans(spans: list[tuple[str, float, float]]) -> pl.DataFrame:
     return pl.DataFrame(
@@ -97,11 +203,19 @@ def test_close_in_time_parts_share_a_round():
     assert rounds == {"s-a": 1, "s-b": 1, "s-c": 2}
 
 
+def test_dissimilar_stories_weeks_apart_are_not_chained():
+    spans = _spans([("s-a", 0, 1), ("s-b", 30, 31)])
+    chains = link_chains(spans, {"s-a": np.array([1.0, 0.0]), "s-b": np.array([0.6, 0.8])}, StoriesConfig())
+    assert chains["chain_id"].n_unique() == 2 and chains["round"].to_list() == [1, 1]
+
+
 def test_centroids_are_unit_length():
     members = pl.DataFrame({"article_id": ["a", "b"], "story_id": ["s", "s"]})
     result = centroids(members, ["a", "b"], np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert np.linalg.norm(result["s"]) == pytest.approx(1.0)
 
+
+# --- the real model -----------------------------------------------------------------------------------------------
 
 @pytest.mark.model
 def test_real_model_separates_events_and_joins_paraphrases(real_embedder):
@@ -117,3 +231,29 @@ def test_real_model_separates_events_and_joins_paraphrases(real_embedder):
     assert story["f1"] == story["f2"]
     assert story["t1"] != story["f1"]
     assert story["t3"] != story["t1"]
+
+
+@pytest.mark.model
+def test_recurring_events_end_to_end_with_the_real_model(tmp_path, real_embedder):
+    """Every round its own story, rounds chained and numbered in time order, unrelated stories alone."""
+    from cluster.pipeline import run_to_folder
+
+    out = tmp_path / "out"
+    config = load_config(None, {"input.paths": [str(RECURRING)], "output.dir": str(out), "output.html": False})
+    run_to_folder(config, out, embedder=real_embedder)
+    gold = pl.read_ndjson(RECURRING).rename({"id": "article_id"})
+    articles = pl.read_parquet(out / "articles.parquet").join(gold, on="article_id")
+    stories = pl.read_parquet(out / "stories.parquet")
+    assert score(articles["gold"].to_list(), articles["story_id"].to_list()).pairwise_f1 >= 0.95
+    joined = articles.join(stories.select("story_id", "chain_id", "round", "label"), on="story_id")
+    # one story per gold round, one chain per gold chain
+    assert joined.group_by("gold").agg(pl.col("story_id").n_unique())["story_id"].max() == 1
+    assert score(joined["gold_chain"].to_list(), joined["chain_id"].to_list()).pairwise_f1 == 1.0
+    rounds = joined.group_by("gold").agg(pl.col("round").first()).sort("gold")
+    expected = {g: int(m.group(1)) if (m := re.search(r"-r(\d)$", g)) else 1 for g in rounds["gold"]}
+    assert dict(zip(rounds["gold"], rounds["round"], strict=True)) == expected
+    labels = stories["label"].to_list()
+    assert len(set(labels)) == len(labels)
+    assert sum(label.endswith(" round 3") for label in labels) == 4
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["counts"]["stories"] == 18

@@ -1,0 +1,178 @@
+"""``report.html``: what it holds (static checks) and how it behaves in a real headless Chromium.
+
+The browser test loads the report of a real sample run (the bundled sample plus four bad rows) from ``file://``,
+asserts no console errors and no request beyond the file itself, that every plot rendered, that the numbers on the
+page are ``run.json``'s and that the page fits a phone's width; it saves full-page screenshots at laptop and phone
+widths to ``tests/artifacts/`` (gitignored). Under CI (``CI=true``) a missing Chromium fails the test; elsewhere
+the test is skipped with the install command.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cluster.report import NUMBERS, render_folder, render_report
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--hide-scrollbars")
+LAPTOP, PHONE = (1280, 800), (390, 844)
+
+
+def _tables(folder: Path) -> dict[str, pl.DataFrame]:
+    return {name: pl.read_parquet(folder / f"{name}.parquet")
+            for name in ("articles", "duplicates", "stories", "syndication", "rejects")}
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "run.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- static checks (no browser)
+
+
+def test_report_is_self_contained(sample_run_with_rejects):
+    page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert len(scripts) == 5 and not any("src" in tag for tag in scripts)  # plotly.js and 4 plots, all inline
+    assert page.count("Plotly.newPlot") == 4  # timeline, syndication, group sizes, rejects
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.DOTALL)
+    assert "<link" not in markup and "@import" not in markup and " src=" not in markup and "url(" not in markup
+    # the only addresses outside the scripts are links an editor clicks (articles' URLs), never something loaded
+    addresses = re.findall(r"https?://[^\s'\"<>]+", markup)
+    assert addresses and len(addresses) == len(re.findall(r"href='https?://", markup))
+
+
+def test_report_is_rebuilt_from_the_folder_alone(sample_run_with_rejects):
+    assert render_folder(sample_run_with_rejects) == (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+
+
+def test_top_stories_link_every_article(sample_run_with_rejects):
+    page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    tables = _tables(sample_run_with_rejects)
+    top = tables["stories"].sort(["n_unique", "n_sources", "n_articles", "first_seen", "story_id"],
+                                 descending=[True, True, True, False, False]).head(10)
+    urls = tables["articles"].filter(pl.col("story_id").is_in(top["story_id"].to_list()))["url"].to_list()
+    assert urls and all(f"href='{url}'" in page for url in urls)
+    for label in top["label"]:
+        assert f"<h3>{label.replace(chr(39), '&#x27;')}" in page
+
+
+def test_new_and_continuing_are_shown_only_when_counted(sample_run_with_rejects):
+    tables, manifest = _tables(sample_run_with_rejects), _manifest(sample_run_with_rejects)
+    manifest["counts"].update(new_stories=12, continuing_stories=5)
+    page = render_report(tables, manifest)
+    assert "data-key='new_stories'><b>12</b>" in page and "data-key='continuing_stories'><b>5</b>" in page
+    for key in ("new_stories", "continuing_stories"):
+        manifest["counts"].pop(key)
+    assert "data-key='new_stories'" not in render_report(tables, manifest)
+
+
+def test_dedup_only_and_empty_runs_render(sample_run_with_rejects):
+    tables, manifest = _tables(sample_run_with_rejects), _manifest(sample_run_with_rejects)
+    dedup_only = {k: v for k, v in tables.items() if k != "stories"}
+    dedup_only["articles"] = tables["articles"].drop("story_id", "story_label", "centrality")
+    page = render_report(dedup_only, manifest)
+    assert "Top stories" not in page and "Story timeline" not in page and "who copies whom" in page
+    empty = {name: table.clear() for name, table in tables.items()}
+    page = render_report(empty, {"counts": {"rows_in": 0, "rejected": 0}})
+    assert "No stories." in page and "No copies found." in page and "No rows rejected" in page
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not shutil.which(p)]
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        missing.append("selenium (pip install -e '.[test]')")
+    if missing:
+        reason = f"browser test needs {', '.join(missing)}: apt-get install -y chromium chromium-driver"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI: {reason}")
+        pytest.skip(reason)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={LAPTOP[0]},{LAPTOP[1]}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _load(driver, url: str, width: int, height: int, mobile: bool) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    driver.get(url)
+    deadline = time.monotonic() + 15
+    while driver.execute_script("return document.querySelectorAll('.plot .main-svg').length") < 4:
+        assert time.monotonic() < deadline, "plots did not render"
+        time.sleep(0.05)
+    time.sleep(0.3)  # let responsive plots settle before a screenshot
+
+
+def _screenshot(driver, path: Path) -> Path:
+    width = driver.execute_script("return document.documentElement.clientWidth")
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def _requests(driver) -> list[str]:
+    events = (json.loads(entry["message"])["message"] for entry in driver.get_log("performance"))
+    return [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
+
+
+def test_report_in_headless_chromium(browser, sample_run_with_rejects):
+    report = sample_run_with_rejects / "report.html"
+    url = report.as_uri()
+    counts = _manifest(sample_run_with_rejects)["counts"]
+    browser.get_log("browser"), browser.get_log("performance")  # start from empty logs
+
+    _load(browser, url, *LAPTOP, mobile=False)
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    # plotly draws heatmaps through data: images; anything else but the file itself would be a network request
+    loaded = [u for u in _requests(browser) if not u.startswith(("data:", "blob:", "about:"))]
+    assert loaded == [url]
+
+    shown = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('[data-key]')]"
+        ".map(c => [c.dataset.key, c.querySelector('b').textContent]))"
+    )
+    expected = {key: counts[key] for key, _ in NUMBERS if key in counts}
+    assert {k: int(v.replace(",", "")) for k, v in shown.items()} == expected
+    assert {"rows_in", "rejected", "duplicate_groups", "unique_articles", "stories"} <= set(shown)
+    assert browser.execute_script("return document.querySelectorAll('article.story').length") == min(10, counts["stories"])
+    assert browser.execute_script("return typeof Plotly") == "object"
+    laptop = _screenshot(browser, ARTIFACTS / "report-laptop.png")
+
+    _load(browser, url, *PHONE, mobile=True)
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than a phone"
+    phone = _screenshot(browser, ARTIFACTS / "report-phone.png")
+    print(f"\nscreenshots: {laptop} {phone}")
