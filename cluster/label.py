@@ -125,15 +125,26 @@ def finalise_labels(stories: pl.DataFrame, base: dict[str, str]) -> dict[str, st
     chain_label: dict[str, str] = {}
     for row in stories.sort("first_seen", "story_id").iter_rows(named=True):
         chain_label.setdefault(row["chain_id"], base[row["story_id"]])
-    labels, used = {}, Counter()
-    for row in stories.sort("first_seen", "story_id").iter_rows(named=True):
-        label = base[row["story_id"]]
-        if row["chain_length"] > 1:
-            label = f"{chain_label[row['chain_id']]} round {row['round']}"
+    rows = list(stories.iter_rows(named=True))
+    labels = {
+        row["story_id"]: f"{chain_label[row['chain_id']]} round {row['round']}" if row["chain_length"] > 1
+        else base[row["story_id"]]
+        for row in rows
+    }
+    return unique_labels(labels, rows)
+
+
+def unique_labels(labels: dict[str, str], rows: list[dict]) -> dict[str, str]:
+    """Make labels unique in time order (``rows`` have ``story_id, first_seen``): a repeat gets its first day,
+    then its story id, appended."""
+    used: Counter = Counter()
+    result = {}
+    for row in sorted(rows, key=lambda r: (r["first_seen"], r["story_id"])):
+        label = labels[row["story_id"]]
         if used[label]:
             label = f"{label} ({row['first_seen']:%b} {row['first_seen'].day})"
         if used[label]:
             label = f"{label} [{row['story_id']}]"
         used[label] += 1
-        labels[row["story_id"]] = label
-    return labels
+        result[row["story_id"]] = label
+    return result

@@ -43,7 +43,7 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a.astype(np.uint32), b.astype(np.uint32)
 
 
-def _fmix64(values: np.ndarray) -> np.ndarray:
+def fmix64(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser, in place."""
     values ^= values >> np.uint64(33)
     values *= np.uint64(0xFF51AFD7ED558CCD)
@@ -160,7 +160,7 @@ def bucket_pairs(keys: np.ndarray, docs: np.ndarray, max_bucket_size: int, hashe
         return np.empty(0, dtype=np.int64)
     keys = keys.astype(np.uint64)
     if hashed:
-        keys = _fmix64(keys.copy())
+        keys = fmix64(keys.copy())
     # the position rides in the low bits so that one plain sort (much faster than argsort) orders the buckets;
     # the key keeps its top 64 - bits bits: two keys collide by accident with probability 2^-(64 - bits)
     bits = max(int(len(keys) - 1).bit_length(), 1)

@@ -28,7 +28,7 @@ from .dedup import Deduplicator, syndication
 from .embed import Embedder, VectorCache, embed_texts, embedder_from_config, embedding_text
 from .io import atomic_folder, expand_inputs, ingest
 from .continuity import Continuation, match_registry, updated_registry
-from .label import finalise_labels, label_stories
+from .label import finalise_labels, label_stories, unique_labels
 from .schema import ARTICLES, CLEANED, DUPLICATES, STORIES, STORY_MEMBERS, conform
 from .state import RECENT, PriorState, recent_window
 from .stories import centroids, cluster_stories, link_chains
@@ -320,7 +320,7 @@ def _final_story_table(spans: pl.DataFrame, chains: pl.DataFrame, continued: dic
                     "status": pl.String}
     new_frame = pl.DataFrame(new_rows, schema=frame_schema, orient="row")
     labels = finalise_labels(new_frame, bases) if new_rows else {}
-    labels = _unique_labels({**fixed_labels, **labels}, records + new_rows)
+    labels = unique_labels({**fixed_labels, **labels}, records + new_rows)
     stories = pl.DataFrame(records + new_rows, schema=frame_schema, orient="row")
     headline = _headlines(canon, members)
     stories = stories.with_columns(
@@ -328,21 +328,6 @@ def _final_story_table(spans: pl.DataFrame, chains: pl.DataFrame, continued: dic
         pl.col("story_id").replace_strict(headline, default=None, return_dtype=pl.String).alias("headline"),
     ).with_columns(pl.col("headline").fill_null(pl.col("label"))).sort("first_seen", "story_id")
     return conform(stories, STORIES, "label"), labels, bases
-
-
-def _unique_labels(labels: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Make labels unique in time order: a repeat gets its first day, then its story id, appended."""
-    used: Counter = Counter()
-    result = {}
-    for row in sorted(rows, key=lambda r: (r["first_seen"], r["story_id"])):
-        label = labels[row["story_id"]]
-        if used[label]:
-            label = f"{label} ({row['first_seen']:%b} {row['first_seen'].day})"
-        if used[label]:
-            label = f"{label} [{row['story_id']}]"
-        used[label] += 1
-        result[row["story_id"]] = label
-    return result
 
 
 def _headlines(canon: pl.DataFrame, members: pl.DataFrame) -> dict[str, str]:

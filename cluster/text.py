@@ -34,6 +34,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .minhash import fmix64
 from .schema import CLEANED, conform
 
 _QUOTES = str.maketrans(
@@ -282,16 +283,6 @@ def _mark_unicode_separators(body: np.ndarray, is_word: np.ndarray, lead: np.nda
             is_word[where[where < len(body)]] = False
 
 
-def _fmix64(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser, in place."""
-    values ^= values >> np.uint64(33)
-    values *= np.uint64(0xFF51AFD7ED558CCD)
-    values ^= values >> np.uint64(33)
-    values *= np.uint64(0xC4CEB93FE53EC3BD)
-    values ^= values >> np.uint64(33)
-    return values
-
-
 def _masked(window: np.ndarray, at: np.ndarray, remaining: np.ndarray) -> np.ndarray:
     """The 8 bytes at each ``at`` as a little-endian uint64, keeping only the first ``remaining`` (1..8+) bytes."""
     value = window[at]
@@ -308,14 +299,14 @@ def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
         hashes *= np.uint64(_LEN_SEED)
         hashes ^= _masked(window, starts, lengths)
         hashes *= np.uint64(_CHUNK_MUL)
-        _fmix64(hashes)
+        fmix64(hashes)
         active = np.flatnonzero(lengths > 8)
         chunk = 1
         while len(active):
             part = hashes[active]
             part ^= _masked(window, starts[active] + 8 * chunk, lengths[active] - 8 * chunk)
             part *= np.uint64(_CHUNK_MUL)
-            hashes[active] = _fmix64(part)
+            hashes[active] = fmix64(part)
             chunk += 1
             active = active[lengths[active] > 8 * chunk]
     return hashes
@@ -352,7 +343,7 @@ def _window_hashes(word: np.ndarray, token_offsets: np.ndarray, size: int) -> tu
             short_acc[take] = short_acc[take] * np.uint64(_SHINGLE_MUL) + word[short_start[take] + j]
         hashes = np.concatenate([acc[valid], short_acc])
         docs = np.concatenate([doc_of[valid], short])
-        hashes = (_fmix64(hashes) >> np.uint64(32)).astype(np.uint32)
+        hashes = (fmix64(hashes) >> np.uint64(32)).astype(np.uint32)
     return hashes, docs
 
 
@@ -463,7 +454,7 @@ def _line_keys_block(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarr
     word = _word_hashes(data, starts, ends)
     position = np.arange(len(word), dtype=np.int64) - np.repeat(token_offsets[:-1], counts)
     with np.errstate(over="ignore"):
-        mixed = _fmix64(word ^ (position.astype(np.uint64) * np.uint64(_CHUNK_MUL)))
+        mixed = fmix64(word ^ (position.astype(np.uint64) * np.uint64(_CHUNK_MUL)))
         key = np.add.reduceat(np.append(mixed, np.uint64(0)), token_offsets[:-1])
         mixed[position >= _NEIGHBOUR_WORDS] = 0
         lead = np.add.reduceat(np.append(mixed, np.uint64(0)), token_offsets[:-1])
