@@ -253,3 +253,20 @@ def test_cron_wrapper_logs_to_file_and_reports_failure_in_one_line(site, tmp_pat
     missing = subprocess.run([str(wrapper), "--date", "2026-05-01"], env=env, capture_output=True, text=True, timeout=300)
     assert missing.returncode == 4
     assert missing.stderr == f"newsclust nightly failed (exit 4: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused); see {log}\n"
+
+
+def test_recurring_talks_a_week_later_are_round_two_of_the_same_chain(site, real_embedder):
+    for day in (*NIGHTS, date(2026, 3, 11), date(2026, 3, 12)):
+        night(site, day, real_embedder)
+    gold = pl.read_ndjson(SAMPLE).select(pl.col("id").alias("article_id"), "gold")
+    every = pl.concat([pl.read_parquet(p) for p in sorted((site / "runs").glob("*/articles.parquet"))]).join(gold, on="article_id")
+    stories = pl.concat([pl.read_parquet(p) for p in sorted((site / "runs").glob("*/stories.parquet"))])
+    last = stories.unique("story_id", keep="last")
+    first_round = every.filter(pl.col("gold") == "fisheries-talks-r1")["story_id"].unique().to_list()
+    second_round = every.filter(pl.col("gold") == "fisheries-talks-r2")["story_id"].unique().to_list()
+    assert len(first_round) == 1 and len(second_round) == 1 and first_round != second_round
+    rows = {r["story_id"]: r for r in last.iter_rows(named=True)}
+    r1, r2 = rows[first_round[0]], rows[second_round[0]]
+    assert r1["chain_id"] == r2["chain_id"]
+    assert (r1["round"], r2["round"]) == (1, 2)
+    assert r2["label"].endswith("round 2")
