@@ -6,6 +6,7 @@ Each stage is timed and counted; the counters and timings go into ``run.json``. 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import platform
 import resource
@@ -141,7 +142,7 @@ def run(
             corpus_max_words=cfg.corpus_max_words, context_share=cfg.context_share, stats=chrome_stats,
         )
         st.counters.update(articles_with_chrome=int((cleaned["chrome_lines"] > 0).sum()), **chrome_stats)
-    earlier_articles, earlier_cleaned = _earlier_articles(prior, night, config.nightly.dedup_days)
+    earlier_articles, earlier_cleaned = _earlier_articles(prior, night, config.nightly.dedup_days, articles["article_id"])
     with runner.stage("dedup") as st:
         every_article = pl.concat([earlier_articles, articles])
         if articles.is_empty():
@@ -183,11 +184,16 @@ def run(
     return result
 
 
-def _earlier_articles(prior: PriorState | None, night: date, days: float) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Earlier nights' recent articles, shaped as ingested and cleaned tables, for the dedup stage."""
+def _earlier_articles(prior: PriorState | None, night: date, days: float,
+                      tonight_ids: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Earlier nights' recent articles, shaped as ingested and cleaned tables, for the dedup stage.
+
+    An id delivered again tonight is tonight's article (as in ``_next_state``): its earlier version is left out, so
+    no id occurs twice in the dedup stage.
+    """
     if prior is None or prior.recent.is_empty():
         return pl.DataFrame(schema=ARTICLES), pl.DataFrame(schema=CLEANED)
-    recent = recent_window(prior.recent, night, days)
+    recent = recent_window(prior.recent, night, days).filter(~pl.col("article_id").is_in(tonight_ids.implode()))
     articles = recent.select(
         "article_id", "title", pl.col("body").alias("text"), "source", pl.lit(None, pl.String).alias("url"),
         "published_at", "date_missing", pl.lit("(state)").alias("file"), pl.lit(0, pl.Int64).alias("row"),
@@ -221,6 +227,7 @@ def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, clean
         st.counters.update(texts=len(texts), encoded=encoded, cached=len(texts) - encoded)
     with runner.stage("stories") as st:
         members = cluster_stories(canon, vectors, config.stories)
+        members = _fresh_story_ids(members, prior)
         story_centroids = centroids(members, canon["article_id"].to_list(), vectors)
         spans = _story_spans(articles, duplicates, members)
         chains = link_chains(spans.select("story_id", "first_seen", "last_seen"), story_centroids, config.stories)
@@ -254,6 +261,25 @@ def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, clean
         {"stories": stories, "articles": _articles_table(articles, cleaned, duplicates, (story_of, labels, members))},
         story_of, story_centroids, base, continuity_counts,
     )
+
+
+def _fresh_story_ids(members: pl.DataFrame, prior: PriorState) -> pl.DataFrame:
+    """Tonight's story ids (a hash of each story's first article id) that an earlier story or chain already uses, made
+    fresh: ids reused across nights must not give a new story an old story's id (or chain), whose registry entry it
+    would then overwrite. A story that continues the old one still gets its id back from the registry."""
+    taken = set(prior.registry["story_id"]) | {"s-" + chain[2:] for chain in prior.registry["chain_id"]}
+    tonight = set(members["story_id"])
+    rename: dict[str, str] = {}
+    for story in sorted(tonight & taken):
+        candidate, n = story, 0
+        while candidate in taken or candidate in tonight:
+            n += 1
+            candidate = "s-" + hashlib.sha1(f"{story}#{n}".encode()).hexdigest()[:12]
+        rename[story] = candidate
+        tonight.add(candidate)
+    if not rename:
+        return members
+    return members.with_columns(pl.col("story_id").replace(rename))
 
 
 def _story_of_every_article(duplicates: pl.DataFrame, members: pl.DataFrame, prior: PriorState) -> dict[str, str]:

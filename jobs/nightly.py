@@ -163,8 +163,10 @@ def _commit(state: StateStore, night: date, result: RunResult, expected: dict, o
         raise
     state_staging, out_staging = staged
     journal = state.root / JOURNAL
-    plan = {"night": night.isoformat(),
-            "moves": [[str(state_staging), str(state.snapshots_dir / night.isoformat())], [str(out_staging), str(out_dir)]]}
+    moves = [(state_staging, state.snapshots_dir / night.isoformat()), (out_staging, out_dir)]
+    # absolute: the next start may run from another folder (relative paths there would name nothing, and recovery
+    # would delete the staged run folder instead of putting it in place)
+    plan = {"night": night.isoformat(), "moves": [[os.path.abspath(a), os.path.abspath(b)] for a, b in moves]}
     partial = journal.with_suffix(".tmp")
     partial.write_text(json.dumps(plan))
     with open(partial, "rb") as handle:
