@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--limit", type=int, default=3000)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--backend", choices=["torch", "torch-int8"], default="torch", help="embed.backend to time")
     parser.add_argument("--repeats", type=int, default=2, help="each of the first two timings is the best of 2 × this many runs")
     args = parser.parse_args(argv)
     defaults = [REPO.parent / "shared" / "eval" / "ecbplus_dev.jsonl", REPO.parent / "shared" / "eval" / "uci_dev.jsonl"]
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         frame = pl.read_ndjson(path, infer_schema_length=None)
         texts += [embedding_text(t or "", b or "", 60) for t, b in zip(frame["title"], frame["text"], strict=True)]
     texts = list(dict.fromkeys(texts))[: args.limit]  # unique texts, so the stage's de-duplication does not help it
-    embedder = SentenceTransformerEmbedder(device=args.device)
+    embedder = SentenceTransformerEmbedder(device=args.device, backend=args.backend)
     model = embedder._load()
     model.encode(texts[:64], batch_size=64)  # warm-up
     timings: dict[str, float] = {}

@@ -184,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
                         "the recurring fixture)")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsclust-vectors")
+    parser.add_argument("--backend", choices=["torch", "torch-int8"], default="torch", help="embed.backend to evaluate")
     args = parser.parse_args(argv)
     files = args.files or [f for f in DEFAULT_FILES if f.exists()]
-    embedder = SentenceTransformerEmbedder(device="auto")
+    embedder = SentenceTransformerEmbedder(device="cpu" if args.backend == "torch-int8" else "auto", backend=args.backend)
     cache = VectorCache(args.cache_dir)
     results = []
     for path in files:

@@ -66,3 +66,18 @@ def test_cache_with_the_real_model(tmp_path, real_embedder):
     again, encoded_again = embed_texts(["Aurora-3 reaches orbit"], real_embedder, VectorCache(tmp_path))
     assert (encoded, encoded_again) == (1, 0)
     assert np.array_equal(first, again)
+
+
+@pytest.mark.model
+def test_int8_backend_is_close_to_the_full_model_and_keyed_apart(real_embedder):
+    texts = ["Ferry crews strike in Porthaven", "Central bank raises interest rates by a quarter point"]
+    quantised = SentenceTransformerEmbedder(device="cpu", backend="torch-int8")
+    assert quantised.model_id == "all-MiniLM-L6-v2@128+int8" != real_embedder.model_id
+    fast, full = quantised.encode(texts), real_embedder.encode(texts)
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert ((fast * full).sum(axis=1) > 0.85).all()
+
+
+def test_int8_backend_refuses_a_gpu_device():
+    with pytest.raises(ModelError, match="runs on the CPU only"):
+        SentenceTransformerEmbedder(device="cuda", backend="torch-int8").encode(["text"])
