@@ -142,6 +142,9 @@ class EmbedConfig(_Strict):
     max_seq_length: int = Field(128, ge=16, le=512)
     lead_words: int = Field(60, ge=0, description="words of the body embedded after the title")
     cache_dir: str | None = Field(None, description="folder of the vector cache; none disables it")
+    cache_days: float | None = Field(
+        14.0, ge=0.0, description="cached vectors unused for this many days are dropped; none keeps them forever"
+    )
 
 
 class StoriesConfig(_Strict):

@@ -56,6 +56,7 @@ def match_registry(
     for chain, rnd in zip(registry["chain_id"], registry["round"], strict=True):
         chain_rounds[chain] = max(chain_rounds.get(chain, 0), rnd)
     gap_days, cfg = config.stories.chain_min_gap_days, config.nightly
+    decided: dict[int, Continuation] = {}
     for row in order.iter_rows(named=True):
         similarity = matrix @ story_centroids[row["story_id"]]
         gap = row["first_seen"].timestamp() / SECONDS_PER_DAY - last_seen
@@ -64,11 +65,13 @@ def match_registry(
         if recent.max() >= 0:
             index = int(recent.argmax())
             reg = registry.row(index, named=True)
-            late = _late_round(index, story_centroids[row["story_id"]], row["n_articles"], prior, chain_sizes,
-                               chain_rounds, config) if chain_sizes[reg["chain_id"]] == 1 else None
-            result[row["story_id"]] = late or Continuation(
-                reg["story_id"], reg["chain_id"], reg["round"], "continuing", reg["label"]
-            )
+            if index not in decided:  # later parts of the same story follow the decision for its largest part
+                late = _late_round(index, story_centroids[row["story_id"]], row["n_articles"], prior, chain_sizes,
+                                   chain_rounds, config) if chain_sizes[reg["chain_id"]] == 1 else None
+                decided[index] = late or Continuation(
+                    reg["story_id"], reg["chain_id"], reg["round"], "continuing", reg["label"]
+                )
+            result[row["story_id"]] = decided[index]
         elif earlier.max() >= 0:
             reg = registry.row(int(earlier.argmax()), named=True)
             chain_rounds[reg["chain_id"]] += 1

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import sys
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -142,10 +143,18 @@ def text_key(model_id: str, text: str) -> str:
 
 
 class VectorCache:
-    """Vectors on disk, one Parquet file per model id, keyed by the hash of (model id, text)."""
+    """Vectors on disk, one Parquet file per model id, keyed by the hash of (model id, text).
 
-    def __init__(self, folder: str | Path) -> None:
+    Each vector records the day it was last used; with ``keep_days``, a save drops vectors unused for longer, so a
+    nightly cache holds about ``keep_days`` nights of texts instead of growing forever. ``today`` is the run's date
+    (the night's date in the nightly job), which keeps reruns deterministic.
+    """
+
+    def __init__(self, folder: str | Path, keep_days: float | None = None, today: date | None = None) -> None:
         self.folder = Path(folder)
+        self.keep_days = keep_days
+        self.today = today or datetime.now(timezone.utc).date()
+        self.last_used: dict[str, date] = {}
 
     def _file(self, model_id: str) -> Path:
         slug = hashlib.sha1(model_id.encode()).hexdigest()[:12]
@@ -156,19 +165,29 @@ class VectorCache:
         if not path.exists():
             return {}
         table = pl.read_parquet(path)
+        used = table["used"].to_list() if "used" in table.columns else [self.today] * table.height
+        self.last_used = dict(zip(table["key"].to_list(), used, strict=True))
         return dict(zip(table["key"].to_list(), table["vector"].to_numpy(), strict=True))
 
-    def save(self, model_id: str, vectors: dict[str, np.ndarray]) -> None:
-        if not vectors:
-            return
+    def save(self, model_id: str, vectors: dict[str, np.ndarray], touched: set[str] = frozenset()) -> int:
+        """Write ``vectors`` (``touched`` ones used today), dropping those unused for ``keep_days``; returns drops."""
+        used = {k: self.today if k in touched else self.last_used.get(k, self.today) for k in vectors}
+        if self.keep_days is not None:
+            horizon = self.today - timedelta(days=self.keep_days)
+            used = {k: day for k, day in used.items() if day >= horizon}
+        if not used:
+            return len(vectors)
         self.folder.mkdir(parents=True, exist_ok=True)
-        keys = sorted(vectors)
+        keys = sorted(used)
         matrix = np.stack([vectors[k] for k in keys]).astype(np.float32)
-        table = pl.DataFrame({"key": keys, "vector": matrix})
+        table = pl.DataFrame({"key": keys, "vector": matrix, "used": [used[k] for k in keys]},
+                             schema_overrides={"used": pl.Date})
         path = self._file(model_id)
         partial = path.with_suffix(f".tmp-{os.getpid()}")
         table.write_parquet(partial)
         os.replace(partial, path)
+        self.last_used = used
+        return len(vectors) - len(used)
 
 
 def embed_texts(texts: list[str], embedder: Embedder, cache: VectorCache | None) -> tuple[np.ndarray, int]:
@@ -179,8 +198,8 @@ def embed_texts(texts: list[str], embedder: Embedder, cache: VectorCache | None)
     if missing:
         fresh = embedder.encode([t for _, t in missing])
         known.update({k: v for (k, _), v in zip(missing, fresh, strict=True)})
-        if cache:
-            cache.save(embedder.model_id, known)
+    if cache and known:
+        cache.save(embedder.model_id, known, touched=set(keys))
     if not texts:
         return np.zeros((0, 0), dtype=np.float32), 0
     return np.stack([known[k] for k in keys]).astype(np.float32), len(missing)

@@ -222,7 +222,7 @@ def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, clean
     )
     with runner.stage("embed") as st:
         texts = [embedding_text(t, b, config.embed.lead_words) for t, b in zip(canon["title"], canon["body"], strict=True)]
-        cache = VectorCache(config.embed.cache_dir) if config.embed.cache_dir else None
+        cache = VectorCache(config.embed.cache_dir, config.embed.cache_days, night) if config.embed.cache_dir else None
         vectors, encoded = embed_texts(texts, embedder, cache)
         st.counters.update(texts=len(texts), encoded=encoded, cached=len(texts) - encoded)
     with runner.stage("stories") as st:

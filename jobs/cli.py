@@ -288,11 +288,14 @@ def show_article(article_id: str, run_dir: str, as_json: bool) -> None:
 def diff(run_a: str, run_b: str, as_json: bool) -> None:
     """Stories that appeared, ended, grew, shrank, split, merged or were renamed from RUN_A to RUN_B.
 
-    Story ids match stories across runs; shared article ids reveal splits and merges.
+    Story ids match stories across runs; shared article ids reveal splits and merges. Compare runs over the same
+    or overlapping input (yesterday's and today's run over a rolling window, a run before and after a config
+    change); a nightly run folder holds one night's articles, so next to the night before, a continuing story
+    shows as shrunk or grown by that night's articles alone.
 
     \b
     Example:
-        newsclust diff runs/2026-03-12 runs/2026-03-13
+        newsclust diff out/before out
     """
     from cluster.inspect import diff_runs, format_diff, load_run
 

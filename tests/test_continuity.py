@@ -86,3 +86,11 @@ def test_registry_update_blends_centroids_and_prunes_old_stories():
     row = table.row(0, named=True)
     assert row["n_articles"] == 4 and row["first_seen"] == DAY0 and row["last_seen"] == DAY0 + timedelta(days=2.5)
     assert np.allclose(row["centroid"], unit(3, 1, 0), atol=1e-6)
+
+
+def test_parts_of_one_story_share_one_late_round_decision():
+    prior = registry(("s-r1", "c-r1", 1, unit(1, 0, 0), 0, 1, 9), ("s-r2", "c-r2", 1, unit(1, 1, 0), 9, 9.2, 1))
+    centres = {"s-big": unit(1, 0.45, 0), "s-small": unit(1, 1.2, 0)}
+    result = match_registry(tonight(("s-big", 10, 3), ("s-small", 10, 1)), centres, prior, Config())
+    assert result["s-big"] == result["s-small"]
+    assert (result["s-small"].story_id, result["s-small"].chain_id, result["s-small"].round) == ("s-r2", "c-r1", 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cluster.embed import VectorCache, embed_texts, embedding_text, resolve_device, resolve_model_path
+from cluster.embed import VectorCache, embed_texts, embedding_text, resolve_device, resolve_model_path, text_key
 from cluster.embed import ModelError, SentenceTransformerEmbedder
 
 
@@ -81,3 +81,14 @@ def test_int8_backend_is_close_to_the_full_model_and_keyed_apart(real_embedder):
 def test_int8_backend_refuses_a_gpu_device():
     with pytest.raises(ModelError, match="runs on the CPU only"):
         SentenceTransformerEmbedder(device="cuda", backend="torch-int8").encode(["text"])
+
+
+def test_cache_drops_vectors_unused_for_keep_days(tmp_path, hashing_embedder):
+    from datetime import date
+
+    embed_texts(["old story text"], hashing_embedder, VectorCache(tmp_path, keep_days=7, today=date(2026, 3, 1)))
+    embed_texts(["new story text"], hashing_embedder, VectorCache(tmp_path, keep_days=7, today=date(2026, 3, 5)))
+    later = VectorCache(tmp_path, keep_days=7, today=date(2026, 3, 10))
+    _, encoded = embed_texts(["new story text"], hashing_embedder, later)
+    assert encoded == 0
+    assert set(later.load(hashing_embedder.model_id)) == {text_key(hashing_embedder.model_id, "new story text")}
