@@ -179,7 +179,10 @@ class NightlyConfig(_Strict):
     input: str | None = Field(None, description="input pattern with {date}, e.g. feeds/{date}/*.jsonl")
     state_dir: str = Field("state", description="state store folder (recent articles, story registry, vectors)")
     out_root: str = Field("runs", description="each night writes <out_root>/<date>/")
-    dedup_days: float = Field(3.0, ge=0.0, description="earlier nights' articles kept for catching late copies")
+    dedup_days: float = Field(
+        7.0, ge=0.0, description="earlier nights' articles kept for catching late copies (keep it above "
+        "stories.chain_min_gap_days, or a copy that late starts a new round instead of joining its original)"
+    )
     registry_days: float = Field(120.0, ge=1.0, description="stories kept in the registry for continuity and chains")
     continue_similarity: float = Field(
         0.6, gt=0.0, le=1.0, description="centroid cosine that makes tonight's story continue a recent one"

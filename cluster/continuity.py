@@ -57,6 +57,7 @@ def match_registry(
         chain_rounds[chain] = max(chain_rounds.get(chain, 0), rnd)
     gap_days, cfg = config.stories.chain_min_gap_days, config.nightly
     decided: dict[int, Continuation] = {}
+    new_round_of: set[str] = set()
     for row in order.iter_rows(named=True):
         similarity = matrix @ story_centroids[row["story_id"]]
         gap = row["first_seen"].timestamp() / SECONDS_PER_DAY - last_seen
@@ -72,8 +73,9 @@ def match_registry(
                     reg["story_id"], reg["chain_id"], reg["round"], "continuing", reg["label"]
                 )
             result[row["story_id"]] = decided[index]
-        elif earlier.max() >= 0:
+        elif earlier.max() >= 0 and registry.row(int(earlier.argmax()), named=True)["chain_id"] not in new_round_of:
             reg = registry.row(int(earlier.argmax()), named=True)
+            new_round_of.add(reg["chain_id"])  # one new round per chain a night: the largest story takes it
             chain_rounds[reg["chain_id"]] += 1
             result[row["story_id"]] = Continuation(
                 row["story_id"], reg["chain_id"], chain_rounds[reg["chain_id"]], "new_round", reg["base_label"]

@@ -21,6 +21,11 @@ _STOP = set(ENGLISH_STOP_WORDS) | {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mr", "mrs", "ms", "dr",
     "watch", "live", "update", "updates", "breaking", "report", "reports", "exclusive", "video", "just",
     "told", "according", "including", "like", "set", "amid", "over", "after", "first", "second", "third",
+    # verbs and fillers that headlines use around the event but that never name it
+    "seen", "see", "sees", "tell", "tells", "make", "makes", "made", "take", "takes", "took", "get", "gets", "got",
+    "give", "gives", "gave", "come", "comes", "came", "want", "wants", "know", "knows", "look", "looks", "way",
+    "thing", "things", "people", "time", "times", "use", "uses", "using", "used", "need", "needs", "case", "could",
+    "would", "should", "might", "must", "will", "can", "may", "shake", "shakes", "keep", "keeps", "put", "puts",
 }
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
@@ -36,9 +41,9 @@ def entities(text: str, in_title: bool) -> list[str]:
     for match in pattern.finditer(text):
         phrase = match.group(1).strip()
         words = phrase.split()
-        while words and words[0].lower() in _STOP | _MONTHS:
+        while words and (words[0].lower() in _STOP or (len(words) == 1 and words[0].lower() in _MONTHS)):
             words = words[1:]
-        while words and words[-1].lower() in _STOP | _MONTHS:
+        while words and (words[-1].lower() in _STOP - {"may"} or (len(words) == 1 and words[-1].lower() in _MONTHS)):
             words = words[:-1]
         if words and len(phrase) > 1:
             found.append(" ".join(words))
@@ -46,9 +51,12 @@ def entities(text: str, in_title: bool) -> list[str]:
 
 
 def event_phrases(text: str) -> list[str]:
-    """Lower-case content unigrams and bigrams (no stop word at either end, no numbers)."""
+    """Lower-case content unigrams and bigrams (no stop word at either end, no numbers, no contractions)."""
     tokens = [t.lower().strip("'’-") for t in _WORD.findall(text)]
-    content = [t if t not in _STOP and t not in _MONTHS and len(t) > 2 else None for t in tokens]
+    content = [
+        t if t not in _STOP and t not in _MONTHS and len(t) > 2 and "'" not in t and "’" not in t else None
+        for t in tokens
+    ]
     phrases = [t for t in content if t]
     phrases += [f"{a} {b}" for a, b in zip(content, content[1:]) if a and b]
     return phrases
@@ -63,7 +71,8 @@ def _title_case(title: str) -> bool:
 def _counts(titles: list[str], leads: list[str]) -> tuple[Counter, Counter]:
     """Entity and event-phrase counts of one story (titles count double).
 
-    Event phrases leave out proper nouns: words of an entity that the story never writes in lower case.
+    Event phrases leave out proper nouns (words of an entity that the story never writes in lower case) and, when
+    the story has titles, phrases no title uses: headlines name the event, leads wander.
     """
     ents, events, lower_words = Counter(), Counter(), set()
     for text, weight, in_title in [(t, 2, True) for t in titles] + [(x, 1, False) for x in leads]:
@@ -72,7 +81,11 @@ def _counts(titles: list[str], leads: list[str]) -> tuple[Counter, Counter]:
             lower_words.update(w for w in _WORD.findall(text) if w.islower())
         events.update({p: weight for p in set(event_phrases(text))})
     name_words = {w.lower() for e in ents for w in e.split()} - lower_words
-    events = Counter({p: c for p, c in events.items() if not any(w in name_words for w in p.split())})
+    in_titles = {p for t in titles for p in event_phrases(t)}
+    events = Counter({
+        p: c for p, c in events.items()
+        if not any(w in name_words for w in p.split()) and (p in in_titles or not in_titles)
+    })
     return ents, events
 
 

@@ -230,7 +230,8 @@ def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, clean
         members = _fresh_story_ids(members, prior)
         story_centroids = centroids(members, canon["article_id"].to_list(), vectors)
         spans = _story_spans(articles, duplicates, members)
-        chains = link_chains(spans.select("story_id", "first_seen", "last_seen"), story_centroids, config.stories)
+        chains = link_chains(spans.select("story_id", "first_seen", "last_seen", "n_articles"), story_centroids,
+                             config.stories)
         st.counters.update(stories=spans.height, singletons=int((spans["n_unique"] == 1).sum()))
     with runner.stage("continuity") as st:
         continued = match_registry(spans.join(chains, on="story_id"), story_centroids, prior, config)

@@ -419,11 +419,32 @@ def _similar_pairs(matrix: np.ndarray, threshold: float, block: int = 2048) -> t
     return np.concatenate(found_i), np.concatenate(found_j)
 
 
+def _one_story_per_round(roots: list[int], rounds: list[int], sizes: list[int]) -> tuple[list[int], list[int]]:
+    """Keep in each chain only the largest story of each round; the others leave it (own chain, round 1).
+
+    A recurring event happens once per round. Several stories of one round linked to the same chain are stories on
+    one broad topic (the same politician, the same war), not occurrences, and would read as "round 2", "round 2".
+    """
+    main: dict[tuple[int, int], int] = {}
+    for i, key in enumerate(zip(roots, rounds, strict=True)):
+        if key not in main or sizes[i] > sizes[main[key]]:
+            main[key] = i
+    kept = [main[(root, rnd)] == i for i, (root, rnd) in enumerate(zip(roots, rounds, strict=True))]
+    first_kept: dict[int, int] = {}
+    for i, root in enumerate(roots):
+        if kept[i]:
+            first_kept.setdefault(root, i)
+    new_roots = [first_kept[root] if kept[i] else i for i, root in enumerate(roots)]
+    new_rounds = [rnd if kept[i] else 1 for i, rnd in enumerate(rounds)]
+    return new_roots, new_rounds
+
+
 def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], config: StoriesConfig) -> pl.DataFrame:
     """``chain_id`` and ``round`` for each story of ``spans`` (``story_id, first_seen, last_seen``).
 
     Two stories are linked when their centroids' cosine is at least ``chain_similarity`` and the gap between their
-    time spans is at least ``chain_min_gap_days``; chains are the connected components, rounds their time order.
+    time spans is at least ``chain_min_gap_days``; chains are the connected components, rounds their time order,
+    and each round keeps one story (the largest, by ``n_articles`` when ``spans`` has it).
     """
     spans = spans.sort("first_seen", "story_id")
     ids = spans["story_id"].to_list()
@@ -446,6 +467,8 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
                 parent[max(root_i, root_j)] = min(root_i, root_j)
     roots = [find(i) for i in range(len(ids))]
     rounds = _rounds(roots, first, last, config.chain_min_gap_days)
+    sizes = spans["n_articles"].to_list() if "n_articles" in spans.columns else [1] * len(ids)
+    roots, rounds = _one_story_per_round(roots, rounds, sizes)
     chain_size = Counter(roots)
     return pl.DataFrame(
         {

@@ -94,3 +94,11 @@ def test_parts_of_one_story_share_one_late_round_decision():
     result = match_registry(tonight(("s-big", 10, 3), ("s-small", 10, 1)), centres, prior, Config())
     assert result["s-big"] == result["s-small"]
     assert (result["s-small"].story_id, result["s-small"].chain_id, result["s-small"].round) == ("s-r2", "c-r1", 2)
+
+
+def test_one_new_round_per_chain_a_night():
+    prior = registry(("s-r1", "c-r1", 1, unit(1, 0, 0), 0, 1, 5))
+    result = match_registry(tonight(("s-big", 10, 4), ("s-small", 10, 1)),
+                            {"s-big": unit(1, 0.2, 0), "s-small": unit(1, 0, 0.2)}, prior, Config())
+    assert (result["s-big"].status, result["s-big"].round) == ("new_round", 2)
+    assert result["s-small"].status == "new" and result["s-small"].chain_id != "c-r1"

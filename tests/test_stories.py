@@ -257,3 +257,18 @@ def test_recurring_events_end_to_end_with_the_real_model(tmp_path, real_embedder
     assert sum(label.endswith(" round 3") for label in labels) == 4
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["counts"]["stories"] == 18
+
+
+def test_a_round_keeps_one_story_and_the_others_leave_the_chain():
+    topic = np.array([1.0, 0.0])
+    spans = pl.DataFrame(
+        {"story_id": ["s-a", "s-b", "s-c"], "first_seen": [BASE, BASE + timedelta(days=20), BASE + timedelta(days=21)],
+         "last_seen": [BASE + timedelta(days=1), BASE + timedelta(days=21), BASE + timedelta(days=22)],
+         "n_articles": [5, 2, 6]},
+        schema_overrides={"first_seen": TIME, "last_seen": TIME},
+    )
+    chains = link_chains(spans, {"s-a": topic, "s-b": topic, "s-c": topic}, StoriesConfig())
+    rows = {r["story_id"]: r for r in chains.iter_rows(named=True)}
+    assert (rows["s-c"]["chain_id"], rows["s-c"]["round"]) == (rows["s-a"]["chain_id"], 2)
+    assert rows["s-b"]["chain_id"] != rows["s-a"]["chain_id"] and rows["s-b"]["round"] == 1
+    assert rows["s-b"]["chain_length"] == 1 and rows["s-a"]["chain_length"] == 2
