@@ -76,7 +76,6 @@ class Deduplicator:
             pl.col("body").fill_null(""), pl.col("title").fill_null("")
         )
         self.ids_: list[str] = frame["article_id"].to_list()
-        n = len(self.ids_)
         headline_only = (frame["body"].str.strip_chars() == "").to_numpy()
         text = pl.when(pl.Series(headline_only)).then(frame["title"]).otherwise(frame["body"])
         self.shingles_: ShingleSets = shingle_sets(frame.select(text.alias("t"))["t"], cfg.shingle_size, threads=self.threads)

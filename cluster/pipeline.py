@@ -30,7 +30,7 @@ from .embed import Embedder, VectorCache, embed_texts, embedder_from_config, emb
 from .io import atomic_folder, expand_inputs, ingest
 from .continuity import Continuation, match_registry, updated_registry
 from .label import finalise_labels, label_stories, unique_labels
-from .schema import ARTICLES, CLEANED, DUPLICATES, STORIES, STORY_MEMBERS, conform
+from .schema import ARTICLES, CLEANED, DUPLICATES, STORIES, conform
 from .state import RECENT, PriorState, recent_window
 from .stories import centroids, cluster_stories, link_chains
 from .text import strip_boilerplate

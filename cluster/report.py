@@ -286,8 +286,8 @@ def _top_stories(stories: pl.DataFrame, articles: pl.DataFrame, duplicates: pl.D
     match = duplicates.select("article_id", "rule", "jaccard", "containment") if not duplicates.is_empty() else None
     members = articles if match is None else articles.join(match, on="article_id", how="left")
     by_story = {key[0]: frame for key, frame in members.group_by("story_id")}
-    parts = [f"<p class='lede'>Ranked by unique articles, then sources. Open a story for its articles; "
-             f"each links to the publisher's page, copies under their original.</p>"]
+    parts = ["<p class='lede'>Ranked by unique articles, then sources. Open a story for its articles; "
+             "each links to the publisher's page, copies under their original.</p>"]
     for rank, story in enumerate(top.iter_rows(named=True), start=1):
         parts.append(_story_card(rank, story, by_story.get(story["story_id"], members.clear()),
                                  rounds.get(story["chain_id"], [])))
@@ -515,8 +515,8 @@ def _duplicate_groups(duplicates: pl.DataFrame, articles: pl.DataFrame) -> str:
             f"<ol class='members'>{''.join(items)}</ol></div>"
         )
     return (lede + _figure(figure, "plot-groups")
-            + f"<h3>The largest groups</h3><p class='muted'>J = Jaccard, C = containment: shares of shingles (4-word "
-              f"runs) shared with the original; the rule names the test that matched.</p>" + "".join(blocks))
+            + "<h3>The largest groups</h3><p class='muted'>J = Jaccard, C = containment: shares of shingles (4-word "
+              "runs) shared with the original; the rule names the test that matched.</p>" + "".join(blocks))
 
 
 def _rejects(rejects: pl.DataFrame) -> str:

@@ -41,7 +41,6 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
 
 from .config import StoriesConfig
 from .schema import STORY_MEMBERS, conform

@@ -61,7 +61,7 @@ BANNER = "Get all your news in one place."
 def test_line_in_three_articles_of_one_source_is_chrome():
     result = strip([
         ("a", "Hub", f"{BANNER}\nMinisters met on Monday."),
-        ("b", "Hub", f"get ALL your news in one place\nThe storm moved north."),
+        ("b", "Hub", "get ALL your news in one place\nThe storm moved north."),
         ("c", "Hub", f"  {BANNER}!  \nPrices rose again."),
     ])
     assert [result[k]["body"] for k in "abc"] == ["Ministers met on Monday.", "The storm moved north.", "Prices rose again."]
