@@ -229,7 +229,7 @@ def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, clean
         members = cluster_stories(canon, vectors, config.stories)
         members = _fresh_story_ids(members, prior)
         story_centroids = centroids(members, canon["article_id"].to_list(), vectors)
-        spans = _story_spans(articles, duplicates, members)
+        spans = _clustered_spans(articles, duplicates, members)
         chains = link_chains(spans.select("story_id", "first_seen", "last_seen", "n_articles"), story_centroids,
                              config.stories)
         st.counters.update(stories=spans.height, singletons=int((spans["n_unique"] == 1).sum()))
@@ -247,7 +247,7 @@ def _story_stages(runner: _Runner, config: Config, articles: pl.DataFrame, clean
             "article_id", "title", pl.col("body").str.split(" ").list.head(config.embed.lead_words).list.join(" ").alias("lead")
         ).join(members.select("article_id", "story_id"), on="article_id")
         base = label_stories(leads.select("story_id", "title", "lead"), config.label.max_words)
-        spans = _story_spans_final(articles, duplicates, story_of)
+        spans = _spans_by_story(articles, duplicates, story_of)
         stories, labels, base = _final_story_table(spans, chains, continued, base, prior, canon, members)
         st.counters.update(labels=len(labels))
     previous_ids = set(prior.registry.filter(pl.col("last_night") == prior.night)["story_id"]) if prior.night else set()
@@ -290,7 +290,8 @@ def _story_of_every_article(duplicates: pl.DataFrame, members: pl.DataFrame, pri
     return {a: story[c] for a, c in zip(duplicates["article_id"], duplicates["canonical_id"], strict=True)}
 
 
-def _story_spans_final(articles: pl.DataFrame, duplicates: pl.DataFrame, story_of: dict[str, str]) -> pl.DataFrame:
+def _spans_by_story(articles: pl.DataFrame, duplicates: pl.DataFrame, story_of: dict[str, str]) -> pl.DataFrame:
+    """Size, sources and first/last publication of each story over the articles ``story_of`` assigns."""
     every = duplicates.select("article_id", "canonical_id").with_columns(
         pl.col("article_id").replace_strict(story_of, return_dtype=pl.String).alias("story_id")
     ).join(articles.select("article_id", "source", "published_at"), on="article_id")
@@ -303,11 +304,11 @@ def _story_spans_final(articles: pl.DataFrame, duplicates: pl.DataFrame, story_o
     )
 
 
-def _story_spans(articles: pl.DataFrame, duplicates: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+def _clustered_spans(articles: pl.DataFrame, duplicates: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """Spans of tonight's clustered stories (copies of earlier nights' articles left out)."""
     story = dict(zip(members["article_id"], members["story_id"], strict=True))
     tonight = duplicates.filter(pl.col("canonical_id").is_in(members["article_id"].implode()))
-    return _story_spans_final(articles, tonight, {a: story[c] for a, c in zip(tonight["article_id"], tonight["canonical_id"], strict=True)})
+    return _spans_by_story(articles, tonight, {a: story[c] for a, c in zip(tonight["article_id"], tonight["canonical_id"], strict=True)})
 
 
 def _final_story_table(spans: pl.DataFrame, chains: pl.DataFrame, continued: dict[str, Continuation],
