@@ -10,6 +10,8 @@ import hashlib
 import logging
 import platform
 import resource
+import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -94,20 +96,57 @@ def _peak_rss_mb() -> float:
 
 
 class _Runner:
+    """Runs stages with a timer and counters; on a terminal, a stage past two seconds shows a live elapsed line."""
+
     def __init__(self) -> None:
         self.stages: list[StageLog] = []
+        self.live = sys.stderr.isatty()
 
     @contextmanager
     def stage(self, name: str) -> Iterator[StageLog]:
         entry = StageLog(name)
         start = time.perf_counter()
         log.debug("stage %s: started", name)
-        yield entry
+        ticker = _Ticker(name, start) if self.live and name not in _OWN_PROGRESS_BAR else None
+        try:
+            yield entry
+        finally:
+            if ticker:
+                ticker.stop()
         entry.seconds = time.perf_counter() - start
         entry.peak_rss_mb = _peak_rss_mb()
         self.stages.append(entry)
         details = " ".join(f"{k}={v}" for k, v in entry.counters.items())
         log.info("stage %s: done in %.2fs %s", name, entry.seconds, details)
+
+
+_OWN_PROGRESS_BAR = {"embed"}  # sentence-transformers draws a real bar there
+
+
+class _Ticker:
+    """A background thread that rewrites one stderr line ("stage stories: 14 s …") while a long stage runs."""
+
+    def __init__(self, name: str, start: float, delay: float = 2.0, every: float = 0.5) -> None:
+        self.name, self.start, self.delay, self.every = name, start, delay, every
+        self.done = threading.Event()
+        self.shown = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        if self.done.wait(self.delay):
+            return
+        while not self.done.wait(self.every):
+            sys.stderr.write(f"\r  stage {self.name}: {time.perf_counter() - self.start:5.0f} s …")
+            sys.stderr.flush()
+            self.shown = True
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def run(
