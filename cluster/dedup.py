@@ -33,6 +33,7 @@ import numpy as np
 import polars as pl
 
 from .config import DedupConfig
+from .graph import component_roots
 from .minhash import _MAX, candidate_pairs, default_threads, lsh_params, overlap_counts, sampled_pairs, signatures
 from .schema import DUPLICATES, SYNDICATION, conform
 from .text import ShingleSets, _token_bounds, shingle_sets
@@ -487,22 +488,10 @@ def _near_candidates(keys: dict[int, str], share: float, q: int = 3) -> list[tup
 
 
 def _components(edges: dict[tuple[int, int], Match], nodes) -> list[list[int]]:
-    """Connected components (of two or more nodes) of the verified-pair graph, by union-find."""
-    parent = {node: node for node in nodes}
-
-    def find(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for i, j in edges:
-        root_i, root_j = find(i), find(j)
-        if root_i != root_j:
-            parent[max(root_i, root_j)] = min(root_i, root_j)
+    """Connected components (of two or more nodes) of the verified-pair graph."""
     members: dict[int, list[int]] = {}
-    for node in parent:
-        members.setdefault(find(node), []).append(node)
+    for node, root in component_roots(nodes, edges).items():
+        members.setdefault(root, []).append(node)
     return [sorted(group) for group in members.values() if len(group) > 1]
 
 

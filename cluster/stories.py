@@ -43,6 +43,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
 
 from .config import StoriesConfig
+from .graph import component_roots
 from .schema import STORY_MEMBERS, conform
 
 SECONDS_PER_DAY = 86_400.0
@@ -449,22 +450,14 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
     ids = spans["story_id"].to_list()
     first = spans["first_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
     last = spans["last_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
-    parent = list(range(len(ids)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    linked: list[tuple[int, int]] = []
     if ids:
         matrix = np.stack([story_centroids[s] for s in ids]).astype(np.float64)
         for i, j in zip(*_similar_pairs(matrix, config.chain_similarity), strict=True):
-            gap = max(first[j] - last[i], first[i] - last[j])
-            if gap >= config.chain_min_gap_days:
-                root_i, root_j = find(int(i)), find(int(j))
-                parent[max(root_i, root_j)] = min(root_i, root_j)
-    roots = [find(i) for i in range(len(ids))]
+            if max(first[j] - last[i], first[i] - last[j]) >= config.chain_min_gap_days:
+                linked.append((int(i), int(j)))
+    root_of = component_roots(range(len(ids)), linked)
+    roots = [root_of[i] for i in range(len(ids))]
     rounds = _rounds(roots, first, last, config.chain_min_gap_days)
     sizes = spans["n_articles"].to_list() if "n_articles" in spans.columns else [1] * len(ids)
     roots, rounds = _one_story_per_round(roots, rounds, sizes)
