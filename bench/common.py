@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from cluster.schema import ARTICLES
-from cluster.text import shingle_sets, short_key
+from cluster.tokens import shingle_sets, short_key
 
 AGGREGATORS = {
     "NewsBreeze": (

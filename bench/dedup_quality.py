@@ -26,7 +26,7 @@ from common import TRANSFORMS, datasketch_recipe, evaluate, load_base, syndicati
 from cluster.config import load_config  # noqa: E402
 from cluster.dedup import Deduplicator  # noqa: E402
 from cluster.minhash import candidate_pairs, sampled_pairs  # noqa: E402
-from cluster.text import strip_boilerplate  # noqa: E402
+from cluster.chrome import strip_boilerplate  # noqa: E402
 
 TARGETS = {"pairwise_f1": 0.98, "teaser_25_40_recall": 0.97, "canonical_accuracy": 0.98, "groups_joining_two_originals": 0}
 

@@ -54,7 +54,7 @@ def _measure(method: str, path: str, n: int, threads: int, queue) -> None:
 
     from cluster.config import CleanConfig, DedupConfig
     from cluster.dedup import Deduplicator
-    from cluster.text import strip_boilerplate
+    from cluster.chrome import strip_boilerplate
     from common import datasketch_recipe
 
     articles = pl.read_parquet(path).head(n)

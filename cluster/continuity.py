@@ -24,9 +24,10 @@ import numpy as np
 import polars as pl
 
 from .config import Config
+from .label import round_label
 from .state import REGISTRY, PriorState
+from .timeutil import SECONDS_PER_DAY, epoch_days
 
-SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def match_registry(
             result[row["story_id"]] = Continuation(row["story_id"], row["chain_id"], row["round"], "new", None)
         return result
     matrix = prior.centroid_matrix()
-    last_seen = registry["last_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
+    last_seen = epoch_days(registry["last_seen"])
     chain_rounds: dict[str, int] = {}
     chain_sizes: Counter = Counter(registry["chain_id"].to_list())
     for chain, rnd in zip(registry["chain_id"], registry["round"], strict=True):
@@ -97,7 +98,7 @@ def _late_round(index: int, centre: np.ndarray, n_tonight: int, prior: PriorStat
     grown = np.array(reg["centroid"], dtype=np.float32) * reg["n_articles"] + centre * n_tonight
     grown /= np.linalg.norm(grown) or 1.0
     began = reg["first_seen"].timestamp() / SECONDS_PER_DAY
-    ended = registry["last_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
+    ended = epoch_days(registry["last_seen"])
     similarity = prior.centroid_matrix() @ grown
     eligible = (began - ended >= config.stories.chain_min_gap_days) & (similarity >= config.stories.chain_similarity)
     eligible[index] = False
@@ -109,7 +110,7 @@ def _late_round(index: int, centre: np.ndarray, n_tonight: int, prior: PriorStat
     chain_rounds[older["chain_id"]] += 1
     round_number = chain_rounds[older["chain_id"]]
     return Continuation(reg["story_id"], older["chain_id"], round_number, "continuing",
-                        f"{older['base_label']} round {round_number}")
+                        round_label(older["base_label"], round_number))
 
 
 def updated_registry(

@@ -24,7 +24,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -34,12 +33,12 @@ import polars as pl
 
 from .config import DedupConfig
 from .graph import component_roots
+from .ids import group_id
 from .minhash import _MAX, candidate_pairs, default_threads, lsh_params, overlap_counts, sampled_pairs, signatures
+from .rules import CANONICAL_RULES, UNIQUE
 from .schema import DUPLICATES, SYNDICATION, conform
-from .text import ShingleSets, _token_bounds, shingle_sets
+from .tokens import ShingleSets, shingle_sets, token_bounds
 
-CANONICAL_RULES = ("not_aggregator", "dated", "earliest", "source_priority", "most_complete", "lowest_id")
-MATCH_RULES = ("jaccard", "containment", "exact_short", "near_short")
 
 
 @dataclass(frozen=True)
@@ -47,10 +46,6 @@ class Match:
     jaccard: float
     containment: float
     rule: str
-
-
-def group_id(canonical_id: str) -> str:
-    return "g-" + hashlib.sha1(canonical_id.encode()).hexdigest()[:12]
 
 
 class Deduplicator:
@@ -207,7 +202,7 @@ class Deduplicator:
         """Letters-and-digits key of every short text (title and body), and the numbers in it."""
         index = np.flatnonzero(self.short_)
         texts = frame["title"].gather(index) + " " + frame["body"].gather(index)
-        data, starts, ends, doc_starts = _token_bounds(texts)
+        data, starts, ends, doc_starts = token_bounds(texts)
         raw = data.tobytes()
         token_offsets = np.searchsorted(starts, doc_starts)
         self._short_keys: dict[int, str] = {}
@@ -274,7 +269,7 @@ class Deduplicator:
         ranked = sorted(members, key=lambda m: self._rank[m])
         first, second = self._order_keys.row(ranked[0]), self._order_keys.row(ranked[1])
         deciding = next(pos for pos in range(len(first)) if first[pos] != second[pos])
-        return ranked[0], CANONICAL_RULES[deciding]
+        return ranked[0], list(CANONICAL_RULES)[deciding]
 
     def _refuse_shared_material(self, edges: dict[tuple[int, int], Match]) -> dict[tuple[int, int], Match]:
         """Drop the containment links of a text contained in two articles that are not copies of each other."""
@@ -369,7 +364,7 @@ class Deduplicator:
         canonical_of = np.arange(n)
         jaccard = np.full(n, np.nan)
         containment = np.full(n, np.nan)
-        rule = np.full(n, "unique", dtype=object)
+        rule = np.full(n, UNIQUE, dtype=object)
         canonical_rule = np.full(n, None, dtype=object)
         size = np.ones(n, dtype=np.int32)
         for canonical, decided, matched in self.groups_:

@@ -19,24 +19,8 @@ from typing import Any
 
 import polars as pl
 
+from .rules import CANONICAL_RULES, MATCH_RULES
 from .schema import DUPLICATES, STORIES, TIME
-
-# What each ``duplicates.rule`` and ``duplicates.canonical_rule`` means, for people (also used by report.html).
-MATCH_RULES = {
-    "jaccard": "shingle Jaccard at or above dedup.jaccard_threshold",
-    "containment": "share of the shorter text's shingles found in the other at or above dedup.containment_threshold (a teaser or cut copy)",
-    "exact_short": "identical normalised text (headline-only or too short for shingles)",
-    "near_short": "near-identical short text: at most one character edit per dedup.short_edit_share letters, same numbers",
-    "canonical": "the group's canonical article itself",
-}
-CANONICAL_RULES = {
-    "not_aggregator": "the other members come from listed aggregators (dedup.aggregators)",
-    "dated": "the other members have no publication date",
-    "earliest": "published first",
-    "source_priority": "same time; its source comes first in dedup.source_priority",
-    "most_complete": "same time and priority; the most complete text",
-    "lowest_id": "a full tie; the smallest article id",
-}
 
 _ARTICLE_TYPES: dict[str, pl.DataType] = {
     "published_at": TIME, "date_missing": pl.Boolean, "is_canonical": pl.Boolean, "centrality": pl.Float64,

@@ -126,8 +126,16 @@ def label_stories(texts: pl.DataFrame, max_words: int) -> dict[str, str]:
         used = set(entity.lower().split()) if entity else set()
         event = _widen(_best(events, event_df, n, exclude=used), events)
         words = " ".join(p for p in (entity, event) if p).split()[:max_words]
-        labels[story] = " ".join(words) if words else "untitled story"
+        labels[story] = " ".join(words) if words else UNTITLED
     return labels
+
+
+UNTITLED = "untitled story"  # the label of a story with no usable words
+
+
+def round_label(base_label: str, round_number: int) -> str:
+    """The label of one round of a chain: ``"Istanbul talks round 3"``."""
+    return f"{base_label} round {round_number}"
 
 
 def finalise_labels(stories: pl.DataFrame, base: dict[str, str]) -> dict[str, str]:
@@ -140,7 +148,7 @@ def finalise_labels(stories: pl.DataFrame, base: dict[str, str]) -> dict[str, st
         chain_label.setdefault(row["chain_id"], base[row["story_id"]])
     rows = list(stories.iter_rows(named=True))
     labels = {
-        row["story_id"]: f"{chain_label[row['chain_id']]} round {row['round']}" if row["chain_length"] > 1
+        row["story_id"]: round_label(chain_label[row["chain_id"]], row["round"]) if row["chain_length"] > 1
         else base[row["story_id"]]
         for row in rows
     }

@@ -31,11 +31,11 @@ from .dedup import Deduplicator, syndication
 from .embed import Embedder, VectorCache, embed_texts, embedder_from_config, embedding_text
 from .io import atomic_folder, expand_inputs, ingest
 from .continuity import Continuation, match_registry, updated_registry
-from .label import finalise_labels, label_stories, unique_labels
+from .label import UNTITLED, finalise_labels, label_stories, round_label, unique_labels
 from .schema import ARTICLES, CLEANED, DUPLICATES, STORIES, conform
 from .state import RECENT, PriorState, recent_window
 from .stories import centroids, cluster_stories, link_chains
-from .text import strip_boilerplate
+from .chrome import strip_boilerplate
 
 log = logging.getLogger("newsclust")
 LEAD_WORDS = 40  # words of the cleaned body shown in the articles table
@@ -371,8 +371,8 @@ def _final_story_table(spans: pl.DataFrame, chains: pl.DataFrame, continued: dic
             chain_id = cont.chain_id if cont else (reg["chain_id"] if reg else "c-" + story[2:])
             rnd = cont.round if cont else (reg["round"] if reg else 1)
             if cont is not None and cont.status == "new_round":
-                bases[story] = cont.label or base.get(temp, "untitled story")
-                fixed_labels[story] = f"{bases[story]} round {rnd}"
+                bases[story] = cont.label or base.get(temp, UNTITLED)
+                fixed_labels[story] = round_label(bases[story], rnd)
             else:
                 fixed_labels[story] = (cont.label if cont else (reg["label"] if reg else None)) or base.get(temp, story)
                 bases[story] = registry[story]["base_label"] if story in registry else base.get(temp, fixed_labels[story])
@@ -380,7 +380,7 @@ def _final_story_table(spans: pl.DataFrame, chains: pl.DataFrame, continued: dic
             records.append({**row, "chain_id": chain_id, "round": rnd, "chain_length": 1, "status": status})
         else:
             chain = chain_rows[temp]
-            bases[story] = base.get(temp, "untitled story")
+            bases[story] = base.get(temp, UNTITLED)
             new_rows.append({**row, "chain_id": chain["chain_id"], "round": chain["round"],
                              "chain_length": chain["chain_length"], "status": "new"})
     frame_schema = {**spans.schema, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32,

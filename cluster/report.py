@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .inspect import CANONICAL_RULES, MATCH_RULES
+from .rules import CANONICAL_RULES, MATCH_RULES
 
 if TYPE_CHECKING:
     from .pipeline import RunResult

@@ -32,7 +32,6 @@ Stories whose centroids are close (cosine ≥ ``chain_similarity``) but whose ti
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import re
 from collections import Counter
@@ -44,9 +43,10 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorize
 
 from .config import StoriesConfig
 from .graph import component_roots
+from .ids import chain_of_story, story_id
 from .schema import STORY_MEMBERS, conform
+from .timeutil import epoch_days
 
-SECONDS_PER_DAY = 86_400.0
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 _HASH_FEATURES = 2**20
@@ -334,10 +334,6 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
     return labels.astype(np.int64)
 
 
-def story_id(first_article_id: str) -> str:
-    return "s-" + hashlib.sha1(first_article_id.encode()).hexdigest()[:12]
-
-
 def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: StoriesConfig) -> pl.DataFrame:
     """Story of each canonical article (``schema.STORY_MEMBERS``), independent of the input's row order.
 
@@ -347,7 +343,7 @@ def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: Stori
     order = canonicals.with_row_index("row").sort("published_at", "article_id")
     rows = order["row"].to_numpy()
     ordered_vectors = vectors[rows] if len(rows) else vectors
-    days = order["published_at"].dt.epoch("s").to_numpy().astype(np.float64) / SECONDS_PER_DAY
+    days = epoch_days(order["published_at"])
     rich, lexical = None, None
     if "title" in order.columns or "body" in order.columns:
         titles = order["title"].fill_null("").to_list() if "title" in order.columns else [""] * order.height
@@ -448,8 +444,8 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
     """
     spans = spans.sort("first_seen", "story_id")
     ids = spans["story_id"].to_list()
-    first = spans["first_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
-    last = spans["last_seen"].dt.epoch("s").to_numpy() / SECONDS_PER_DAY
+    first = epoch_days(spans["first_seen"])
+    last = epoch_days(spans["last_seen"])
     linked: list[tuple[int, int]] = []
     if ids:
         matrix = np.stack([story_centroids[s] for s in ids]).astype(np.float64)
@@ -465,7 +461,7 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
     return pl.DataFrame(
         {
             "story_id": ids,
-            "chain_id": ["c-" + ids[root][2:] for root in roots],
+            "chain_id": [chain_of_story(ids[root]) for root in roots],
             "round": pl.Series(rounds, dtype=pl.Int32),
             "chain_length": pl.Series([chain_size[r] for r in roots], dtype=pl.Int32),
         },

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from cluster.config import CleanConfig, DedupConfig
 from cluster.dedup import Deduplicator, group_id, syndication
 from cluster.schema import ARTICLES, DUPLICATES, SYNDICATION
-from cluster.text import strip_boilerplate
+from cluster.chrome import strip_boilerplate
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
 VOCAB = """

@@ -10,7 +10,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cluster import text
+from cluster import tokens as text
 from cluster.minhash import candidate_pairs, lsh_params, overlap_counts, sampled, sampled_pairs, signatures, to_datasketch
 
 MAX = 0xFFFFFFFF

@@ -12,16 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cluster.schema import CLEANED
-from cluster.text import (
-    normalise,
-    shingle_hash,
-    shingle_hashes,
-    shingle_sets,
-    short_key,
-    strip_boilerplate,
-    word_hash,
-    words,
-)
+from cluster.chrome import strip_boilerplate
+from cluster.tokens import normalise, shingle_hash, shingle_hashes, shingle_sets, short_key, word_hash, words
 
 
 def frame(rows: list[tuple[str, str | None, str]]) -> pl.DataFrame:

@@ -1,0 +1,180 @@
+"""Boilerplate (chrome) removal: banners, footers and related-story lists that wrap an article.
+
+**Chrome.** Aggregators wrap every article in the same banners and footers. A line is chrome when it recurs in
+``min_docs`` articles of one source, or (corpus rule, short lines only) in ``corpus_min_docs`` articles of
+``corpus_min_sources`` sources, *and* its neighbouring lines vary across those articles: syndicated copies repeat a
+body line together with the lines around it, chrome sits next to different text in every article. Found chrome
+stops being a neighbour, so a block of chrome is peeled from its edges in a few rounds. Lines matching a configured
+pattern are chrome too, and so are short bullets right under a chrome line ("Related stories:" and its headlines).
+Lines are compared by a hash of their words (the tokeniser above), so case, punctuation and spacing do not matter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from .schema import CLEANED, conform
+from .tokens import line_hashes
+
+
+_BULLET = r"^([-*•·–]|\d+[.)])\s"
+_BULLET_MAX_WORDS = 30  # a longer bullet is a paragraph of the body, not a related-story headline
+_CONTEXT_ROUNDS = 4  # a block of chrome lines is peeled from its outer edge inward, one line per round
+_RULES = ("", "pattern", "source", "corpus")
+
+
+def strip_boilerplate(
+    articles: pl.DataFrame,
+    min_docs: int,
+    max_words: int,
+    patterns: list[str],
+    *,
+    corpus_min_docs: int = 6,
+    corpus_min_sources: int = 3,
+    corpus_max_words: int = 12,
+    context_share: float = 0.5,
+    stats: dict | None = None,
+) -> pl.DataFrame:
+    """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
+
+    A line is chrome when it matches one of ``patterns`` (case-insensitive regexes), or when it recurs in varying
+    surroundings: in at least ``min_docs`` distinct articles of one source with at most ``max_words`` words, or in
+    at least ``corpus_min_docs`` articles of ``corpus_min_sources`` sources with at most ``corpus_max_words`` words
+    (``corpus_min_docs=0`` turns the corpus rule off). Varying surroundings: on one side (before or after), the
+    neighbouring lines differ in at least ``context_share`` of those articles and in at least the rule's minimum
+    number of articles; a syndicated copy repeats a body line together with the lines around it, chrome sits next to
+    different text each time. Lines already found to be chrome are no neighbours, so a block of chrome is peeled from
+    its edges. Short bullet lines right under a chrome line are chrome too. Lines are compared on their words
+    (case, punctuation and spacing do not matter). ``stats``, when given, receives the lines and characters stripped by
+    each rule (``chrome_lines_pattern``, ``..._source``, ``..._corpus``, ``chrome_chars_*``) and
+    ``chrome_share_chars`` (stripped characters / input characters).
+    """
+    lines = (
+        articles.select(pl.col("source").fill_null(""), pl.col("text").fill_null(""))
+        .with_row_index("doc")
+        .with_columns(pl.col("text").str.split("\n").alias("line"))
+        .drop("text")
+        .explode("line")
+        .with_columns(pl.col("line").str.strip_chars())
+        .filter(pl.col("line").str.len_chars() > 0)
+        .with_columns(pl.col("source").rank("dense").cast(pl.Int64).alias("source_code"))
+    )
+    key, lead, words = line_hashes(lines["line"])
+    rule = np.zeros(lines.height, dtype=np.int8)
+    if patterns and lines.height:
+        combined = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
+        rule[lines["line"].str.contains(combined).to_numpy()] = 1
+    if lines.height:
+        _learn_chrome(
+            rule, lines["doc"].to_numpy().astype(np.int64), lines["source_code"].to_numpy(), key, lead, words,
+            min_docs, max_words, corpus_min_docs, corpus_min_sources, corpus_max_words, context_share,
+        )
+        _bullets_under_chrome(rule, lines["doc"].to_numpy().astype(np.int64), words,
+                              lines["line"].str.contains(_BULLET).to_numpy())
+    marked = lines.select("doc", "line").with_columns(pl.Series("rule", rule), pl.Series("chrome", rule > 0))
+    per_doc = marked.group_by("doc", maintain_order=True).agg(
+        pl.col("line").filter(~pl.col("chrome")).str.join("\n").alias("body"),
+        pl.col("chrome").sum().cast(pl.Int32).alias("chrome_lines"),
+        pl.col("line").filter(pl.col("chrome")).str.len_chars().sum().cast(pl.Int64).alias("chrome_chars"),
+    )
+    cleaned = (
+        articles.select("article_id")
+        .with_row_index("doc")
+        .join(per_doc, on="doc", how="left")
+        .with_columns(
+            pl.col("body").fill_null(""),
+            pl.col("chrome_lines").fill_null(0),
+            pl.col("chrome_chars").fill_null(0),
+        )
+        .sort("doc")
+    )
+    if stats is not None:
+        chars = marked["line"].str.len_chars().to_numpy()
+        for code, name in enumerate(_RULES):
+            if name:
+                stats[f"chrome_lines_{name}"] = int((rule == code).sum())
+                stats[f"chrome_chars_{name}"] = int(chars[rule == code].sum())
+        text_chars = int(articles["text"].fill_null("").str.len_chars().sum() or 0)
+        stats["chrome_share_chars"] = int(cleaned["chrome_chars"].sum() or 0) / text_chars if text_chars else 0.0
+    return conform(cleaned, CLEANED, "clean")
+
+
+def _learn_chrome(
+    rule: np.ndarray, doc: np.ndarray, source: np.ndarray, key: np.ndarray, lead: np.ndarray, words: np.ndarray,
+    min_docs: int, max_words: int, corpus_min_docs: int, corpus_min_sources: int, corpus_max_words: int, share: float,
+) -> None:
+    """Mark learned chrome in ``rule`` (2: per source, 3: corpus), in rounds that peel blocks of chrome."""
+    corpus_on = corpus_min_docs > 0
+    floor = min(min_docs, corpus_min_docs) if corpus_on else min_docs
+    longest = max(max_words, corpus_max_words) if corpus_on else max_words
+    lines = pl.DataFrame({"doc": doc, "key": key})
+    docs_per_key = lines.unique().group_by("key").agg(pl.len().alias("n"))
+    repeated = lines.join(docs_per_key, on="key", how="left", maintain_order="left")["n"].to_numpy()
+    eligible = (repeated >= floor) & (words <= longest)
+    if not eligible.any():
+        return
+    for _ in range(_CONTEXT_ROUNDS):
+        visible = np.flatnonzero(rule == 0)
+        prev = np.full(len(rule), -1, dtype=np.int64)
+        after = np.full(len(rule), -1, dtype=np.int64)
+        same = doc[visible[1:]] == doc[visible[:-1]]
+        prev[visible[1:][same]] = visible[:-1][same]
+        after[visible[:-1][same]] = visible[1:][same]
+        candidates = visible[eligible[visible]]
+        if not len(candidates):
+            return
+
+        def neighbour(index: np.ndarray) -> pl.Series:
+            return pl.Series(lead[np.maximum(index, 0)]).scatter(np.flatnonzero(index < 0), None)
+
+        frame = pl.DataFrame(
+            {
+                "line": candidates, "doc": doc[candidates], "source": source[candidates], "key": key[candidates],
+                "words": words[candidates], "prev": neighbour(prev[candidates]), "next": neighbour(after[candidates]),
+            }
+        )
+        found = []
+        by_source = _varied(frame, ["source", "key"], share, min_docs).filter(
+            (pl.col("docs") >= min_docs) & (pl.col("words") <= max_words) & pl.col("varied")
+        )
+        found.append(frame.join(by_source.select("source", "key"), on=["source", "key"], how="semi")
+                     .select("line", pl.lit(2, pl.Int8).alias("rule")))
+        if corpus_on:
+            by_corpus = _varied(frame, ["key"], share, corpus_min_docs).filter(
+                (pl.col("docs") >= corpus_min_docs) & (pl.col("sources") >= corpus_min_sources)
+                & (pl.col("words") <= corpus_max_words) & pl.col("varied")
+            )
+            found.append(frame.join(by_corpus.select("key"), on="key", how="semi")
+                         .select("line", pl.lit(3, pl.Int8).alias("rule")))
+        new = pl.concat(found).unique("line", keep="first", maintain_order=True)
+        if new.is_empty():
+            return
+        rule[new["line"].to_numpy()] = new["rule"].to_numpy()
+
+
+def _varied(context: pl.DataFrame, by: list[str], share: float, floor: int) -> pl.DataFrame:
+    """Per key (and source): articles, sources, words, and whether its neighbours vary.
+
+    Neighbours vary when on one side at least ``share`` of the articles, and at least ``floor`` of them, have
+    different neighbouring lines (compared on their first words; the edge of a text is no neighbour).
+    """
+    stats = context.group_by(by).agg(
+        pl.col("doc").n_unique().alias("docs"),
+        pl.col("source").n_unique().alias("sources"),
+        pl.col("words").first().alias("words"),
+        pl.col("prev").drop_nulls().n_unique().alias("prev_kinds"),
+        pl.col("next").drop_nulls().n_unique().alias("next_kinds"),
+    )
+    need = pl.max_horizontal((pl.col("docs") * share).ceil(), pl.lit(max(floor, 2)))
+    return stats.with_columns(((pl.col("prev_kinds") >= need) | (pl.col("next_kinds") >= need)).alias("varied"))
+
+
+def _bullets_under_chrome(rule: np.ndarray, doc: np.ndarray, words: np.ndarray, bullet: np.ndarray) -> None:
+    """Short bullet lines right after a chrome line ("Related stories:" and its headlines) are chrome too (rule of
+    the line above)."""
+    bullet = bullet & (words <= _BULLET_MAX_WORDS)
+    for index in np.flatnonzero(bullet):
+        above = index - 1
+        if above >= 0 and doc[above] == doc[index] and rule[above] > 0 and rule[index] == 0:
+            rule[index] = rule[above]
