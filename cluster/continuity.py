@@ -25,9 +25,9 @@ import polars as pl
 
 from .config import Config
 from .label import round_label
+from .schema import CONTINUATIONS
 from .state import REGISTRY, PriorState
 from .timeutil import SECONDS_PER_DAY, epoch_days
-
 
 
 @dataclass(frozen=True)
@@ -151,3 +151,25 @@ def updated_registry(
     rows = [r for r in old.values() if r["last_seen"] >= horizon and r["centroid"]]
     table = pl.DataFrame(rows, schema=REGISTRY, orient="row") if rows else pl.DataFrame(schema=REGISTRY)
     return table.sort("story_id")
+
+
+def story_of_every_article(dup_groups: pl.DataFrame, members: pl.DataFrame, recent: pl.DataFrame) -> dict[str, str]:
+    """Story of each of tonight's articles: copies inherit their canonical's, from tonight or an earlier night."""
+    story = dict(zip(members["article_id"], members["story_id"], strict=True))
+    story.update((a, s) for a, s in zip(recent["article_id"], recent["story_id"], strict=True) if a not in story)
+    return {a: story[c] for a, c in zip(dup_groups["article_id"], dup_groups["canonical_id"], strict=True)}
+
+
+def continuation_table(continued: dict[str, Continuation]) -> pl.DataFrame:
+    """``continued`` as a table (``temp_id`` is tonight's clustered id), in decision order."""
+    return pl.DataFrame(
+        [{"temp_id": temp, "story_id": c.story_id, "chain_id": c.chain_id, "round": c.round, "status": c.status,
+          "label": c.label} for temp, c in continued.items()],
+        schema=CONTINUATIONS, orient="row",
+    )
+
+
+def continuations_of(table: pl.DataFrame) -> dict[str, Continuation]:
+    """The inverse of ``continuation_table``."""
+    return {row["temp_id"]: Continuation(row["story_id"], row["chain_id"], row["round"], row["status"], row["label"])
+            for row in table.iter_rows(named=True)}

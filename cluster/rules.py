@@ -9,9 +9,11 @@ from __future__ import annotations
 
 MATCH_RULES: dict[str, str] = {
     "jaccard": "shingle Jaccard at or above dedup.jaccard_threshold",
-    "containment": "share of the shorter text's shingles found in the other at or above dedup.containment_threshold (a teaser or cut copy)",
+    "containment": "share of the shorter text's shingles found in the other at or above "
+                   "dedup.containment_threshold (a teaser or cut copy)",
     "exact_short": "identical normalised text (headline-only or too short for shingles)",
-    "near_short": "near-identical short text: at most one character edit per dedup.short_edit_share letters, same numbers",
+    "near_short": "near-identical short text: at most one character edit per dedup.short_edit_share letters, "
+                  "same numbers",
     "canonical": "the group's canonical article itself",
 }
 UNIQUE = "unique"  # ``rule`` of an article with no copy

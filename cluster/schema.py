@@ -61,6 +61,17 @@ STORIES = pl.Schema(
 )
 """One row per story; ``status`` is ``new``, ``continuing`` (seen on an earlier night) or ``new_round``."""
 
+STORY_OF = pl.Schema({"article_id": pl.String, "story_id": pl.String})
+"""Final story of each of tonight's articles, copies included (a copy is in its canonical's story)."""
+
+CONTINUATIONS = pl.Schema({"temp_id": pl.String, "story_id": pl.String, "chain_id": pl.String, "round": pl.Int32,
+                           "status": pl.String, "label": pl.String})
+"""What continuity decided for each story clustered tonight (``temp_id``): its final id, chain, round, status, and
+the registry's or chain's label where one applies; rows in decision order (largest story first)."""
+
+BASE_LABELS = pl.Schema({"story_id": pl.String, "base_label": pl.String})
+"""Each story's label without its round suffix (what a later round of its chain is named from)."""
+
 SYNDICATION = pl.Schema(
     {
         "origin_source": pl.String,
@@ -80,11 +91,9 @@ def conform(table: pl.DataFrame, schema: pl.Schema, stage: str) -> pl.DataFrame:
     missing = [name for name in schema if name not in table.columns]
     if missing:
         raise SchemaError(f"{stage}: missing column(s) {missing}")
-    wrong = [f"{name}: {table.schema[name]} != {dtype}" for name, dtype in schema.items() if table.schema[name] != dtype]
+    wrong = [f"{name}: {table.schema[name]} != {dtype}" for name, dtype in schema.items()
+             if table.schema[name] != dtype]
     if wrong:
         raise SchemaError(f"{stage}: wrong type(s) {wrong}")
     return table.select(list(schema))
 
-
-def empty(schema: pl.Schema) -> pl.DataFrame:
-    return pl.DataFrame(schema=schema)

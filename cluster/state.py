@@ -31,7 +31,7 @@ import polars as pl
 from .config import Config
 from .io import commit_folder, fsync_tree, stage_folder
 from .minhash import SCHEME
-from .schema import TIME
+from .schema import ARTICLES, CLEANED, TIME, conform
 
 STATE_FORMAT = 1
 MANIFEST = "manifest.json"
@@ -93,7 +93,7 @@ class PriorState:
     registry: pl.DataFrame
 
     @classmethod
-    def empty(cls) -> "PriorState":
+    def empty(cls) -> PriorState:
         return cls(None, pl.DataFrame(schema=RECENT), pl.DataFrame(schema=REGISTRY))
 
     def centroid_matrix(self) -> np.ndarray:
@@ -210,3 +210,37 @@ def recent_window(recent: pl.DataFrame, night: date, days: float) -> pl.DataFram
     """Recent articles published within ``days`` before the end of ``night``."""
     start = datetime.combine(night, datetime.min.time(), tzinfo=timezone.utc) - timedelta(days=days)
     return recent.filter(pl.col("published_at") >= start)
+
+
+def earlier_articles(recent: pl.DataFrame | None, night: date, days: float,
+                     tonight_ids: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Earlier nights' recent articles, shaped as ingested and cleaned tables, for the dedup stage.
+
+    An id delivered again tonight is tonight's article (as in ``next_recent``): its earlier version is left out, so
+    no id occurs twice in the dedup stage.
+    """
+    if recent is None or recent.is_empty():
+        return pl.DataFrame(schema=ARTICLES), pl.DataFrame(schema=CLEANED)
+    window = recent_window(recent, night, days).filter(~pl.col("article_id").is_in(tonight_ids.implode()))
+    articles = window.select(
+        "article_id", "title", pl.col("body").alias("text"), "source", pl.lit(None, pl.String).alias("url"),
+        "published_at", "date_missing", pl.lit("(state)").alias("file"), pl.lit(0, pl.Int64).alias("row"),
+    )
+    cleaned = window.select("article_id", "body", pl.lit(0, pl.Int32).alias("chrome_lines"),
+                            pl.lit(0, pl.Int64).alias("chrome_chars"))
+    return conform(articles, ARTICLES, "state"), conform(cleaned, CLEANED, "state")
+
+
+def next_recent(recent: pl.DataFrame, night: date, dedup_days: float, articles: pl.DataFrame,
+                cleaned: pl.DataFrame, dup_groups: pl.DataFrame, story_of: pl.DataFrame) -> pl.DataFrame:
+    """The recent articles after tonight: tonight's (with body, canonical and story) added, the window moved on."""
+    tonight = (
+        articles.join(cleaned.select("article_id", "body"), on="article_id", maintain_order="left")
+        .join(dup_groups.select("article_id", "canonical_id"), on="article_id", maintain_order="left")
+        .join(story_of, on="article_id", maintain_order="left")
+        .with_columns(pl.lit(night, pl.Date).alias("night"))
+        .select(list(RECENT))
+    )
+    earlier = recent.filter(~pl.col("article_id").is_in(tonight["article_id"].implode()))
+    window = recent_window(pl.concat([earlier, tonight]), night + timedelta(days=1), dedup_days + 1)
+    return window.sort("published_at", "article_id")

@@ -88,11 +88,11 @@ def main() -> None:
     """
 
 
-def _execute(config: Config, stop_after_dedup: bool) -> None:
-    from cluster.pipeline import run_to_folder
+def _execute(config: Config, dedup_only: bool) -> None:
+    from cluster.pipeline import DEDUP_STAGES, STORY_STAGES, run_to_folder
 
     try:
-        result = run_to_folder(config, config.output.dir, stop_after_dedup=stop_after_dedup)
+        result = run_to_folder(config, config.output.dir, stages=DEDUP_STAGES if dedup_only else STORY_STAGES)
     except (InputError, ModelError) as exc:
         _fail(str(exc), EXIT_FAILURE)
         return
@@ -121,7 +121,7 @@ def run(config_path: str | None, inputs: tuple[str, ...], out: str | None, verbo
         newsclust run --config configs/default.yaml --input 'feeds/2026-03-*.jsonl.gz' --out out/march
     """
     _setup_logging(verbose, quiet)
-    _execute(_load(config_path, inputs, out), stop_after_dedup=False)
+    _execute(_load(config_path, inputs, out), dedup_only=False)
 
 
 @main.command()
@@ -134,7 +134,7 @@ def dedup(config_path: str | None, inputs: tuple[str, ...], out: str | None, ver
         newsclust dedup --input data/sample --out out/dedup
     """
     _setup_logging(verbose, quiet)
-    _execute(_load(config_path, inputs, out), stop_after_dedup=True)
+    _execute(_load(config_path, inputs, out), dedup_only=True)
 
 
 @main.command("check-config")

@@ -129,7 +129,7 @@ def run_nightly(
         state.check_order(night)
         pattern = input_pattern.replace("{date}", night.isoformat())
         try:
-            expand_inputs([pattern])
+            files = expand_inputs([pattern])
         except InputError as exc:
             raise NoInputError(f"no input for night {night}: {exc}") from None
         night_config = config.model_copy(deep=True)
@@ -141,7 +141,7 @@ def run_nightly(
         prior = state.load_before(night, expected)
         log.info("night %s: state from %s (%d recent articles, %d registry stories)", night,
                  prior.night or "nothing", prior.recent.height, prior.registry.height)
-        result = run(night_config, embedder=embedder, run_date=night, prior=prior)
+        result = run(night_config, embedder=embedder, run_date=night, prior=prior, files=files)
         assert result.next_state is not None
         out_dir = out_root / night.isoformat()
         _commit(state, night, result, expected, out_dir, config.nightly.keep_snapshots)

@@ -43,7 +43,8 @@ def test_all_outputs_written_in_both_formats_and_manifest_last(sample_run):
     assert {"report.html", "run.json"} <= names
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["counts"]["rows_in"] == 133
-    assert [s["name"] for s in manifest["stages"]] == ["ingest", "clean", "dedup", "embed", "stories", "continuity", "label"]
+    assert [s["name"] for s in manifest["stages"]] == ["ingest", "clean", "dedup", "embed", "stories", "continuity", "label",
+                                                     "outputs"]
     assert manifest["model"] == "all-MiniLM-L6-v2@128"
     assert "sentence-transformers" in manifest["versions"]
 

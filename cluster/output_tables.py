@@ -1,0 +1,90 @@
+"""The output tables a user reads: ``articles`` (one row per accepted article, with its group and story) and
+``duplicates`` (members of groups of two or more), and the run's headline counts for ``run.json``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+LEAD_WORDS = 40  # words of the cleaned body shown in the articles table
+
+_ARTICLE_COLUMNS = ["article_id", "source", "title", "url", "published_at", "date_missing",
+                    "dup_group_id", "canonical_id", "is_canonical"]
+_STORY_COLUMNS = ["story_id", "story_label", "centrality"]
+_TRAILING_COLUMNS = ["lead", "chrome_lines", "file", "row"]
+
+
+def articles_table(articles: pl.DataFrame, cleaned: pl.DataFrame, dup_groups: pl.DataFrame,
+                   stories: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None) -> pl.DataFrame:
+    """Every accepted article with its lead, group and (given ``(story_of, stories, members)``) its story."""
+    lead = pl.col("body").str.replace_all(r"\s+", " ").str.split(" ").list.head(LEAD_WORDS).list.join(" ").alias("lead")
+    table = articles.join(cleaned.select("article_id", "chrome_lines", lead), on="article_id", maintain_order="left")
+    table = table.join(dup_groups.select("article_id", "dup_group_id", "canonical_id", "is_canonical"),
+                       on="article_id", maintain_order="left")
+    columns = list(_ARTICLE_COLUMNS)
+    if stories is not None:
+        table = _with_stories(table, *stories)
+        columns += _STORY_COLUMNS
+    return table.select(columns + _TRAILING_COLUMNS).sort("published_at", "article_id")
+
+
+def _with_stories(table: pl.DataFrame, story_of: pl.DataFrame, stories: pl.DataFrame,
+                  members: pl.DataFrame) -> pl.DataFrame:
+    assigned = dict(zip(story_of["article_id"], story_of["story_id"], strict=True))
+    labels = dict(zip(stories["story_id"], stories["label"], strict=True))
+    centrality = dict(zip(members["article_id"], members["centrality"], strict=True))
+    return table.with_columns(
+        pl.col("article_id").replace_strict(assigned, return_dtype=pl.String).alias("story_id"),
+        pl.col("canonical_id").replace_strict(centrality, default=None, return_dtype=pl.Float64).alias("centrality"),
+    ).with_columns(pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("story_label"))
+
+
+def duplicates_table(dup_groups: pl.DataFrame) -> pl.DataFrame:
+    """Members of groups of two or more, each group's canonical first."""
+    return dup_groups.filter(pl.col("group_size") > 1).sort(
+        ["dup_group_id", "is_canonical", "article_id"], descending=[False, True, False]
+    )
+
+
+def run_counts(tables: dict[str, pl.DataFrame], prior_night: date | None) -> dict[str, Any]:
+    """The headline counts of a run (``run.json`` ``counts``) from its tables."""
+    accepted, rejects, dup_groups = tables["ingested"], tables["rejects"], tables["dup_groups"]
+    counts: dict[str, Any] = {
+        "rows_in": accepted.height + rejects.height,  # every row read is accepted or rejected
+        "accepted": accepted.height,
+        "rejected": rejects.height,
+        "duplicate_groups": int(dup_groups.filter(pl.col("group_size") > 1)["dup_group_id"].n_unique()),
+        "copies": int((~dup_groups["is_canonical"]).sum()),
+        "unique_articles": int(dup_groups["is_canonical"].sum()),
+    }
+    stories = tables.get("stories")
+    if stories is not None:
+        singletons = int((stories["n_unique"] == 1).sum())
+        counts.update(
+            stories=stories.height,
+            singleton_stories=singletons,
+            singleton_share=round(singletons / stories.height, 4) if stories.height else 0.0,
+            chains_with_rounds=int(stories.filter(pl.col("round") > 1)["chain_id"].n_unique()),
+        )
+        counts.update(continuity_counts(tables, prior_night))
+    return counts
+
+
+def continuity_counts(tables: dict[str, pl.DataFrame], prior_night: date | None) -> dict[str, Any]:
+    """New and continuing stories tonight, and how many of the previous night's stories went on."""
+    statuses = tables["continuations"]["status"].value_counts()
+    status = dict(zip(statuses["status"], statuses["count"], strict=True))
+    new, new_rounds = int(status.get("new", 0)), int(status.get("new_round", 0))
+    stories, registry = tables["stories"], tables.get("state_registry")
+    previous: set[str] = set()
+    if registry is not None and prior_night is not None:
+        previous = set(registry.filter(pl.col("last_night") == prior_night)["story_id"])
+    return {
+        "new_stories": new + new_rounds,
+        "continuing_stories": int(stories.height - new - new_rounds),
+        "new_rounds": new_rounds,
+        "previous_night_stories": len(previous),
+        "previous_night_stories_continued": len(previous & set(stories["story_id"])),
+    }

@@ -1,0 +1,77 @@
+"""The local executor: stages run in declared order over named tables, each timed and counted, the contract checked."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import polars as pl
+import pytest
+
+from cluster.config import Config
+from cluster.executor import LocalExecutor
+from cluster.stage import RunContext, Stage, StageContractError, StageOutput, Tables
+
+
+class _Double(Stage):
+    name = "double"
+    reads = ("numbers",)
+    writes = ("doubled",)
+
+    @classmethod
+    def from_config(cls, config: Config) -> _Double:
+        return cls()
+
+    def run(self, tables: Tables, context: RunContext) -> StageOutput:
+        doubled = tables["numbers"].select(pl.col("n") * 2)
+        return StageOutput({"doubled": doubled}, {"rows": doubled.height})
+
+
+class _Undeclared(_Double):
+    name = "undeclared"
+
+    def run(self, tables: Tables, context: RunContext) -> StageOutput:
+        return StageOutput({"something_else": tables["numbers"]})
+
+
+def _context() -> RunContext:
+    return RunContext(date(2026, 3, 2), [])
+
+
+def test_stages_pass_tables_on_and_record_seconds_counters_and_one_log_line(caplog):
+    executor = LocalExecutor(live=False)
+    with caplog.at_level(logging.INFO, logger="newsclust"):
+        tables = executor.run([_Double()], {"numbers": pl.DataFrame({"n": [1, 2, 3]})}, _context())
+    assert tables["doubled"]["n"].to_list() == [2, 4, 6]
+    (entry,) = executor.stages_
+    assert entry.name == "double" and entry.counters == {"rows": 3} and entry.seconds >= 0 and entry.peak_rss_mb > 0
+    assert [r.getMessage().split(" in ")[0] for r in caplog.records] == ["stage double: done"]
+    assert entry.as_manifest()["rows"] == 3
+
+
+def test_a_missing_input_table_is_a_contract_error():
+    with pytest.raises(StageContractError, match=r"stage double: missing input table\(s\) \['numbers'\]"):
+        LocalExecutor(live=False).run([_Double()], {}, _context())
+
+
+def test_an_undeclared_output_table_is_a_contract_error():
+    with pytest.raises(StageContractError, match="returned"):
+        LocalExecutor(live=False).run([_Undeclared()], {"numbers": pl.DataFrame({"n": [1]})}, _context())
+
+
+def test_a_stage_sees_only_the_tables_it_declares():
+    seen: list[set[str]] = []
+
+    class _Peek(_Double):
+        def run(self, tables: Tables, context: RunContext) -> StageOutput:
+            seen.append(set(tables))
+            return super().run(tables, context)
+
+    LocalExecutor(live=False).run([_Peek()], {"numbers": pl.DataFrame({"n": [1]}), "other": pl.DataFrame()},
+                                  _context())
+    assert seen == [{"numbers"}]
+
+
+def test_the_live_line_is_transient_and_absent_off_a_terminal(capsys):
+    LocalExecutor(live=False).run([_Double()], {"numbers": pl.DataFrame({"n": [1]})}, _context())
+    assert capsys.readouterr().err == ""
