@@ -18,6 +18,7 @@ place; a folder without ``manifest.json`` is an interrupted write and is removed
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -32,6 +33,8 @@ from .config import Config
 from .io import commit_folder, fsync_tree, stage_folder
 from .minhash import SCHEME
 from .schema import ARTICLES, CLEANED, TIME, conform
+
+log = logging.getLogger("newsclust")
 
 STATE_FORMAT = 1
 MANIFEST = "manifest.json"
@@ -70,6 +73,35 @@ REGISTRY = pl.Schema(
 
 class StateError(Exception):
     """State that cannot be used with this config or this date; the message says why and what to do."""
+
+
+class UnreadableSnapshot(Exception):
+    """A snapshot folder whose manifest or tables cannot be read or do not have the declared schemas."""
+
+
+def _read_snapshot(folder: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        recent = pl.read_parquet(folder / "recent_articles.parquet")
+        registry = pl.read_parquet(folder / "stories.parquet")
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise UnreadableSnapshot(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+    if not isinstance(manifest, dict):
+        raise UnreadableSnapshot(f"{MANIFEST} is not a JSON object")
+    for name, table, schema in (("recent_articles", recent, RECENT), ("stories", registry, REGISTRY)):
+        if table.schema != schema:
+            raise UnreadableSnapshot(f"{name}.parquet does not have the state's schema")
+    return manifest, recent, registry
+
+
+def _check_fingerprint(folder: Path, stored: dict[str, Any], expected: dict[str, Any], snapshots: Path) -> None:
+    changed = {k: (stored.get(k), v) for k, v in expected.items() if stored.get(k) != v}
+    if changed:
+        detail = ", ".join(f"{k}: stored {old!r}, now {new!r}" for k, (old, new) in sorted(changed.items()))
+        raise StateError(
+            f"state {folder} was written with different settings ({detail}); mixing them would silently give "
+            f"wrong groups and story ids. Restore the old settings, or move {snapshots} aside to start over."
+        )
 
 
 def fingerprint(config: Config, model_id: str | None) -> dict[str, Any]:
@@ -145,25 +177,28 @@ class StateStore:
             )
 
     def load_before(self, night: date, expected: dict[str, Any]) -> PriorState:
-        """The newest snapshot before ``night`` (empty state if none), checked against ``expected``."""
+        """The newest readable snapshot before ``night`` (empty state if none), checked against ``expected``.
+
+        A snapshot that cannot be read (truncated by a full disk, edited by hand) is skipped with a warning, and the
+        one before it is used: every snapshot is a complete, consistent state, so an older one only means that the
+        nights since then are not remembered. If snapshots exist but none can be read, the state is refused.
+        """
         earlier = [n for n in self.nights() if n < night]
-        if not earlier:
-            return PriorState.empty()
-        folder = self.snapshots_dir / earlier[-1].isoformat()
-        manifest = json.loads((folder / MANIFEST).read_text())
-        stored = manifest.get("fingerprint", {})
-        changed = {k: (stored.get(k), v) for k, v in expected.items() if stored.get(k) != v}
-        if changed:
-            detail = ", ".join(f"{k}: stored {old!r}, now {new!r}" for k, (old, new) in sorted(changed.items()))
+        for candidate in reversed(earlier):
+            folder = self.snapshots_dir / candidate.isoformat()
+            try:
+                manifest, recent, registry = _read_snapshot(folder)
+            except UnreadableSnapshot as exc:
+                log.warning("state snapshot %s cannot be read (%s); using the snapshot before it", folder, exc)
+                continue
+            _check_fingerprint(folder, manifest.get("fingerprint", {}), expected, self.snapshots_dir)
+            return PriorState(candidate, recent, registry)
+        if earlier:
             raise StateError(
-                f"state {folder} was written with different settings ({detail}); mixing them would silently give "
-                f"wrong groups and story ids. Restore the old settings, or move {self.snapshots_dir} aside to start over."
+                f"state {self.snapshots_dir}: none of its {len(earlier)} snapshot(s) before {night} can be read; "
+                f"move {self.snapshots_dir} aside to start over"
             )
-        return PriorState(
-            earlier[-1],
-            pl.read_parquet(folder / "recent_articles.parquet"),
-            pl.read_parquet(folder / "stories.parquet"),
-        )
+        return PriorState.empty()
 
     def stage(self, night: date, state: PriorState, fingerprint_: dict[str, Any], counts: dict[str, Any]) -> Path:
         """Write snapshot ``night`` into a staging folder (complete, with its manifest); ``commit`` puts it in place."""

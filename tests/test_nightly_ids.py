@@ -1,4 +1,5 @@
-"""Nightly bugs found in review: an id delivered on two nights, article ids reused across nights, keep_snapshots 1."""
+"""Ids across nights: an id delivered on two nights, article ids reused across nights, snapshots kept, and a commit
+finished from another working folder."""
 
 from __future__ import annotations
 
