@@ -130,3 +130,15 @@ def run_to_folder(config: Config, out_dir: str | Path, **kwargs: Any) -> RunResu
         write_outputs(result, staging)
     log.info("outputs written to %s", out_dir)
     return result
+
+
+def stage_table_markdown() -> str:
+    """The stages in run order with the tables each reads and writes, as the Markdown table of
+    ``docs/architecture.md`` (a test keeps the two equal)."""
+    lines = ["| stage | reads | optional | writes |", "|---|---|---|---|"]
+    for stage in (*STORY_STAGES, *NEXT_STATE_STAGES):
+        cells = [", ".join(f"`{name}`" for name in names) or "-" for names in (stage.reads, stage.optional,
+                                                                               stage.writes)]
+        module = stage.__module__.split(".")[-1]
+        lines.append(f"| `{stage.name}` (`stages/{module}.py`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

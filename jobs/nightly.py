@@ -26,6 +26,7 @@ from cluster.io import InputError, commit_folder, expand_inputs, fsync_tree, sta
 from cluster.pipeline import RunResult, run
 from cluster.report import write_outputs
 from cluster.state import StateStore, fingerprint, recover_folders
+from jobs.signals import sigterm_deferred
 
 log = logging.getLogger("newsclust")
 
@@ -171,7 +172,8 @@ def _commit(state: StateStore, night: date, result: RunResult, expected: dict, o
     partial.write_text(json.dumps(plan))
     with open(partial, "rb") as handle:
         os.fsync(handle.fileno())
-    os.replace(partial, journal)  # the commit point
-    state.commit(night, state_staging, keep)
-    commit_folder(out_staging, out_dir)
-    journal.unlink()
+    with sigterm_deferred():  # past the commit point the renames complete even if SIGTERM arrives now
+        os.replace(partial, journal)  # the commit point
+        state.commit(night, state_staging, keep)
+        commit_folder(out_staging, out_dir)
+        journal.unlink()

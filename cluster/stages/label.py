@@ -17,7 +17,7 @@ from .continuity import prior_state
 class LabelStage(Stage):
     name = "label"
     reads = ("ingested", "dup_groups", "canonicals", "members", "story_spans", "continuations", "story_of")
-    optional = ("state_recent", "state_registry")
+    optional = ("state_registry",)
     writes = ("stories", "base_labels")
 
     def __init__(self, max_words: int, lead_words: int) -> None:
