@@ -29,7 +29,9 @@ from . import __version__
 from .config import Config
 from .dedup import Deduplicator, syndication
 from .embed import Embedder, VectorCache, embed_texts, embedder_from_config, embedding_text
-from .io import atomic_folder, expand_inputs, ingest
+from .atomic import atomic_folder
+from .ingest import ingest
+from .readers import expand_inputs
 from .continuity import Continuation, match_registry, updated_registry
 from .label import UNTITLED, finalise_labels, label_stories, round_label, unique_labels
 from .schema import ARTICLES, CLEANED, DUPLICATES, STORIES, conform
@@ -167,19 +169,13 @@ def run(
     night = run_date or (date.fromisoformat(config.input.run_date) if config.input.run_date else started.date())
     with runner.stage("ingest") as st:
         files = expand_inputs(config.input.paths)
-        ingested = ingest(files, config.input.columns, night, config.input.max_text_chars,
-                          config.input.future_tolerance_hours)
+        ingested = ingest(files, config.input, night)
         articles = ingested.articles
         st.counters.update(files=len(files), rows=ingested.rows_read, accepted=articles.height,
                            rejected=ingested.rejects.height, truncated=ingested.truncated)
     with runner.stage("clean") as st:
         chrome_stats: dict[str, Any] = {}
-        cfg = config.clean
-        cleaned = strip_boilerplate(
-            articles, cfg.boilerplate_min_docs, cfg.boilerplate_max_words, cfg.patterns,
-            corpus_min_docs=cfg.corpus_min_docs, corpus_min_sources=cfg.corpus_min_sources,
-            corpus_max_words=cfg.corpus_max_words, context_share=cfg.context_share, stats=chrome_stats,
-        )
+        cleaned = strip_boilerplate(articles, config.clean, stats=chrome_stats)
         st.counters.update(articles_with_chrome=int((cleaned["chrome_lines"] > 0).sum()), **chrome_stats)
     earlier_articles, earlier_cleaned = _earlier_articles(prior, night, config.nightly.dedup_days, articles["article_id"])
     with runner.stage("dedup") as st:

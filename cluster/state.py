@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from .atomic import commit_folder, fsync_tree, stage_folder
 from .config import Config
-from .io import commit_folder, fsync_tree, stage_folder
 from .minhash import SCHEME
 from .schema import TIME
 
@@ -93,7 +93,7 @@ class PriorState:
     registry: pl.DataFrame
 
     @classmethod
-    def empty(cls) -> "PriorState":
+    def empty(cls) -> PriorState:
         return cls(None, pl.DataFrame(schema=RECENT), pl.DataFrame(schema=REGISTRY))
 
     def centroid_matrix(self) -> np.ndarray:
@@ -157,7 +157,8 @@ class StateStore:
             detail = ", ".join(f"{k}: stored {old!r}, now {new!r}" for k, (old, new) in sorted(changed.items()))
             raise StateError(
                 f"state {folder} was written with different settings ({detail}); mixing them would silently give "
-                f"wrong groups and story ids. Restore the old settings, or move {self.snapshots_dir} aside to start over."
+                f"wrong groups and story ids. Restore the old settings, or move {self.snapshots_dir} aside to start "
+                "over."
             )
         return PriorState(
             earlier[-1],
@@ -187,7 +188,7 @@ class StateStore:
 
 
 def recover_folders(parent: Path) -> list[str]:
-    """Clean what ``io.atomic_folder`` leaves when killed: staging folders, and a retired folder not yet deleted.
+    """Clean what ``atomic.atomic_folder`` leaves when killed: staging folders, and a retired folder not yet deleted.
 
     A retired ``.X.old-PID`` whose ``X`` is missing was killed between its two renames: it is put back.
     """

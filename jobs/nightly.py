@@ -20,18 +20,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cluster.atomic import commit_folder, fsync_tree, stage_folder
 from cluster.config import Config
 from cluster.embed import Embedder, embedder_from_config
-from cluster.io import InputError, commit_folder, expand_inputs, fsync_tree, stage_folder
 from cluster.pipeline import RunResult, run
+from cluster.readers import InputError, expand_inputs
 from cluster.report import write_outputs
 from cluster.state import StateStore, fingerprint, recover_folders
 
 log = logging.getLogger("newsclust")
 
-EXIT_LOCKED = 3
-EXIT_NO_INPUT = 4
-EXIT_STATE = 5
 JOURNAL = "commit.json"
 
 
