@@ -34,10 +34,7 @@ TARGETS = {"pairwise_f1": 0.98, "teaser_25_40_recall": 0.97, "canonical_accuracy
 def run_ours(articles: pl.DataFrame, config) -> tuple[pl.DataFrame, Deduplicator, dict, float]:
     started = time.perf_counter()
     stats: dict = {}
-    c = config.clean
-    cleaned = strip_boilerplate(articles, c.boilerplate_min_docs, c.boilerplate_max_words, c.patterns,
-                                corpus_min_docs=c.corpus_min_docs, corpus_min_sources=c.corpus_min_sources,
-                                corpus_max_words=c.corpus_max_words, context_share=c.context_share, stats=stats)
+    cleaned = strip_boilerplate(articles, config.clean, stats=stats)
     model = Deduplicator(config.dedup).fit(articles, cleaned)
     seconds = time.perf_counter() - started
     table = model.table_.select("article_id", pl.col("dup_group_id").alias("group"), pl.col("canonical_id").alias("canonical"))

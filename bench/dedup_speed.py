@@ -64,7 +64,7 @@ def _measure(method: str, path: str, n: int, threads: int, queue) -> None:
         _reset_peak()
         before = _status("VmRSS")  # peak memory covers the clean and the dedup stage together
         started = time.perf_counter()
-        cleaned = strip_boilerplate(articles, clean.boilerplate_min_docs, clean.boilerplate_max_words, clean.patterns)
+        cleaned = strip_boilerplate(articles, clean)
         result["clean_s"] = time.perf_counter() - started
         cpu = time.process_time()
         started = time.perf_counter()

@@ -21,6 +21,7 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from cluster.config import EmbedConfig  # noqa: E402
 from cluster.embed import SentenceTransformerEmbedder, VectorCache, embed_texts, embedding_text  # noqa: E402
 
 
@@ -34,14 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     defaults = [REPO.parent / "shared" / "eval" / "ecbplus_dev.jsonl", REPO.parent / "shared" / "eval" / "uci_dev.jsonl"]
     files = args.files or [f for f in defaults if f.exists()] or [REPO / "data" / "sample" / "articles.jsonl"]
+    config = EmbedConfig(device=args.device, backend=args.backend)
     texts: list[str] = []
     for path in files:
         frame = pl.read_ndjson(path, infer_schema_length=None)
-        texts += [embedding_text(t or "", b or "", 60) for t, b in zip(frame["title"], frame["text"], strict=True)]
+        texts += [embedding_text(t or "", b or "", config.lead_words)
+                  for t, b in zip(frame["title"], frame["text"], strict=True)]
     texts = list(dict.fromkeys(texts))[: args.limit]  # unique texts, so the stage's de-duplication does not help it
-    embedder = SentenceTransformerEmbedder(device=args.device, backend=args.backend)
+    embedder = SentenceTransformerEmbedder(config)
     model = embedder._load()
-    model.encode(texts[:64], batch_size=64)  # warm-up
+    model.encode(texts[:64], batch_size=config.batch_size)  # warm-up
     timings: dict[str, float] = {}
 
     def timed(name, call):
@@ -55,14 +58,14 @@ def main(argv: list[str] | None = None) -> int:
 
     for _ in range(2):  # alternate, so neither side gets the warmer machine
         timed("SentenceTransformer.encode", lambda: model.encode(
-            texts, batch_size=embedder.batch_size, convert_to_numpy=True, normalize_embeddings=True))
+            texts, batch_size=config.batch_size, convert_to_numpy=True, normalize_embeddings=True))
         timed("embed_texts, no cache", lambda: embed_texts(texts, embedder, None))
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        _, encoded_cold = embed_texts(texts, embedder, VectorCache(folder))
+        _, encoded_cold = embed_texts(texts, embedder, VectorCache(folder, keep_days=None))
         timings["embed_texts, empty cache (writes it)"] = time.perf_counter() - start
         start = time.perf_counter()
-        _, encoded_warm = embed_texts(texts, embedder, VectorCache(folder))
+        _, encoded_warm = embed_texts(texts, embedder, VectorCache(folder, keep_days=None))
         timings["embed_texts, warm cache"] = time.perf_counter() - start
     base = timings["SentenceTransformer.encode"]
     print(f"{len(texts)} texts on {embedder.device}")

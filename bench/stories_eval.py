@@ -33,7 +33,7 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cluster.config import StoriesConfig, load_config  # noqa: E402
+from cluster.config import EmbedConfig, StoriesConfig, load_config  # noqa: E402
 from cluster.embed import SentenceTransformerEmbedder, VectorCache, embed_texts, embedding_text  # noqa: E402
 from cluster.evaluate import score  # noqa: E402
 from cluster.schema import TIME  # noqa: E402
@@ -123,7 +123,8 @@ def pipeline(path: Path, frame: pl.DataFrame, embedder, cache_dir: Path) -> tupl
 
 def evaluate(path: Path, embedder, cache: VectorCache, cache_dir: Path) -> dict:
     frame = load(path)
-    texts = [embedding_text(t, b, 60) for t, b in zip(frame["title"], frame["text"], strict=True)]
+    lead_words = EmbedConfig().lead_words
+    texts = [embedding_text(t, b, lead_words) for t, b in zip(frame["title"], frame["text"], strict=True)]
     start = time.perf_counter()
     vectors, encoded = embed_texts(texts, embedder, cache)
     embed_seconds = time.perf_counter() - start
@@ -187,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["torch", "torch-int8"], default="torch", help="embed.backend to evaluate")
     args = parser.parse_args(argv)
     files = args.files or [f for f in DEFAULT_FILES if f.exists()]
-    embedder = SentenceTransformerEmbedder(device="cpu" if args.backend == "torch-int8" else "auto", backend=args.backend)
-    cache = VectorCache(args.cache_dir)
+    embedder = SentenceTransformerEmbedder(
+        EmbedConfig(device="cpu" if args.backend == "torch-int8" else "auto", backend=args.backend)
+    )
+    cache = VectorCache(args.cache_dir, keep_days=None)
     results = []
     for path in files:
         result = evaluate(path, embedder, cache, args.cache_dir)

@@ -1,7 +1,8 @@
 """newsclust: nightly news deduplication and story clustering.
 
 The library is one module per stage (see ``pipeline.py`` for their order):
-``io`` → ``text`` → ``dedup`` (with ``minhash``) → ``embed`` → ``stories`` → ``label`` → ``report``.
+``ingest`` (with ``readers``) → ``chrome`` → ``dedup`` (with ``minhash``) → ``embed`` → ``stories`` → ``label`` →
+``report``; run folders are written whole by ``atomic``.
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """Boilerplate (chrome) removal: banners, footers and related-story lists that wrap an article.
 
 **Chrome.** Aggregators wrap every article in the same banners and footers. A line is chrome when it recurs in
-``min_docs`` articles of one source, or (corpus rule, short lines only) in ``corpus_min_docs`` articles of
+``boilerplate_min_docs`` articles of one source, or (corpus rule, short lines only) in ``corpus_min_docs`` articles of
 ``corpus_min_sources`` sources, *and* its neighbouring lines vary across those articles: syndicated copies repeat a
 body line together with the lines around it, chrome sits next to different text in every article. Found chrome
 stops being a neighbour, so a block of chrome is peeled from its edges in a few rounds. Lines matching a configured
@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from .config import CleanConfig
 from .schema import CLEANED, conform
 from .tokens import line_hashes
-
 
 _BULLET = r"^([-*•·–]|\d+[.)])\s"
 _BULLET_MAX_WORDS = 30  # a longer bullet is a paragraph of the body, not a related-story headline
@@ -24,31 +24,21 @@ _CONTEXT_ROUNDS = 4  # a block of chrome lines is peeled from its outer edge inw
 _RULES = ("", "pattern", "source", "corpus")
 
 
-def strip_boilerplate(
-    articles: pl.DataFrame,
-    min_docs: int,
-    max_words: int,
-    patterns: list[str],
-    *,
-    corpus_min_docs: int = 6,
-    corpus_min_sources: int = 3,
-    corpus_max_words: int = 12,
-    context_share: float = 0.5,
-    stats: dict | None = None,
-) -> pl.DataFrame:
+def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dict | None = None) -> pl.DataFrame:
     """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
 
-    A line is chrome when it matches one of ``patterns`` (case-insensitive regexes), or when it recurs in varying
-    surroundings: in at least ``min_docs`` distinct articles of one source with at most ``max_words`` words, or in
-    at least ``corpus_min_docs`` articles of ``corpus_min_sources`` sources with at most ``corpus_max_words`` words
-    (``corpus_min_docs=0`` turns the corpus rule off). Varying surroundings: on one side (before or after), the
-    neighbouring lines differ in at least ``context_share`` of those articles and in at least the rule's minimum
-    number of articles; a syndicated copy repeats a body line together with the lines around it, chrome sits next to
-    different text each time. Lines already found to be chrome are no neighbours, so a block of chrome is peeled from
-    its edges. Short bullet lines right under a chrome line are chrome too. Lines are compared on their words
-    (case, punctuation and spacing do not matter). ``stats``, when given, receives the lines and characters stripped by
-    each rule (``chrome_lines_pattern``, ``..._source``, ``..._corpus``, ``chrome_chars_*``) and
-    ``chrome_share_chars`` (stripped characters / input characters).
+    A line is chrome when it matches one of ``config.patterns`` (case-insensitive regexes), or when it recurs in
+    varying surroundings: in at least ``boilerplate_min_docs`` distinct articles of one source with at most
+    ``boilerplate_max_words`` words, or in at least ``corpus_min_docs`` articles of ``corpus_min_sources`` sources
+    with at most ``corpus_max_words`` words (``corpus_min_docs=0`` turns the corpus rule off). Varying surroundings:
+    on one side (before or after), the neighbouring lines differ in at least ``context_share`` of those articles and
+    in at least the rule's minimum number of articles; a syndicated copy repeats a body line together with the lines
+    around it, chrome sits next to different text each time. Lines already found to be chrome are no neighbours, so a
+    block of chrome is peeled from its edges. Short bullet lines right under a chrome line are chrome too. Lines are
+    compared on their words (case, punctuation and spacing do not matter). The thresholds are ``clean.*`` settings
+    of ``config``. ``stats``, when given, receives the lines and characters stripped by each rule
+    (``chrome_lines_pattern``, ``..._source``, ``..._corpus``, ``chrome_chars_*``) and ``chrome_share_chars``
+    (stripped characters / input characters).
     """
     lines = (
         articles.select(pl.col("source").fill_null(""), pl.col("text").fill_null(""))
@@ -62,13 +52,12 @@ def strip_boilerplate(
     )
     key, lead, words = line_hashes(lines["line"])
     rule = np.zeros(lines.height, dtype=np.int8)
-    if patterns and lines.height:
-        combined = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
+    if config.patterns and lines.height:
+        combined = "(?i)" + "|".join(f"(?:{p})" for p in config.patterns)
         rule[lines["line"].str.contains(combined).to_numpy()] = 1
     if lines.height:
         _learn_chrome(
-            rule, lines["doc"].to_numpy().astype(np.int64), lines["source_code"].to_numpy(), key, lead, words,
-            min_docs, max_words, corpus_min_docs, corpus_min_sources, corpus_max_words, context_share,
+            rule, lines["doc"].to_numpy().astype(np.int64), lines["source_code"].to_numpy(), key, lead, words, config
         )
         _bullets_under_chrome(rule, lines["doc"].to_numpy().astype(np.int64), words,
                               lines["line"].str.contains(_BULLET).to_numpy())
@@ -102,9 +91,13 @@ def strip_boilerplate(
 
 def _learn_chrome(
     rule: np.ndarray, doc: np.ndarray, source: np.ndarray, key: np.ndarray, lead: np.ndarray, words: np.ndarray,
-    min_docs: int, max_words: int, corpus_min_docs: int, corpus_min_sources: int, corpus_max_words: int, share: float,
+    config: CleanConfig,
 ) -> None:
     """Mark learned chrome in ``rule`` (2: per source, 3: corpus), in rounds that peel blocks of chrome."""
+    min_docs, max_words, share = config.boilerplate_min_docs, config.boilerplate_max_words, config.context_share
+    corpus_min_docs, corpus_min_sources, corpus_max_words = (
+        config.corpus_min_docs, config.corpus_min_sources, config.corpus_max_words
+    )
     corpus_on = corpus_min_docs > 0
     floor = min(min_docs, corpus_min_docs) if corpus_on else min_docs
     longest = max(max_words, corpus_max_words) if corpus_on else max_words

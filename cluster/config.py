@@ -27,21 +27,23 @@ class _Strict(BaseModel):
 class ColumnMap(_Strict):
     """Input column name for each field of the input contract."""
 
-    id: str = "id"
-    title: str = "title"
-    text: str = "text"
-    source: str = "source"
-    url: str = "url"
-    published_at: str = "published_at"
+    id: str = Field("id", description="input column of the article id")
+    title: str = Field("title", description="input column of the headline")
+    text: str = Field("text", description="input column of the body text")
+    source: str = Field("source", description="input column of the publisher name or domain")
+    url: str = Field("url", description="input column of the article's address")
+    published_at: str = Field("published_at", description="input column of the publication date or datetime")
 
 
 class InputConfig(_Strict):
-    paths: list[str] = Field(default_factory=list, description="files, globs or folders (JSONL, JSONL.gz, CSV, Parquet)")
-    columns: ColumnMap = Field(default_factory=ColumnMap)
-    run_date: str | None = Field(None, description="YYYY-MM-DD used for articles without published_at; default today (UTC)")
-    max_text_chars: int = Field(200_000, ge=1_000, description="longer texts are cut to this many characters")
+    paths: list[str] = Field(default_factory=list, description="files, globs or folders")
+    columns: ColumnMap = Field(default_factory=ColumnMap, description="input column of each field")
+    run_date: str | None = Field(
+        None, description="date (YYYY-MM-DD) used for articles without `published_at`; none: today (UTC)"
+    )
+    max_text_chars: int = Field(200_000, ge=1_000, description="longer texts are cut")
     future_tolerance_hours: float = Field(
-        48.0, ge=0.0, description="articles dated later than the end of the run date plus this are rejected"
+        48.0, ge=0.0, description="articles dated after the end of the run date plus this are rejected"
     )
 
     @field_validator("run_date", mode="before")
@@ -57,26 +59,33 @@ class InputConfig(_Strict):
 
 
 class OutputConfig(_Strict):
-    dir: str = "out"
-    formats: list[Literal["csv", "parquet"]] = Field(default_factory=lambda: ["csv", "parquet"], min_length=1)
-    html: bool = True
+    dir: str = Field("out", description="output folder")
+    formats: list[Literal["csv", "parquet"]] = Field(
+        default_factory=lambda: ["csv", "parquet"], min_length=1, description="table formats"
+    )
+    html: bool = Field(True, description="write `report.html`")
 
 
 class CleanConfig(_Strict):
     boilerplate_min_docs: int = Field(
         3, ge=2, description="a line repeated in this many articles of one source is that source's chrome"
     )
-    boilerplate_max_words: int = Field(120, ge=1, description="longer lines are never treated as chrome")
+    boilerplate_max_words: int = Field(120, ge=1, description="longer lines are never chrome")
     corpus_min_docs: int = Field(
-        6, ge=0, description="a short line in this many articles of several sources, in varying context, is chrome; 0: off"
+        6, ge=0, description="a short line in this many articles of several sources is chrome too (0: off)"
     )
-    corpus_min_sources: int = Field(3, ge=2, description="sources a line must appear in for the corpus rule")
+    corpus_min_sources: int = Field(3, ge=2, description="sources the corpus rule needs")
     corpus_max_words: int = Field(12, ge=1, description="longer lines are never corpus chrome")
     context_share: float = Field(
         0.5, ge=0.0, le=1.0,
-        description="a repeated line is chrome only if its neighbour lines differ in this share of its articles",
+        description="a repeated line is learned as chrome only if its neighbouring lines differ in this share of its "
+        "articles (syndicated copies keep theirs)",
     )
-    patterns: list[str] = Field(default_factory=list, description="extra regexes; a matching line is chrome")
+    patterns: list[str] = Field(
+        default_factory=list,
+        description="regexes; a matching line, and a bullet list right under it, is chrome (`configs/default.yaml` "
+        "lists common chrome)",
+    )
 
     @field_validator("patterns")
     @classmethod
@@ -102,95 +111,117 @@ class CleanConfig(_Strict):
 class DedupConfig(_Strict):
     shingle_size: int = Field(4, ge=1, le=12, description="words per shingle")
     num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations")
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, description="MinHash seed (datasketch `affine32` scheme)")
     candidate_threshold: float = Field(
-        0.2, gt=0.0, lt=1.0, description="Jaccard at which LSH makes a pair a candidate (loose; pairs are verified)"
+        0.2, gt=0.0, lt=1.0, description="Jaccard at which LSH proposes a pair (bands and rows derived from it)"
     )
     jaccard_threshold: float = Field(0.5, gt=0.0, le=1.0, description="verified Jaccard that makes a copy")
     containment_threshold: float = Field(
-        0.8, gt=0.0, le=1.0, description="verified share of the smaller shingle set found in the larger"
+        0.8, gt=0.0, le=1.0,
+        description="verified share of the smaller shingle set inside the larger that makes a copy (teasers)",
     )
     min_shingles: int = Field(
-        10, ge=1, description="texts with fewer shingles match only on their letters and digits (exact or near-identical)"
+        10, ge=1,
+        description="shorter texts and headline-only items match only on their letters and digits, exactly or "
+        "near-identical",
     )
-    max_bucket_size: int = Field(200, ge=2, description="LSH buckets larger than this are template noise, skipped")
+    max_bucket_size: int = Field(
+        200, ge=2,
+        description="larger LSH buckets (and sampled shingles in more articles) are template noise and skipped",
+    )
     sample_bits: int = Field(
-        4, ge=0, le=8, description="containment index keeps 1 in 2^bits shingles (same ones in every text); 0 keeps all"
+        4, ge=0, le=8,
+        description="the containment index keeps 1 in 2^bits shingles, the same ones in every text (finds teasers)",
     )
     estimate_margin: float = Field(
         0.25, ge=0.0, le=1.0, description="candidates estimated this far below both thresholds skip exact verification"
     )
     short_edit_share: float = Field(
-        0.02, ge=0.0, lt=0.5, description="short texts within this many character edits per character (rounded) are near-identical"
+        0.02, ge=0.0, lt=0.5,
+        description="short texts within this many character edits per character (rounded) are near-identical; 0: "
+        "exact only",
     )
     threads: int = Field(0, ge=0, le=64, description="threads for shingles and signatures; 0 uses every core")
     source_priority: list[str] = Field(
         default_factory=list, description="sources preferred as canonical when publication times tie"
     )
     aggregators: list[str] = Field(
-        default_factory=list, description="sources never chosen as canonical while a group has another source"
+        default_factory=list, description="sources never canonical while their group has another source"
     )
 
 
 class EmbedConfig(_Strict):
-    model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model name or local path")
-    backend: Literal["torch", "torch-int8"] = Field(
-        "torch", description="torch-int8: Linear layers quantised to int8 on the CPU (about 2x faster, see docs/stories.md)"
+    model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="the packaged model, or any sentence-transformers model name or local path (loaded offline)",
     )
-    device: str = Field("auto", description="auto, cpu, cuda, cuda:N or mps")
-    batch_size: int = Field(64, ge=1, le=4096)
-    max_seq_length: int = Field(128, ge=16, le=512)
+    backend: Literal["torch", "torch-int8"] = Field(
+        "torch",
+        description="`torch-int8` quantises the model's Linear layers to int8 on the CPU: 2.3x faster, small accuracy "
+        "loss (see `docs/stories.md`)",
+    )
+    device: str = Field("auto", description="`auto` uses CUDA or MPS when present, else CPU")
+    batch_size: int = Field(64, ge=1, le=4096, description="texts per encoder batch")
+    max_seq_length: int = Field(128, ge=16, le=512, description="tokens of each text the model reads (the rest is cut)")
     lead_words: int = Field(60, ge=0, description="words of the body embedded after the title")
-    cache_dir: str | None = Field(None, description="folder of the vector cache; none disables it")
+    cache_dir: str | None = Field(
+        None, description="vector cache folder (keyed by model id and text hash); reruns embed nothing twice"
+    )
     cache_days: float | None = Field(
-        14.0, ge=0.0, description="cached vectors unused for this many days are dropped; none keeps them forever"
+        14.0, ge=0.0,
+        description="cached vectors unused for this many days are dropped (the nightly cache stays bounded); `null` "
+        "keeps all",
     )
 
 
 class StoriesConfig(_Strict):
     article_threshold: float = Field(
-        0.35, gt=-1.0, lt=2.0, description="mean combined similarity two stories of full articles need to merge"
+        0.35, gt=-1.0, lt=2.0,
+        description="mean combined similarity two clusters of full articles need to merge (average linkage)",
     )
     headline_threshold: float = Field(
-        0.16, gt=-1.0, lt=2.0, description="the same for headline-only items (fewer words, lower similarities)"
+        0.16, gt=-1.0, lt=2.0,
+        description="the same for headline-only items; pairs in between interpolate by length",
     )
     lexical_weight: float = Field(
-        0.85, ge=0.0, le=1.0, description="share of the word and proper-noun TF-IDF cosine in full-article similarity"
+        0.85, ge=0.0, le=1.0,
+        description="share of the word + proper-noun TF-IDF cosine in the similarity of full articles",
     )
-    shared_neighbours: int = Field(8, ge=1, description="nearest neighbours compared for the shared-neighbour signal")
+    shared_neighbours: int = Field(
+        8, ge=1, description="neighbourhood size of the shared-nearest-neighbour signal"
+    )
     shared_neighbour_weight: float = Field(
-        0.4, ge=0.0, lt=1.0, description="share of the shared-nearest-neighbour overlap in the similarity"
+        0.4, ge=0.0, lt=1.0, description="share of the shared-neighbour overlap in the similarity"
     )
     time_scale_days: float = Field(
-        7.0, gt=0.0, description="articles this many days apart lose 0.5 similarity (Gaussian decay in days)"
+        7.0, gt=0.0, description="articles this many days apart lose 0.5 similarity, twice as far apart 2"
     )
     neighbours: int = Field(30, ge=2, description="candidate neighbours per article in the sparse graph")
     chain_similarity: float = Field(
-        0.75, gt=0.0, le=1.0, description="centroid cosine that links two stories into one chain"
+        0.75, gt=0.0, le=1.0, description="centroid cosine that links two stories into a chain"
     )
-    chain_min_gap_days: float = Field(5.0, ge=0.0, description="stories must be this far apart to be rounds")
+    chain_min_gap_days: float = Field(5.0, ge=0.0, description="a gap in coverage this long starts a new round")
 
 
 class LabelConfig(_Strict):
-    max_words: int = Field(5, ge=1, le=12)
+    max_words: int = Field(5, ge=1, le=12, description='words in a label (before "round N")')
 
 
 class NightlyConfig(_Strict):
-    input: str | None = Field(None, description="input pattern with {date}, e.g. feeds/{date}/*.jsonl")
-    state_dir: str = Field("state", description="state store folder (recent articles, story registry, vectors)")
-    out_root: str = Field("runs", description="each night writes <out_root>/<date>/")
+    input: str | None = Field(None, description="input pattern with `{date}`")
+    state_dir: str = Field("state", description="state folder")
+    out_root: str = Field("runs", description="runs folder")
     dedup_days: float = Field(
-        7.0, ge=0.0, description="earlier nights' articles kept for catching late copies (keep it above "
-        "stories.chain_min_gap_days, or a copy that late starts a new round instead of joining its original)"
+        7.0, ge=0.0,
+        description="earlier nights' articles kept to catch late copies; keep it above `stories.chain_min_gap_days`, "
+        "or a copy that late becomes a new round",
     )
-    registry_days: float = Field(120.0, ge=1.0, description="stories kept in the registry for continuity and chains")
+    registry_days: float = Field(120.0, ge=1.0, description="stories kept for continuity and recurring chains")
     continue_similarity: float = Field(
         0.6, gt=0.0, le=1.0, description="centroid cosine that makes tonight's story continue a recent one"
     )
-    keep_snapshots: int = Field(
-        3, ge=2, description="state snapshots kept (one per night); 2 at least, or re-running the newest night would "
-        "start from empty state"
-    )
+    # at least 2: re-running the newest night reads the snapshot before it, which must still be there
+    keep_snapshots: int = Field(3, ge=2, description="state snapshots kept")
 
     @field_validator("input")
     @classmethod
@@ -201,14 +232,14 @@ class NightlyConfig(_Strict):
 
 
 class Config(_Strict):
-    input: InputConfig = Field(default_factory=InputConfig)
-    output: OutputConfig = Field(default_factory=OutputConfig)
-    clean: CleanConfig = Field(default_factory=CleanConfig)
-    dedup: DedupConfig = Field(default_factory=DedupConfig)
-    embed: EmbedConfig = Field(default_factory=EmbedConfig)
-    stories: StoriesConfig = Field(default_factory=StoriesConfig)
-    label: LabelConfig = Field(default_factory=LabelConfig)
-    nightly: NightlyConfig = Field(default_factory=NightlyConfig)
+    input: InputConfig = Field(default_factory=InputConfig, description="where articles come from, how to read them")
+    output: OutputConfig = Field(default_factory=OutputConfig, description="what a run writes, and where")
+    clean: CleanConfig = Field(default_factory=CleanConfig, description="boilerplate (chrome) removal")
+    dedup: DedupConfig = Field(default_factory=DedupConfig, description="syndicated copies (MinHash LSH, verified)")
+    embed: EmbedConfig = Field(default_factory=EmbedConfig, description="sentence embeddings and their cache")
+    stories: StoriesConfig = Field(default_factory=StoriesConfig, description="story clustering and chains")
+    label: LabelConfig = Field(default_factory=LabelConfig, description="story labels")
+    nightly: NightlyConfig = Field(default_factory=NightlyConfig, description="the nightly job and its state")
 
     def config_hash(self) -> str:
         """Hash of the settings that change results (the output folder does not)."""

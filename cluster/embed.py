@@ -60,21 +60,22 @@ def resolve_model_path(model: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded without touching the network."""
+    """A sentence-transformers model (``embed.model``, ``device``, ``batch_size``, ``max_seq_length``, ``backend``),
+    loaded on first use without touching the network.
 
-    def __init__(self, model: str = PACKAGED_MODEL, device: str = "auto", batch_size: int = 64,
-                 max_seq_length: int = 128, backend: str = "torch"):
-        self.model = model
-        self.device = resolve_device(device)
-        self.batch_size = batch_size
-        self.max_seq_length = max_seq_length
-        self.backend = backend
-        self.model_id = f"{model}@{max_seq_length}" + ("+int8" if backend == "torch-int8" else "")
+    ``model_id`` names what the vectors depend on (model, sequence length, int8), so cached vectors and nightly state
+    written with another model are never mixed in.
+    """
+
+    def __init__(self, config: EmbedConfig) -> None:
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.model_id = f"{config.model}@{config.max_seq_length}" + ("+int8" if config.backend == "torch-int8" else "")
         self._model = None
 
     def _load(self):
         if self._model is None:
-            if self.backend == "torch-int8" and self.device != "cpu":
+            if self.config.backend == "torch-int8" and self.device != "cpu":
                 raise ModelError(
                     f"embed.backend 'torch-int8' runs on the CPU only, not on {self.device!r}: set embed.device: cpu"
                 )
@@ -86,16 +87,16 @@ class SentenceTransformerEmbedder:
 
             transformers_logging.disable_progress_bar()
 
-            path = resolve_model_path(self.model)
+            path = resolve_model_path(self.config.model)
             try:
                 self._model = SentenceTransformer(path, device=self.device)
             except Exception as exc:  # the library raises many types for a missing or broken model
                 raise ModelError(
-                    f"embed.model {self.model!r}: cannot load it offline ({type(exc).__name__}: {exc}); "
+                    f"embed.model {self.config.model!r}: cannot load it offline ({type(exc).__name__}: {exc}); "
                     f"use {PACKAGED_MODEL!r} (packaged) or a local folder of a sentence-transformers model"
                 ) from None
-            self._model.max_seq_length = self.max_seq_length
-            if self.backend == "torch-int8":
+            self._model.max_seq_length = self.config.max_seq_length
+            if self.config.backend == "torch-int8":
                 self._model = _quantised(self._model)
         return self._model
 
@@ -105,8 +106,8 @@ class SentenceTransformerEmbedder:
         model = self._load()
         vectors = model.encode(
             texts,
-            batch_size=self.batch_size,
-            show_progress_bar=sys.stderr.isatty() and len(texts) > 4 * self.batch_size,
+            batch_size=self.config.batch_size,
+            show_progress_bar=sys.stderr.isatty() and len(texts) > 4 * self.config.batch_size,
             convert_to_numpy=True,
             normalize_embeddings=True,
         )
@@ -126,8 +127,8 @@ def _quantised(model):
 
 
 def embedder_from_config(config: EmbedConfig) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(config.model, config.device, config.batch_size, config.max_seq_length,
-                                       config.backend)
+    """The embedder the pipeline uses when none is passed in (the one place that picks the implementation)."""
+    return SentenceTransformerEmbedder(config)
 
 
 def embedding_text(title: str, body: str, lead_words: int) -> str:
@@ -145,12 +146,13 @@ def text_key(model_id: str, text: str) -> str:
 class VectorCache:
     """Vectors on disk, one Parquet file per model id, keyed by the hash of (model id, text).
 
-    Each vector records the day it was last used; with ``keep_days``, a save drops vectors unused for longer, so a
-    nightly cache holds about ``keep_days`` nights of texts instead of growing forever. ``today`` is the run's date
+    Each vector records the day it was last used; with ``keep_days`` (``embed.cache_days``; None keeps every vector),
+    a save drops vectors unused for longer, so a nightly cache holds about ``keep_days`` nights of texts instead of
+    growing forever. ``today`` is the run's date
     (the night's date in the nightly job), which keeps reruns deterministic.
     """
 
-    def __init__(self, folder: str | Path, keep_days: float | None = None, today: date | None = None) -> None:
+    def __init__(self, folder: str | Path, keep_days: float | None, today: date | None = None) -> None:
         self.folder = Path(folder)
         self.keep_days = keep_days
         self.today = today or datetime.now(timezone.utc).date()

@@ -23,11 +23,12 @@ from typing import Any
 import polars as pl
 
 from . import __version__
+from .atomic import atomic_folder
 from .config import Config
 from .embed import Embedder, embedder_from_config
 from .executor import LocalExecutor, StageLog
-from .io import atomic_folder, expand_inputs
 from .output_tables import run_counts
+from .readers import expand_inputs
 from .stage import RunContext, Stage
 from .stages.clean import CleanStage
 from .stages.continuity import ContinuityStage

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from .atomic import commit_folder, fsync_tree, stage_folder
 from .config import Config
-from .io import commit_folder, fsync_tree, stage_folder
 from .minhash import SCHEME
 from .schema import ARTICLES, CLEANED, TIME, conform
 
@@ -222,7 +222,7 @@ class StateStore:
 
 
 def recover_folders(parent: Path) -> list[str]:
-    """Clean what ``io.atomic_folder`` leaves when killed: staging folders, and a retired folder not yet deleted.
+    """Clean what ``atomic.atomic_folder`` leaves when killed: staging folders, and a retired folder not yet deleted.
 
     A retired ``.X.old-PID`` whose ``X`` is missing was killed between its two renames: it is put back.
     """

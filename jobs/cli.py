@@ -1,6 +1,8 @@
-"""The ``newsclust`` command line: parse arguments, load the config, call the pipeline.
+"""The ``newsclust`` command line: each command parses its options, makes one library call and prints the result.
 
-Exit codes: 0 success; 1 failure during the run (unreadable input, model or write error); 2 usage or config error.
+Errors end a command through the click exceptions of ``jobs/exit_codes.py`` (the one home of the exit codes): 0
+success; 1 failure during the run (unreadable input, model or write error); 2 usage or config error; ``nightly``
+also 3 (locked), 4 (no input for the night) and 5 (state refused).
 """
 
 from __future__ import annotations
@@ -8,21 +10,20 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-import polars as pl
-import yaml
 
 from cluster.config import Config, ConfigError, load_config
+from cluster.config_reference import resolved_yaml
 from cluster.embed import ModelError
-from cluster.evaluate import align, score
-from cluster.io import InputError
-from cluster.minhash import lsh_params
+from cluster.readers import InputError
+from jobs.evaluation import evaluate_run
+from jobs.exit_codes import NightLocked, NoInputForNight, RunFailed, StateRefused, UsageOrConfigError
 
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 DEFAULT_CONFIG = "configs/default.yaml"
 log = logging.getLogger("newsclust")
 
@@ -37,9 +38,22 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     root.propagate = False
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+@contextmanager
+def _run_failures(write_error: Callable[[OSError], str]) -> Iterator[None]:
+    """Input, model and write errors of a started run as ``RunFailed`` (exit 1); ``write_error`` words the last."""
+    try:
+        yield
+    except (InputError, ModelError) as exc:
+        raise RunFailed(str(exc)) from None
+    except OSError as exc:
+        raise RunFailed(write_error(exc)) from None
+
+
+def _load_config(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Config:
+    try:
+        return load_config(path, overrides)
+    except ConfigError as exc:
+        raise UsageOrConfigError(str(exc)) from None
 
 
 def _load(config_path: str | None, inputs: tuple[str, ...], out: str | None) -> Config:
@@ -51,18 +65,15 @@ def _load(config_path: str | None, inputs: tuple[str, ...], out: str | None) -> 
     path = config_path
     if path is None:
         path = DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
-    try:
-        config = load_config(path, overrides)
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_USAGE)
-        raise  # unreachable
+    config = _load_config(path, overrides)
     if not config.input.paths:
-        _fail(f"no input: set input.paths in {path or 'a config file'} or pass --input", EXIT_USAGE)
+        raise UsageOrConfigError(f"no input: set input.paths in {path or 'a config file'} or pass --input")
     return config
 
 
 _common_options = [
-    click.option("--config", "config_path", type=click.Path(dir_okay=False), help=f"YAML config [default: {DEFAULT_CONFIG}]"),
+    click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                 help=f"YAML config [default: {DEFAULT_CONFIG}]"),
     click.option("--input", "inputs", multiple=True, help="File, glob or folder (repeatable); replaces input.paths."),
     click.option("--out", help="Output folder; replaces output.dir."),
     click.option("-v", "--verbose", count=True, help="More log lines."),
@@ -91,14 +102,8 @@ def main() -> None:
 def _execute(config: Config, dedup_only: bool) -> None:
     from cluster.pipeline import DEDUP_STAGES, STORY_STAGES, run_to_folder
 
-    try:
+    with _run_failures(lambda exc: f"cannot write outputs to {config.output.dir}: {exc}"):
         result = run_to_folder(config, config.output.dir, stages=DEDUP_STAGES if dedup_only else STORY_STAGES)
-    except (InputError, ModelError) as exc:
-        _fail(str(exc), EXIT_FAILURE)
-        return
-    except OSError as exc:
-        _fail(f"cannot write outputs to {config.output.dir}: {exc}", EXIT_FAILURE)
-        return
     counts = result.counts
     line = (
         f"{counts['accepted']} articles ({counts['rejected']} rejected), "
@@ -147,45 +152,23 @@ def check_config(config_file: str) -> None:
         newsclust check-config configs/nightly.yaml
     """
     if not Path(config_file).exists():
-        _fail(f"config {config_file}: file not found", EXIT_USAGE)
-    try:
-        config = load_config(config_file)
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_USAGE)
-        return
-    resolved = config.model_dump(mode="json")
-    bands, rows = lsh_params(config.dedup.candidate_threshold, config.dedup.num_perm)
-    resolved["derived"] = {"lsh_bands": bands, "lsh_rows": rows, "config_hash": config.config_hash()}
+        raise UsageOrConfigError(f"config {config_file}: file not found")
+    config = _load_config(config_file)
     click.echo(f"# {config_file}: valid")
-    click.echo(yaml.safe_dump(resolved, sort_keys=False).rstrip())
-
-
-def _read_table(path: Path) -> pl.DataFrame:
-    name = path.name.lower()
-    if name.endswith(".parquet"):
-        return pl.read_parquet(path)
-    if name.endswith(".csv"):
-        return pl.read_csv(path, infer_schema=False)
-    return pl.read_ndjson(path, infer_schema_length=None)
-
-
-def _predictions(pred: Path) -> pl.DataFrame:
-    for candidate in (pred / "articles.parquet", pred / "articles.csv", pred):
-        if candidate.is_file():
-            return _read_table(candidate)
-    _fail(f"--pred {pred}: no articles.parquet or articles.csv there", EXIT_USAGE)
-    raise AssertionError
+    click.echo(resolved_yaml(config))
 
 
 @main.command("eval")
-@click.option("--gold", "gold_path", required=True, type=click.Path(exists=True, dir_okay=False), help="JSONL/CSV/Parquet with gold labels.")
+@click.option("--gold", "gold_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL/CSV/Parquet with gold labels.")
 @click.option("--pred", "pred_path", required=True, type=click.Path(exists=True), help="A run's output folder.")
 @click.option("--level", type=click.Choice(["story", "dup"]), default="story", show_default=True,
               help="Score story_id, or dup_group_id.")
 @click.option("--gold-column", default=None, help="Gold label column [default: gold; gold_dup with --level dup].")
 @click.option("--id-column", default="id", show_default=True, help="Article id column of the gold file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def evaluate(gold_path: str, pred_path: str, level: str, gold_column: str | None, id_column: str, as_json: bool) -> None:
+def evaluate(gold_path: str, pred_path: str, level: str, gold_column: str | None, id_column: str,
+             as_json: bool) -> None:
     """Score a run against gold labels: pairwise P/R/F1 (Miranda et al. 2018), B-cubed F1 and ARI.
 
     \b
@@ -193,29 +176,12 @@ def evaluate(gold_path: str, pred_path: str, level: str, gold_column: str | None
         newsclust eval --gold data/sample/articles.jsonl --pred out
         newsclust eval --gold data/sample/articles.jsonl --pred out --level dup
     """
-    gold_column = gold_column or ("gold_dup" if level == "dup" else "gold")
-    pred_column = "dup_group_id" if level == "dup" else "story_id"
-    gold = _read_table(Path(gold_path))
-    for column in (id_column, gold_column):
-        if column not in gold.columns:
-            _fail(f"--gold {gold_path}: no column {column!r} (columns: {', '.join(gold.columns)})", EXIT_USAGE)
-    predicted = _predictions(Path(pred_path))
-    if pred_column not in predicted.columns:
-        _fail(f"--pred {pred_path}: no column {pred_column!r} (was it a dedup-only run?)", EXIT_USAGE)
-    gold = gold.select(pl.col(id_column).cast(pl.String).alias("article_id"), gold_column)
-    gold_labels, predicted_labels = align(gold, predicted, gold_column, pred_column)
-    if not gold_labels:
-        _fail("no article id is in both the gold file and the run", EXIT_FAILURE)
-    scores = score(gold_labels, predicted_labels)
-    if as_json:
-        click.echo(json.dumps({"level": level, **scores.as_dict()}, indent=2))
-        return
-    click.echo(f"level {level}: {pred_column} vs {gold_column}, {scores.articles} articles "
-               f"({gold.height - scores.articles} gold rows not in the run)")
-    click.echo(f"clusters   gold {scores.gold_clusters}, predicted {scores.predicted_clusters}")
-    click.echo(f"pairwise   P {scores.pairwise_precision:.4f}  R {scores.pairwise_recall:.4f}  F1 {scores.pairwise_f1:.4f}")
-    click.echo(f"b-cubed    P {scores.bcubed_precision:.4f}  R {scores.bcubed_recall:.4f}  F1 {scores.bcubed_f1:.4f}")
-    click.echo(f"ARI        {scores.ari:.4f}")
+    try:
+        result = evaluate_run(Path(gold_path), Path(pred_path), level=level, gold_column=gold_column,
+                              id_column=id_column)
+    except InputError as exc:  # a gold or run table that cannot be read
+        raise RunFailed(str(exc)) from None
+    click.echo(result.as_json() if as_json else result.as_text())
 
 
 def _inspect(build, as_json: bool, formatter) -> None:
@@ -225,8 +191,7 @@ def _inspect(build, as_json: bool, formatter) -> None:
     try:
         view = build()
     except RunFolderError as exc:
-        _fail(str(exc), EXIT_USAGE)
-        return
+        raise UsageOrConfigError(str(exc)) from None
     click.echo(json.dumps(view, indent=2, ensure_ascii=False) if as_json else formatter(view))
 
 
@@ -326,41 +291,28 @@ def nightly(config_path: str, night: str | None, input_pattern: str | None, stat
     from datetime import date, datetime, timedelta, timezone
 
     from cluster.state import StateError
-    from jobs.nightly import EXIT_LOCKED, EXIT_NO_INPUT, EXIT_STATE, LockedError, NoInputError, run_nightly
+    from jobs.nightly import LockedError, NoInputError, run_nightly
 
     _setup_logging(verbose, quiet)
     overrides = {key: value for key, value in (("nightly.input", input_pattern), ("nightly.state_dir", state_dir),
                                                ("nightly.out_root", out_root)) if value is not None}
-    try:
-        config = load_config(config_path, overrides)
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_USAGE)
-        return
+    config = _load_config(config_path, overrides)
     if config.nightly.input is None:
-        _fail(f"no input pattern: set nightly.input in {config_path} or pass --input", EXIT_USAGE)
+        raise UsageOrConfigError(f"no input pattern: set nightly.input in {config_path} or pass --input")
     try:
         day = date.fromisoformat(night) if night else datetime.now(timezone.utc).date() - timedelta(days=1)
     except ValueError:
-        _fail(f"--date {night!r}: expected YYYY-MM-DD", EXIT_USAGE)
-        return
+        raise UsageOrConfigError(f"--date {night!r}: expected YYYY-MM-DD") from None
     try:
-        outcome = run_nightly(config, day, input_pattern=config.nightly.input, state_dir=config.nightly.state_dir,
-                              out_root=config.nightly.out_root)
+        with _run_failures(lambda exc: f"cannot write outputs or state: {exc}; state and earlier runs are unchanged"):
+            outcome = run_nightly(config, day, input_pattern=config.nightly.input,
+                                  state_dir=config.nightly.state_dir, out_root=config.nightly.out_root)
     except LockedError as exc:
-        _fail(str(exc), EXIT_LOCKED)
-        return
+        raise NightLocked(str(exc)) from None
     except NoInputError as exc:
-        _fail(str(exc), EXIT_NO_INPUT)
-        return
+        raise NoInputForNight(str(exc)) from None
     except StateError as exc:
-        _fail(str(exc), EXIT_STATE)
-        return
-    except (InputError, ModelError) as exc:
-        _fail(str(exc), EXIT_FAILURE)
-        return
-    except OSError as exc:
-        _fail(f"cannot write outputs or state: {exc}; state and earlier runs are unchanged", EXIT_FAILURE)
-        return
+        raise StateRefused(str(exc)) from None
     counts = outcome.result.counts
     click.echo(
         f"night {day}: {counts['accepted']} articles ({counts['rejected']} rejected), {counts['copies']} copies, "

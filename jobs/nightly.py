@@ -20,19 +20,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from cluster.atomic import commit_folder, fsync_tree, stage_folder
 from cluster.config import Config
 from cluster.embed import Embedder, embedder_from_config
-from cluster.io import InputError, commit_folder, expand_inputs, fsync_tree, stage_folder
 from cluster.pipeline import RunResult, run
+from cluster.readers import InputError, expand_inputs
 from cluster.report import write_outputs
 from cluster.state import StateStore, fingerprint, recover_folders
 from jobs.signals import sigterm_deferred
 
 log = logging.getLogger("newsclust")
 
-EXIT_LOCKED = 3
-EXIT_NO_INPUT = 4
-EXIT_STATE = 5
 JOURNAL = "commit.json"
 
 
@@ -56,9 +54,9 @@ class RunLock:
         self.handle = None
         self.took_over_from: str | None = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115
+        handle = open(self.path, "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

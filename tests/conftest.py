@@ -48,9 +48,10 @@ def hashing_embedder() -> HashingEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
+    from cluster.config import EmbedConfig
     from cluster.embed import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(device="cpu")
+    return SentenceTransformerEmbedder(EmbedConfig(device="cpu"))
 
 
 BAD_ROWS = (
@@ -74,6 +75,7 @@ def sample_run_with_rejects(tmp_path_factory, real_embedder) -> Path:
     bad = root / "bad_rows.jsonl"
     bad.write_text(BAD_ROWS, encoding="utf-8")
     out = root / "out"
-    config = load_config(REPO / "configs" / "default.yaml", {"input.paths": [str(SAMPLE), str(bad)], "output.dir": str(out)})
+    overrides = {"input.paths": [str(SAMPLE), str(bad)], "output.dir": str(out)}
+    config = load_config(REPO / "configs" / "default.yaml", overrides)
     run_to_folder(config, out, embedder=real_embedder)
     return out

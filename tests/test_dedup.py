@@ -60,7 +60,7 @@ def frames(rows: list[dict], clean: CleanConfig | None = None) -> tuple[pl.DataF
     """ARTICLES and CLEANED frames for ``rows``, the second through the real boilerplate stripper."""
     clean = clean or CleanConfig()
     articles = pl.DataFrame(rows, schema=ARTICLES, orient="row").with_columns(pl.int_range(1, len(rows) + 1).alias("row"))
-    cleaned = strip_boilerplate(articles, clean.boilerplate_min_docs, clean.boilerplate_max_words, clean.patterns)
+    cleaned = strip_boilerplate(articles, clean)
     return articles, cleaned
 
 

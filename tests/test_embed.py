@@ -5,8 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cluster.embed import VectorCache, embed_texts, embedding_text, resolve_device, resolve_model_path, text_key
-from cluster.embed import ModelError, SentenceTransformerEmbedder
+from cluster.config import EmbedConfig
+from cluster.embed import (
+    ModelError,
+    SentenceTransformerEmbedder,
+    VectorCache,
+    embed_texts,
+    embedding_text,
+    resolve_device,
+    resolve_model_path,
+    text_key,
+)
 
 
 def test_embedding_text_is_title_then_lead():
@@ -42,28 +51,28 @@ def test_real_model_vectors_are_normalised_and_meaningful(real_embedder):
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
-    embedder = SentenceTransformerEmbedder(str(tmp_path / "no-such-model"), device="cpu")
-    with pytest.raises(ModelError, match="embed.model .*cannot load it offline"):
+    embedder = SentenceTransformerEmbedder(EmbedConfig(model=str(tmp_path / "no-such-model"), device="cpu"))
+    with pytest.raises(ModelError, match=r"embed\.model .*cannot load it offline"):
         embedder.encode(["text"])
 
 
 def test_cache_makes_a_second_run_embed_nothing(tmp_path, hashing_embedder):
-    cache = VectorCache(tmp_path / "cache")
+    cache = VectorCache(tmp_path / "cache", keep_days=None)
     texts = ["alpha story text", "beta story text", "alpha story text"]
     first, encoded_first = embed_texts(texts, hashing_embedder, cache)
     second, encoded_second = embed_texts(texts, hashing_embedder, cache)
     assert (encoded_first, encoded_second) == (2, 0)
     assert hashing_embedder.texts_encoded == 2
     assert np.array_equal(first, second)
-    third, encoded_third = embed_texts(texts + ["gamma"], hashing_embedder, cache)
+    third, encoded_third = embed_texts([*texts, "gamma"], hashing_embedder, cache)
     assert encoded_third == 1 and np.array_equal(third[:3], first)
 
 
 @pytest.mark.model
 def test_cache_with_the_real_model(tmp_path, real_embedder):
-    cache = VectorCache(tmp_path)
+    cache = VectorCache(tmp_path, keep_days=None)
     first, encoded = embed_texts(["Aurora-3 reaches orbit"], real_embedder, cache)
-    again, encoded_again = embed_texts(["Aurora-3 reaches orbit"], real_embedder, VectorCache(tmp_path))
+    again, encoded_again = embed_texts(["Aurora-3 reaches orbit"], real_embedder, VectorCache(tmp_path, keep_days=None))
     assert (encoded, encoded_again) == (1, 0)
     assert np.array_equal(first, again)
 
@@ -71,7 +80,7 @@ def test_cache_with_the_real_model(tmp_path, real_embedder):
 @pytest.mark.model
 def test_int8_backend_is_close_to_the_full_model_and_keyed_apart(real_embedder):
     texts = ["Ferry crews strike in Porthaven", "Central bank raises interest rates by a quarter point"]
-    quantised = SentenceTransformerEmbedder(device="cpu", backend="torch-int8")
+    quantised = SentenceTransformerEmbedder(EmbedConfig(device="cpu", backend="torch-int8"))
     assert quantised.model_id == "all-MiniLM-L6-v2@128+int8" != real_embedder.model_id
     fast, full = quantised.encode(texts), real_embedder.encode(texts)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
@@ -80,7 +89,7 @@ def test_int8_backend_is_close_to_the_full_model_and_keyed_apart(real_embedder):
 
 def test_int8_backend_refuses_a_gpu_device():
     with pytest.raises(ModelError, match="runs on the CPU only"):
-        SentenceTransformerEmbedder(device="cuda", backend="torch-int8").encode(["text"])
+        SentenceTransformerEmbedder(EmbedConfig(device="cuda", backend="torch-int8")).encode(["text"])
 
 
 def test_cache_drops_vectors_unused_for_keep_days(tmp_path, hashing_embedder):

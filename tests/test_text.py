@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cluster.schema import CLEANED
 from cluster.chrome import strip_boilerplate
+from cluster.config import CleanConfig
+from cluster.schema import CLEANED
 from cluster.tokens import normalise, shingle_hash, shingle_hashes, shingle_sets, short_key, word_hash, words
 
 
@@ -23,8 +24,13 @@ def frame(rows: list[tuple[str, str | None, str]]) -> pl.DataFrame:
                         schema={"article_id": pl.String, "source": pl.String, "text": pl.String})
 
 
+def clean(min_docs: int = 3, max_words: int = 60, **settings) -> CleanConfig:
+    """The clean config with these tests' per-source rule (3 articles, lines up to 60 words); the rest as configured."""
+    return CleanConfig(boilerplate_min_docs=min_docs, boilerplate_max_words=max_words, **settings)
+
+
 def strip(rows, min_docs: int = 3, max_words: int = 60, patterns: list[str] | None = None) -> dict[str, dict]:
-    cleaned = strip_boilerplate(frame(rows), min_docs, max_words, patterns or [])
+    cleaned = strip_boilerplate(frame(rows), clean(min_docs, max_words, patterns=patterns or []))
     assert cleaned.schema == CLEANED
     return {row["article_id"]: row for row in cleaned.iter_rows(named=True)}
 
@@ -112,7 +118,7 @@ def test_body_keeps_line_order_and_row_order():
         (f"id{n}", f"src{n % 7}", "\n".join([BANNER] + [f"Paragraph {i} of article {n}." for i in range(25)]))
         for n in range(300)
     ]
-    result = strip_boilerplate(frame(rows), 3, 60, [])
+    result = strip_boilerplate(frame(rows), clean())
     assert result["article_id"].to_list() == [f"id{n}" for n in range(300)]
     assert result["body"].to_list() == ["\n".join(f"Paragraph {i} of article {n}." for i in range(25)) for n in range(300)]
     assert result["chrome_lines"].to_list() == [1] * 300
@@ -175,16 +181,18 @@ def test_a_block_of_chrome_is_peeled_line_by_line():
 def test_corpus_rule_finds_short_lines_across_sources_in_varying_context():
     rows = [(str(k), f"Outlet {k % 3}", f"Advertisement\n{BODIES[k]}") for k in range(6)]
     stats: dict = {}
-    cleaned = strip_boilerplate(frame(rows), 3, 60, [], corpus_min_docs=6, corpus_min_sources=3, stats=stats)
+    cleaned = strip_boilerplate(frame(rows), clean(corpus_min_docs=6, corpus_min_sources=3), stats=stats)
     assert cleaned["body"].to_list() == BODIES[:6]
     assert (stats["chrome_lines_corpus"], stats["chrome_lines_source"], stats["chrome_lines_pattern"]) == (6, 0, 0)
     assert stats["chrome_chars_corpus"] == 6 * len("Advertisement")
     total = sum(len(f"Advertisement\n{b}") for b in BODIES[:6])
     assert stats["chrome_share_chars"] == pytest.approx(6 * len("Advertisement") / total)
     # below the thresholds, or with the corpus rule off, nothing is learned
-    assert strip_boilerplate(frame(rows[:5]), 3, 60, [])["chrome_lines"].sum() == 0
-    assert strip_boilerplate(frame(rows), 3, 60, [], corpus_min_docs=0)["chrome_lines"].sum() == 0
-    assert strip_boilerplate(frame(rows), 3, 60, [], corpus_max_words=0)["chrome_lines"].sum() == 0
+    assert strip_boilerplate(frame(rows[:5]), clean())["chrome_lines"].sum() == 0
+    assert strip_boilerplate(frame(rows), clean(corpus_min_docs=0))["chrome_lines"].sum() == 0
+    # 0 words is below the key's validated range (every line has a word): set unvalidated to shut the rule out
+    no_short_lines = clean().model_copy(update={"corpus_max_words": 0})
+    assert strip_boilerplate(frame(rows), no_short_lines)["chrome_lines"].sum() == 0
 
 
 def test_corpus_rule_keeps_a_short_line_syndicated_across_sources():

@@ -22,13 +22,8 @@ class CleanStage(Stage):
         return cls(config.clean)
 
     def run(self, tables: Tables, context: RunContext) -> StageOutput:
-        cfg = self.config
         stats: dict[str, Any] = {}
-        cleaned = strip_boilerplate(
-            tables["ingested"], cfg.boilerplate_min_docs, cfg.boilerplate_max_words, cfg.patterns,
-            corpus_min_docs=cfg.corpus_min_docs, corpus_min_sources=cfg.corpus_min_sources,
-            corpus_max_words=cfg.corpus_max_words, context_share=cfg.context_share, stats=stats,
-        )
+        cleaned = strip_boilerplate(tables["ingested"], self.config, stats=stats)
         counters = {"articles_with_chrome": int((cleaned["chrome_lines"] > 0).sum()), **stats}
         return StageOutput({"cleaned": cleaned}, counters)
 

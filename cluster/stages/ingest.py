@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import Config, InputConfig
-from ..io import ingest
+from ..ingest import ingest
 from ..stage import RunContext, Stage, StageOutput, Tables
 
 
@@ -19,8 +19,7 @@ class IngestStage(Stage):
         return cls(config.input)
 
     def run(self, tables: Tables, context: RunContext) -> StageOutput:
-        cfg = self.config
-        result = ingest(context.files, cfg.columns, context.night, cfg.max_text_chars, cfg.future_tolerance_hours)
+        result = ingest(context.files, self.config, context.night)
         counters = {"files": len(context.files), "rows": result.rows_read, "accepted": result.articles.height,
                     "rejected": result.rejects.height, "truncated": result.truncated}
         return StageOutput({"ingested": result.articles, "rejects": result.rejects}, counters)

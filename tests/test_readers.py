@@ -1,0 +1,187 @@
+"""Input files: expanding paths, globs and folders; every format's rows; whole tables by suffix; unreadable files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import polars as pl
+import pytest
+
+from cluster.readers import InputError, expand_inputs, read_rows, read_table
+
+
+def record(article_id: str, **fields) -> dict:
+    return {"id": article_id, "title": f"Title {article_id}", "text": f"Body of {article_id}.", "source": "Wire",
+            "url": f"https://wire.example/{article_id}", "published_at": "2024-05-01T08:00:00Z", **fields}
+
+
+def jsonl(*objects) -> bytes:
+    return b"".join(json.dumps(o).encode() + b"\n" for o in objects)
+
+
+def decoded(path) -> list[tuple[int, dict]]:
+    return [(row.row, row.record) for row in read_rows(path) if row.record is not None]
+
+
+def broken(path) -> list[tuple[int, str]]:
+    return [(row.row, row.error) for row in read_rows(path) if row.record is None]
+
+
+# ---------------------------------------------------------------- expand_inputs
+
+
+def test_expand_folder_is_recursive_sorted_and_only_supported_suffixes(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "deep").mkdir()
+    for name in ["z.jsonl", "a.csv", "b/m.parquet", "b/deep/x.jsonl.gz", "b/k.NDJSON", "notes.txt", "b/data.xlsx"]:
+        (tmp_path / name).write_bytes(b"")
+    found = expand_inputs([str(tmp_path)])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "a.csv", "b/deep/x.jsonl.gz", "b/k.NDJSON", "b/m.parquet", "z.jsonl"
+    ]
+
+
+def test_expand_glob_sorted_and_each_file_once(tmp_path):
+    for name in ["2.jsonl", "1.jsonl", "1.csv"]:
+        (tmp_path / name).write_bytes(b"")
+    found = expand_inputs([str(tmp_path / "*.jsonl"), str(tmp_path / "1.jsonl")])
+    assert found == [tmp_path / "1.jsonl", tmp_path / "2.jsonl"]
+
+
+def test_expand_glob_skips_unsupported_files(tmp_path):
+    (tmp_path / "README.md").write_text("not articles")
+    (tmp_path / "a.jsonl").write_text('{"id": "1", "title": "t"}\n')
+    assert expand_inputs([str(tmp_path / "*")]) == [tmp_path / "a.jsonl"]
+
+
+def test_expand_missing_file_names_it(tmp_path):
+    missing = tmp_path / "gone.jsonl"
+    with pytest.raises(InputError) as info:
+        expand_inputs([str(missing)])
+    assert str(info.value) == f"input file {missing} does not exist"
+
+
+def test_expand_empty_folder_fails(tmp_path):
+    (tmp_path / "readme.txt").write_text("not data")
+    with pytest.raises(InputError) as info:
+        expand_inputs([str(tmp_path)])
+    assert str(info.value).startswith(f"input folder {tmp_path} holds no .jsonl, .jsonl.gz,")
+
+
+def test_expand_glob_matching_nothing_fails(tmp_path):
+    with pytest.raises(InputError) as info:
+        expand_inputs([str(tmp_path / "*.jsonl")])
+    assert str(info.value) == (
+        f"input pattern {tmp_path / '*.jsonl'} matches no .jsonl, .jsonl.gz, .ndjson, .ndjson.gz, .json, .json.gz, "
+        ".csv, .csv.gz, .parquet file"
+    )
+
+
+def test_expand_nothing_given_fails():
+    with pytest.raises(InputError) as info:
+        expand_inputs([])
+    assert str(info.value) == "no input given: set input.paths in the config or pass --input"
+
+
+# ---------------------------------------------------------------- rows of each format
+
+
+def test_jsonl_gz_rows_and_a_malformed_line(tmp_path):
+    path = tmp_path / "a.jsonl.gz"
+    path.write_bytes(gzip.compress(jsonl(record("1"), record("2")) + b"not json\n"))
+    assert [rec["id"] for _, rec in decoded(path)] == ["1", "2"]
+    assert broken(path) == [(3, "malformed JSON: Expecting value at column 1")]
+
+
+def test_csv_with_bom_and_gzip(tmp_path):
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(gzip.compress("\ufeffid,title,text\n1,Ünïcode,Body\n".encode()))
+    assert decoded(path) == [(1, {"id": "1", "title": "Ünïcode", "text": "Body"})]
+
+
+def test_csv_row_with_fewer_fields_is_broken(tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("id,title,text\n1,Full row,body\n2,Short row\n")
+    assert [rec["id"] for _, rec in decoded(path)] == ["1"]
+    assert broken(path) == [(2, "malformed CSV: fewer fields than the header")]
+
+
+# ---------------------------------------------------------------- files that cannot be read
+
+
+def test_not_gzip_data_raises_input_error_naming_file(tmp_path):
+    path = tmp_path / "a.jsonl.gz"
+    path.write_bytes(jsonl(record("1")))
+    with pytest.raises(InputError) as info:
+        list(read_rows(path))
+    assert str(info.value).startswith(f"input file {path}: cannot be read (Not a gzipped file")
+
+
+def test_truncated_gz_raises_input_error_naming_file(tmp_path):
+    data = gzip.compress(jsonl(*(record(str(i), text="word " * 100) for i in range(100))))
+    path = tmp_path / "a.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError) as info:
+        list(read_rows(path))
+    assert str(info.value) == (
+        f"input file {path}: cannot be read (Compressed file ended before the end-of-stream marker was reached)"
+    )
+
+
+def test_corrupt_deflate_stream_raises_input_error_naming_file(tmp_path):
+    data = bytearray(gzip.compress(jsonl(*(record(str(i), text=f"word {i} " * 50) for i in range(100)))))
+    data[40:80] = bytes(b ^ 0xFF for b in data[40:80])
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        list(read_rows(path))
+    assert str(info.value).startswith(f"input file {path}: cannot be read (")
+
+
+def test_unsupported_suffix_raises_input_error(tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"")
+    with pytest.raises(InputError) as info:
+        list(read_rows(path))
+    assert str(info.value).startswith(f"input file {path}: unsupported format (expected one of .jsonl,")
+
+
+def test_corrupt_parquet_raises_input_error(tmp_path):
+    path = tmp_path / "a.parquet"
+    path.write_bytes(b"PAR1 definitely not parquet")
+    with pytest.raises(InputError) as info:
+        list(read_rows(path))
+    assert str(info.value).startswith(f"input file {path}: cannot be read (")
+
+
+# ---------------------------------------------------------------- whole tables (gold files)
+
+
+def test_read_table_picks_the_format_by_suffix(tmp_path):
+    (tmp_path / "g.csv").write_text("id,gold\n1,x\n")
+    (tmp_path / "g.jsonl").write_text('{"id": 1, "gold": "x"}\n')
+    pl.DataFrame({"id": [1], "gold": ["x"]}).write_parquet(tmp_path / "g.parquet")
+    (tmp_path / "g.csv.gz").write_bytes(gzip.compress(b"id,gold\n1,x\n"))
+    (tmp_path / "g.jsonl.gz").write_bytes(gzip.compress(b'{"id": 1, "gold": "x"}\n'))
+    assert read_table(tmp_path / "g.csv").rows() == [("1", "x")]  # CSV: every column a string
+    assert read_table(tmp_path / "g.csv.gz").rows() == [("1", "x")]
+    assert read_table(tmp_path / "g.jsonl").rows() == [(1, "x")]
+    assert read_table(tmp_path / "g.jsonl.gz").rows() == [(1, "x")]
+    assert read_table(tmp_path / "g.parquet").rows() == [(1, "x")]
+
+
+def test_read_table_types_jsonl_columns_from_every_row(tmp_path):
+    path = tmp_path / "g.jsonl"
+    path.write_text('{"id": "a"}\n' * 200 + '{"id": "b", "when": "2024-05-01T00:00:00"}\n')
+    assert read_table(path)["when"].to_list() == [None] * 200 + ["2024-05-01T00:00:00"]
+
+
+def test_read_table_of_an_unsupported_or_broken_file_raises_input_error(tmp_path):
+    with pytest.raises(InputError, match="unsupported format"):
+        read_table(tmp_path / "gold.txt")
+    broken_parquet = tmp_path / "g.parquet"
+    broken_parquet.write_bytes(b"PAR1 definitely not parquet")
+    with pytest.raises(InputError, match=re.escape(f"input file {broken_parquet}: cannot be read")):
+        read_table(broken_parquet)
