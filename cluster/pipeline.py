@@ -29,6 +29,7 @@ from .embed import Embedder, embedder_from_config
 from .executor import LocalExecutor, StageLog
 from .output_tables import run_counts
 from .readers import expand_inputs
+from .report import write_run_folder
 from .stage import RunContext, Stage
 from .stages.clean import CleanStage
 from .stages.continuity import ContinuityStage
@@ -122,13 +123,17 @@ def run(
     return result
 
 
+def write_run(result: RunResult, folder: Path) -> None:
+    """Write a run's outputs into ``folder``, a staging folder that the caller then puts in place (``run.json`` last,
+    so a folder without it is incomplete). ``run_to_folder`` and the nightly job both write through here."""
+    write_run_folder(result.tables, result.manifest(), result.config.output, folder)
+
+
 def run_to_folder(config: Config, out_dir: str | Path, **kwargs: Any) -> RunResult:
     """Run and write every output into ``out_dir`` atomically (a crash leaves the previous folder untouched)."""
-    from .report import write_outputs
-
     result = run(config, **kwargs)
     with atomic_folder(out_dir) as staging:
-        write_outputs(result, staging)
+        write_run(result, staging)
     log.info("outputs written to %s", out_dir)
     return result
 

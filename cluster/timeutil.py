@@ -1,4 +1,5 @@
-"""Time units shared by the stages: timestamps as fractional days since the Unix epoch."""
+"""Time units shared by the stages (timestamps as fractional days since the Unix epoch) and the written form of a
+UTC time in the output files."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import polars as pl
 
 SECONDS_PER_DAY = 86_400.0
 SECONDS_PER_HOUR = 3_600.0
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"  # a UTC time in the CSV tables and the JSON views: 2026-03-02T06:40:00Z
 
 
 def epoch_days(timestamps: pl.Series) -> np.ndarray:

@@ -186,7 +186,7 @@ def evaluate(gold_path: str, pred_path: str, level: str, gold_column: str | None
 
 def _inspect(build, as_json: bool, formatter) -> None:
     """Build a view of run folder(s) with ``build()``, print it as text or JSON; a bad folder or id exits 2."""
-    from cluster.inspect import RunFolderError
+    from cluster.runs import RunFolderError
 
     try:
         view = build()
@@ -224,7 +224,8 @@ def show_story(story_id: str, run_dir: str, as_json: bool) -> None:
     Example:
         newsclust show story s-ca61ce23b38a --run out
     """
-    from cluster.inspect import format_story, load_run, story_view
+    from cluster.runs import load_run
+    from cluster.views.show import format_story, story_view
 
     _inspect(lambda: story_view(load_run(run_dir), story_id), as_json=as_json, formatter=format_story)
 
@@ -241,7 +242,8 @@ def show_article(article_id: str, run_dir: str, as_json: bool) -> None:
     Example:
         newsclust show article c001 --run out
     """
-    from cluster.inspect import article_view, format_article, load_run
+    from cluster.runs import load_run
+    from cluster.views.show import article_view, format_article
 
     _inspect(lambda: article_view(load_run(run_dir), article_id), as_json=as_json, formatter=format_article)
 
@@ -262,7 +264,8 @@ def diff(run_a: str, run_b: str, as_json: bool) -> None:
     Example:
         newsclust diff out/before out
     """
-    from cluster.inspect import diff_runs, format_diff, load_run
+    from cluster.runs import load_run
+    from cluster.views.diff import diff_runs, format_diff
 
     _inspect(lambda: diff_runs(load_run(run_a), load_run(run_b)), as_json=as_json, formatter=format_diff)
 

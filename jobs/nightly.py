@@ -23,9 +23,8 @@ from pathlib import Path
 from cluster.atomic import commit_folder, fsync_tree, stage_folder
 from cluster.config import Config
 from cluster.embed import Embedder, embedder_from_config
-from cluster.pipeline import RunResult, run
+from cluster.pipeline import RunResult, run, write_run
 from cluster.readers import InputError, expand_inputs
-from cluster.report import write_outputs
 from cluster.state import StateStore, fingerprint, recover_folders
 from jobs.signals import sigterm_deferred
 
@@ -154,7 +153,7 @@ def _commit(state: StateStore, night: date, result: RunResult, expected: dict, o
         staged.append(state.stage(night, result.next_state, expected, result.counts))
         staged.append(stage_folder(out_dir))
         result.annotations.update(night=night.isoformat(), state_dir=str(state.root))
-        write_outputs(result, staged[1])
+        write_run(result, staged[1])
         fsync_tree(staged[1])
     except BaseException:
         for folder in staged:

@@ -1,4 +1,5 @@
-"""``report.html``: what it holds (static checks) and how it behaves in a real headless Chromium.
+"""``report.html`` (``cluster.report.page`` and its templates): what it holds (static checks) and how it behaves in a
+real headless Chromium.
 
 The browser test loads the report of a real sample run (the bundled sample plus four bad rows) from ``file://``,
 asserts no console errors and no request beyond the file itself, that every plot rendered, that the numbers on the
@@ -55,7 +56,8 @@ def test_report_is_self_contained(sample_run_with_rejects):
 
 
 def test_report_is_rebuilt_from_the_folder_alone(sample_run_with_rejects):
-    assert render_folder(sample_run_with_rejects) == (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    written = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    assert render_folder(sample_run_with_rejects) == written
 
 
 def test_top_stories_link_every_article(sample_run_with_rejects):
@@ -88,6 +90,21 @@ def test_dedup_only_and_empty_runs_render(sample_run_with_rejects):
     empty = {name: table.clear() for name, table in tables.items()}
     page = render_report(empty, {"counts": {"rows_in": 0, "rejected": 0}})
     assert "No stories." in page and "No copies found." in page and "No rows rejected" in page
+
+
+def test_feed_text_is_escaped_and_only_web_addresses_are_links(sample_run_with_rejects):
+    tables, manifest = _tables(sample_run_with_rejects), _manifest(sample_run_with_rejects)
+    hostile = "<script>alert('x')</script> & \"more\""
+    tables["stories"] = tables["stories"].with_columns(pl.lit(hostile).alias("label"))
+    tables["articles"] = tables["articles"].with_columns(pl.lit(hostile).alias("title"),
+                                                         pl.lit("javascript:alert(1)").alias("url"))
+    page = render_report(tables, manifest)
+    escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;more&quot;"
+    assert f"<h3>{escaped}" in page  # a story label
+    assert f"</span>{escaped}</li>" in page  # an article's title, as text: its address is not a web page
+    assert len(re.findall(r"<script[^>]*>", page)) == 5  # plotly.js and the 4 plots: no script from the feed
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.DOTALL)
+    assert "javascript:" not in markup and "<a href='http" not in markup
 
 
 # ---------------------------------------------------------------- in a real browser
@@ -166,13 +183,15 @@ def test_report_in_headless_chromium(browser, sample_run_with_rejects):
     expected = {key: counts[key] for key, _ in NUMBERS if key in counts}
     assert {k: int(v.replace(",", "")) for k, v in shown.items()} == expected
     assert {"rows_in", "rejected", "duplicate_groups", "unique_articles", "stories"} <= set(shown)
-    assert browser.execute_script("return document.querySelectorAll('article.story').length") == min(10, counts["stories"])
+    story_cards = browser.execute_script("return document.querySelectorAll('article.story').length")
+    assert story_cards == min(10, counts["stories"])
     assert browser.execute_script("return typeof Plotly") == "object"
     laptop = _screenshot(browser, ARTIFACTS / "report-laptop.png")
 
     _load(browser, url, *PHONE, mobile=True)
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
-    overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a phone"
     phone = _screenshot(browser, ARTIFACTS / "report-phone.png")
     print(f"\nscreenshots: {laptop} {phone}")

@@ -1,0 +1,33 @@
+"""Writing a run folder: each output table in the configured formats, ``report.html``, then ``run.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..config import OutputConfig
+from ..runs import MANIFEST, REPORT, TABLES
+from ..timeutil import ISO_UTC
+from .page import render_report
+
+
+def write_run_folder(tables: dict[str, pl.DataFrame], manifest: dict[str, Any], output: OutputConfig,
+                     folder: Path) -> None:
+    """Write the tables of ``TABLES`` that ``tables`` holds (``output.formats``), the report (``output.html``) and
+    last ``run.json``: the manifest plus the list of files, so a folder without ``run.json`` is incomplete."""
+    for name in TABLES:
+        table = tables.get(name)
+        if table is None:
+            continue
+        if "parquet" in output.formats:
+            table.write_parquet(folder / f"{name}.parquet")
+        if "csv" in output.formats:
+            table.write_csv(folder / f"{name}.csv", datetime_format=ISO_UTC)
+    if output.html:
+        (folder / REPORT).write_text(render_report(tables, manifest), encoding="utf-8")
+    files = [*sorted(p.name for p in folder.iterdir()), MANIFEST]
+    (folder / MANIFEST).write_text(json.dumps({**manifest, "files": files}, indent=2, default=str) + "\n",
+                                   encoding="utf-8")
