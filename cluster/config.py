@@ -21,7 +21,7 @@ class ConfigError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class ColumnMap(_Strict):
@@ -263,20 +263,54 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         raise ConfigError(_describe(label, exc)) from None
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few KB; anything this large is not one
+MAX_CONFIG_NODES = 100_000  # values in the config once aliases are expanded (a YAML "billion laughs" has 10^9)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"config {path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config {path}: {len(data):,} bytes; a config is at most {MAX_CONFIG_BYTES:,}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                          "save it as UTF-8") from None
     try:
         raw = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2024-13-01
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # ValueError: an impossible date such as 2024-13-01
         raise ConfigError(f"config {path}: not valid YAML: {exc}") from None
+    _check_expanded_size(path, raw)
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise ConfigError(f"config {path}: the top level must be a mapping of sections, got {type(raw).__name__}")
     return raw
+
+
+def _check_expanded_size(path: Path, raw: Any) -> None:
+    """Refuse YAML whose aliases expand to more than ``MAX_CONFIG_NODES`` values.
+
+    YAML aliases share one loaded object, so a 447-byte "billion laughs" file loads quickly but every walk over it
+    (validation, hashing, printing) visits each reference again: 10^9 visits. Counting references with an early stop
+    costs at most ``MAX_CONFIG_NODES`` steps.
+    """
+    budget = MAX_CONFIG_NODES
+    stack = [raw]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise ConfigError(f"config {path}: more than {MAX_CONFIG_NODES:,} values once YAML aliases are "
+                              "expanded; a config needs no such structure (an alias bomb?)")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _set_dotted(tree: dict[str, Any], dotted_key: str, value: Any) -> None:
