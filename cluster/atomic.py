@@ -14,6 +14,32 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class FolderInUse(Exception):
+    """A folder to be replaced holds something the new folder would not: replacing it would delete that."""
+
+
+def ensure_replaceable(target: str | Path, will_write: set[str]) -> None:
+    """Refuse to replace ``target`` when it holds an entry not in ``will_write``.
+
+    Replacing swaps the whole folder, so anything else in it would be deleted: a folder of the user's, another
+    program's files, or the tables of an earlier, fuller run. A missing or empty folder is always replaceable.
+    """
+    target = Path(target)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise FolderInUse(f"{target} exists and is not a folder; choose another output folder")
+    foreign = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in target.iterdir()
+                     if entry.name not in will_write)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise FolderInUse(
+            f"{target} holds {shown}, which this run would not write; replacing the folder would delete "
+            f"{'them' if len(foreign) > 1 else 'it'}. Choose another output folder (--out) or move "
+            f"{'them' if len(foreign) > 1 else 'it'} away"
+        )
+
+
 @contextmanager
 def atomic_folder(target: str | Path) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces ``target`` whole, on failure it is removed."""

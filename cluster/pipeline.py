@@ -23,13 +23,14 @@ from typing import Any
 import polars as pl
 
 from . import __version__
-from .atomic import atomic_folder
+from .atomic import atomic_folder, ensure_replaceable
 from .config import Config
 from .embed import Embedder, embedder_from_config
 from .executor import LocalExecutor, StageLog
 from .output_tables import run_counts
 from .readers import expand_inputs
 from .report import write_run_folder
+from .runs import MANIFEST, REPORT
 from .stage import RunContext, Stage
 from .stages.clean import CleanStage
 from .stages.continuity import ContinuityStage
@@ -129,9 +130,21 @@ def write_run(result: RunResult, folder: Path) -> None:
     write_run_folder(result.tables, result.manifest(), result.config.output, folder)
 
 
-def run_to_folder(config: Config, out_dir: str | Path, **kwargs: Any) -> RunResult:
-    """Run and write every output into ``out_dir`` atomically (a crash leaves the previous folder untouched)."""
-    result = run(config, **kwargs)
+def run_folder_files(config: Config, stages: Sequence[type[Stage]]) -> set[str]:
+    """The names of the files a run of ``stages`` writes into its folder."""
+    tables = {name for stage in stages for name in stage.writes if name in OUTPUT_TABLES}
+    files = {f"{name}.{suffix}" for name in tables for suffix in config.output.formats}
+    return files | {MANIFEST} | ({REPORT} if config.output.html else set())
+
+
+def run_to_folder(config: Config, out_dir: str | Path, *, stages: Sequence[type[Stage]] = STORY_STAGES,
+                  **kwargs: Any) -> RunResult:
+    """Run and write every output into ``out_dir`` atomically (a crash leaves the previous folder untouched).
+
+    Refused before any work (``FolderInUse``) when ``out_dir`` holds anything the run would not write.
+    """
+    ensure_replaceable(out_dir, run_folder_files(config, stages))
+    result = run(config, stages=stages, **kwargs)
     with atomic_folder(out_dir) as staging:
         write_run(result, staging)
     log.info("outputs written to %s", out_dir)

@@ -17,12 +17,14 @@ from typing import Any
 
 import click
 
+from cluster.atomic import FolderInUse
 from cluster.config import Config, ConfigError, load_config
 from cluster.config_reference import resolved_yaml
 from cluster.embed import ModelError
 from cluster.readers import InputError
 from jobs.evaluation import evaluate_run
-from jobs.exit_codes import NightLocked, NoInputForNight, RunFailed, StateRefused, UsageOrConfigError
+from jobs.exit_codes import NightLocked, NoInputForNight, RunFailed, StateRefused, Stopped, UsageOrConfigError
+from jobs.signals import Terminated, stop_on_sigterm
 
 DEFAULT_CONFIG = "configs/default.yaml"
 log = logging.getLogger("newsclust")
@@ -40,13 +42,20 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 @contextmanager
 def _run_failures(write_error: Callable[[OSError], str]) -> Iterator[None]:
-    """Input, model and write errors of a started run as ``RunFailed`` (exit 1); ``write_error`` words the last."""
+    """Input, model and write errors of a started run as ``RunFailed`` (exit 1; ``write_error`` words the last),
+    an output folder that is not ours to replace as ``UsageOrConfigError`` (exit 2, nothing was run), and SIGTERM as
+    ``Stopped`` (exit 143, after the run has cleaned up)."""
     try:
-        yield
+        with stop_on_sigterm():
+            yield
+    except FolderInUse as exc:
+        raise UsageOrConfigError(str(exc)) from None
     except (InputError, ModelError) as exc:
         raise RunFailed(str(exc)) from None
     except OSError as exc:
         raise RunFailed(write_error(exc)) from None
+    except Terminated:
+        raise Stopped("stopped by SIGTERM; outputs (and nightly state) are as they were before this run") from None
 
 
 def _load_config(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Config:

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     LOCKED = 3
     NO_INPUT = 4
     STATE_REFUSED = 5
+    TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 MEANINGS: dict[ExitCode, str] = {
@@ -30,6 +31,8 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.LOCKED: "`nightly` only: another run holds the lock",
     ExitCode.NO_INPUT: "`nightly` only: no input file for the night",
     ExitCode.STATE_REFUSED: "`nightly` only: state refused (other settings, or a later night already processed)",
+    ExitCode.TERMINATED: "stopped by SIGTERM (cron, systemd, Kubernetes): staging folders removed, the nightly lock "
+    "released, outputs and state as before the run",
 }
 
 
@@ -70,6 +73,12 @@ class NoInputForNight(CommandError):
     """The night's input pattern matches no file."""
 
     exit_code = ExitCode.NO_INPUT
+
+
+class Stopped(CommandError):
+    """The run was stopped by SIGTERM and cleaned up after itself."""
+
+    exit_code = ExitCode.TERMINATED
 
 
 class StateRefused(CommandError):

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from cluster.atomic import commit_folder, fsync_tree, stage_folder
+from cluster.atomic import commit_folder, ensure_replaceable, fsync_tree, stage_folder
 from cluster.config import Config
 from cluster.embed import Embedder, embedder_from_config
-from cluster.pipeline import RunResult, run, write_run
+from cluster.pipeline import STORY_STAGES, RunResult, run, run_folder_files, write_run
 from cluster.readers import InputError, expand_inputs
 from cluster.state import StateStore, fingerprint, recover_folders
 from jobs.signals import sigterm_deferred
@@ -139,9 +139,10 @@ def run_nightly(
         prior = state.load_before(night, expected)
         log.info("night %s: state from %s (%d recent articles, %d registry stories)", night,
                  prior.night or "nothing", prior.recent.height, prior.registry.height)
+        out_dir = out_root / night.isoformat()
+        ensure_replaceable(out_dir, run_folder_files(night_config, STORY_STAGES))
         result = run(night_config, embedder=embedder, run_date=night, prior=prior, files=files)
         assert result.next_state is not None
-        out_dir = out_root / night.isoformat()
         _commit(state, night, result, expected, out_dir, config.nightly.keep_snapshots)
         return NightlyResult(night, out_dir, result, recovered)
 

@@ -20,7 +20,7 @@ from jobs.exit_codes import (
 
 def test_codes_are_the_documented_numbers():
     assert {code.name: int(code) for code in ExitCode} == {
-        "SUCCESS": 0, "FAILURE": 1, "USAGE": 2, "LOCKED": 3, "NO_INPUT": 4, "STATE_REFUSED": 5
+        "SUCCESS": 0, "FAILURE": 1, "USAGE": 2, "LOCKED": 3, "NO_INPUT": 4, "STATE_REFUSED": 5, "TERMINATED": 143
     }
     assert set(MEANINGS) == set(ExitCode)
 

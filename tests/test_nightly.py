@@ -270,3 +270,37 @@ def test_recurring_talks_a_week_later_are_round_two_of_the_same_chain(site, real
     assert r1["chain_id"] == r2["chain_id"]
     assert (r1["round"], r2["round"]) == (1, 2)
     assert r2["label"].endswith("round 2")
+
+
+def _staging_left(site: Path) -> list[str]:
+    folders = [site / "runs", site / "state" / "snapshots"]
+    return sorted(p.name for folder in folders if folder.exists() for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_sigterm_stops_cleanly_with_exit_143_and_the_next_run_succeeds(site, real_embedder):
+    night(site, NIGHTS[0], real_embedder)
+    state_before = _tables(site / "state" / "snapshots" / "2026-03-02")
+    lock = site / "state" / "nightly.lock"
+    stopped = 0
+    for delay in (0.2, 1.5, 3.0):
+        process = _start(site, "2026-03-03")
+        deadline = time.time() + 60
+        while time.time() < deadline and not (lock.exists() and lock.read_text().strip() == str(process.pid)):
+            time.sleep(0.02)
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+        if process.returncode == 0:  # it finished before the signal: a complete night, nothing to check here
+            continue
+        assert process.returncode == 143, err
+        assert "error: stopped by SIGTERM" in err
+        assert _staging_left(site) == []
+        assert lock.read_text() == ""  # released
+        assert not (site / "state" / "commit.json").exists()
+        assert _tables(site / "state" / "snapshots" / "2026-03-02") == state_before
+        assert not (site / "runs" / "2026-03-03").exists()
+        stopped += 1
+    assert stopped >= 1  # 0.2 s after taking the lock the night is still running
+    final = _start(site, "2026-03-03")
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err
