@@ -164,25 +164,21 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return num_perm // rows, rows
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A ``(docs, bands)`` uint64 matrix: one key per band, equal keys iff equal band values (up to 2^-64;
-    exactly for ``rows <= 2``)."""
-    keys = np.zeros((sigs.shape[0], bands), dtype=np.uint64)
+def band_key(band: np.ndarray) -> np.ndarray:
+    """One uint64 key per document for a band (its ``rows`` signature columns): equal keys iff equal band values
+    (up to 2^-64; exactly for ``rows <= 2``)."""
+    columns = band.astype(np.uint64)
+    rows = columns.shape[1]
+    if rows == 1:
+        return columns[:, 0]
+    if rows == 2:
+        return (columns[:, 0] << np.uint64(32)) | columns[:, 1]
+    key = np.full(columns.shape[0], np.uint64(0xCBF29CE484222325), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for band in range(bands):
-            block = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
-            if rows == 1:
-                keys[:, band] = block[:, 0]
-                continue
-            if rows == 2:
-                keys[:, band] = (block[:, 0] << np.uint64(32)) | block[:, 1]
-                continue
-            key = np.full(sigs.shape[0], np.uint64(0xCBF29CE484222325), dtype=np.uint64)
-            for column in range(rows):
-                key = (key ^ block[:, column]) * np.uint64(0x100000001B3)
-                key ^= key >> np.uint64(29)
-            keys[:, band] = key
-    return keys
+        for column in range(rows):
+            key = (key ^ columns[:, column]) * np.uint64(0x100000001B3)
+            key ^= key >> np.uint64(29)
+    return key
 
 
 def bucket_pairs(keys: np.ndarray, docs: np.ndarray, max_bucket_size: int, hashed: bool = False) -> np.ndarray:
@@ -252,7 +248,7 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket_size: in
     held = sigs[present]
     codes = []
     for band in range(bands):
-        key = band_keys(held[:, band * rows : (band + 1) * rows], 1, rows)[:, 0]
+        key = band_key(held[:, band * rows : (band + 1) * rows])
         codes.append(bucket_pairs(key, present, max_bucket_size, hashed=rows <= 2))
     return decode_pairs(np.unique(np.concatenate(codes)))
 
