@@ -12,8 +12,9 @@ Signatures are computed on blocks of a few thousand shingles (``num_perm`` × bl
 blocks run on a thread pool (numpy releases the GIL).
 
 LSH: with ``b`` bands of ``r`` rows, two documents of Jaccard ``s`` share at least one band with probability
-``1 - (1 - s^r)^b``. ``lsh_params`` picks ``r`` with datasketch's own optimiser for the candidate threshold and
-fills the signature with bands, so ``MinHashLSH(params=(b, r))`` and ``candidate_pairs`` give the same candidates.
+``1 - (1 - s^r)^b``. ``lsh_params`` picks ``r`` by the optimisation ``MinHashLSH(threshold=...)`` runs (see
+``optimal_bands_rows``) for the candidate threshold and fills the signature with bands, so
+``MinHashLSH(params=(b, r))`` and ``candidate_pairs`` give the same candidates.
 
 Containment: Jaccard LSH sees a teaser that keeps 30% of an article at J ≈ 0.3 only. ``sampled_pairs`` indexes a
 consistent sample of each document's shingles (those whose hash falls in the lowest ``1/2^bits`` of the range:
@@ -23,16 +24,18 @@ sample estimates containment of the smaller set in the larger, wherever in the a
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
-from datasketch.lsh import _optimal_param
+from scipy.integrate import quad
 
 SCHEME = "affine32"
-_MAX = np.uint32(0xFFFFFFFF)
+MAX_HASH = np.uint32(0xFFFFFFFF)  # every position of an empty set's signature (no shingle to take a minimum of)
+LSH_ERROR_WEIGHTS = (0.5, 0.5)  # (false positive, false negative): the weights MinHashLSH(threshold=...) uses
 _BLOCK_SHINGLES = 12_000  # shingles per signature block: num_perm × block uint32 values, a few MB
 _SAMPLE_MUL = np.uint32(0x9E3779B1)
 
@@ -78,7 +81,7 @@ def signatures(shingle_sets, num_perm: int, seed: int, threads: int = 1) -> np.n
         values, offsets = shingle_sets.values, shingle_sets.offsets
     n = len(offsets) - 1
     a, b = permutations(num_perm, seed)
-    result = np.full((n, num_perm), _MAX, dtype=np.uint32)
+    result = np.full((n, num_perm), MAX_HASH, dtype=np.uint32)
     budget = max(_BLOCK_SHINGLES * 128 // num_perm, 1)
     blocks = _blocks(offsets, budget)
     if not blocks:
@@ -114,40 +117,68 @@ def _blocks(offsets: np.ndarray, budget: int) -> list[tuple[int, int]]:
         return []
     cuts = np.searchsorted(offsets, np.arange(0, int(offsets[-1]) + 1, budget), side="right") - 1
     cuts = np.unique(np.clip(np.concatenate([[0], cuts, [n]]), 0, n))
-    return [(int(s), int(e)) for s, e in zip(cuts[:-1], cuts[1:], strict=True) if e > s]
+    return [(int(s), int(e)) for s, e in itertools.pairwise(cuts) if e > s]
+
+
+def optimal_bands_rows(threshold: float, num_perm: int) -> tuple[int, int]:
+    """The ``(bands, rows)`` with ``bands × rows <= num_perm`` that minimise the weighted LSH error at ``threshold``.
+
+    A pair of Jaccard ``s`` becomes a candidate with probability ``P(s) = 1 - (1 - s^r)^b``. Taking ``s`` uniform on
+    [0, 1], the false-positive mass is ``FP = ∫_0^t P(s) ds`` (pairs below the threshold that become candidates) and
+    the false-negative mass ``FN = ∫_t^1 (1 - P(s)) ds`` (pairs above it that do not). The error is
+    ``w_fp · FP + w_fn · FN`` with ``LSH_ERROR_WEIGHTS``; every ``(b, r)`` is tried, bands in the outer loop and
+    rows in the inner, and the first strict minimum wins. The integrals are ``scipy.integrate.quad`` of exactly the
+    integrands datasketch writes (``1 - (1 - P)`` is not simplified: its rounding is part of the result), so this is
+    the choice ``datasketch.MinHashLSH(threshold, num_perm)`` makes, bit for bit.
+    """
+    fp_weight, fn_weight = LSH_ERROR_WEIGHTS
+    best_error, best = float("inf"), (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            error = _false_positive_mass(threshold, bands, rows) * fp_weight
+            error += _false_negative_mass(threshold, bands, rows) * fn_weight
+            if error < best_error:
+                best_error, best = error, (bands, rows)
+    return best
+
+
+def _false_positive_mass(threshold: float, bands: int, rows: int) -> float:
+    """``∫_0^t 1 - (1 - s^r)^b ds``: how much of the similarity range below the threshold becomes a candidate."""
+    return quad(lambda s: 1 - (1 - s ** float(rows)) ** float(bands), 0.0, threshold)[0]
+
+
+def _false_negative_mass(threshold: float, bands: int, rows: int) -> float:
+    """``∫_t^1 1 - (1 - (1 - s^r)^b) ds``: how much of the range above the threshold is missed."""
+    return quad(lambda s: 1 - (1 - (1 - s ** float(rows)) ** float(bands)), threshold, 1.0)[0]
 
 
 @lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands and rows per band for a candidate threshold, using every permutation.
 
-    The rows per band are those datasketch's optimiser picks for ``threshold``; the bands are then as many as the
-    signature holds (datasketch may leave permutations unused), which only raises recall. Pass the result as
-    ``MinHashLSH(params=(bands, rows))`` to get the same candidates from datasketch.
+    The rows per band are those of ``optimal_bands_rows`` (datasketch's choice for ``threshold``); the bands are then
+    as many as the signature holds (the optimum may leave permutations unused), which only raises recall. Pass the
+    result as ``MinHashLSH(params=(bands, rows))`` to get the same candidates from datasketch.
     """
-    _, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return num_perm // int(rows), int(rows)
+    _, rows = optimal_bands_rows(threshold, num_perm)
+    return num_perm // rows, rows
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A ``(docs, bands)`` uint64 matrix: one key per band, equal keys iff equal band values (up to 2^-64;
-    exactly for ``rows <= 2``)."""
-    keys = np.zeros((sigs.shape[0], bands), dtype=np.uint64)
+def band_key(band: np.ndarray) -> np.ndarray:
+    """One uint64 key per document for a band (its ``rows`` signature columns): equal keys iff equal band values
+    (up to 2^-64; exactly for ``rows <= 2``)."""
+    columns = band.astype(np.uint64)
+    rows = columns.shape[1]
+    if rows == 1:
+        return columns[:, 0]
+    if rows == 2:
+        return (columns[:, 0] << np.uint64(32)) | columns[:, 1]
+    key = np.full(columns.shape[0], np.uint64(0xCBF29CE484222325), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for band in range(bands):
-            block = sigs[:, band * rows : (band + 1) * rows].astype(np.uint64)
-            if rows == 1:
-                keys[:, band] = block[:, 0]
-                continue
-            if rows == 2:
-                keys[:, band] = (block[:, 0] << np.uint64(32)) | block[:, 1]
-                continue
-            key = np.full(sigs.shape[0], np.uint64(0xCBF29CE484222325), dtype=np.uint64)
-            for column in range(rows):
-                key = (key ^ block[:, column]) * np.uint64(0x100000001B3)
-                key ^= key >> np.uint64(29)
-            keys[:, band] = key
-    return keys
+        for column in range(rows):
+            key = (key ^ columns[:, column]) * np.uint64(0x100000001B3)
+            key ^= key >> np.uint64(29)
+    return key
 
 
 def bucket_pairs(keys: np.ndarray, docs: np.ndarray, max_bucket_size: int, hashed: bool = False) -> np.ndarray:
@@ -194,8 +225,16 @@ def _ranks(lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
 
 
+def encode_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Pair codes ``i * 2^32 + j`` of ``(i, j)`` rows (int64), the inverse of ``decode_pairs``."""
+    return (pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1].astype(np.int64) if len(pairs) else np.empty(0, np.int64)
+
+
 def decode_pairs(codes: np.ndarray) -> np.ndarray:
-    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int64) if len(codes) else np.empty((0, 2), np.int64)
+    """``(i, j)`` rows (int64) of pair codes ``i * 2^32 + j``."""
+    if not len(codes):
+        return np.empty((0, 2), np.int64)
+    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int64)
 
 
 def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket_size: int) -> np.ndarray:
@@ -203,13 +242,13 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, max_bucket_size: in
 
     Empty documents (all-max signatures) never become candidates. Band keys are made one band at a time.
     """
-    present = np.flatnonzero(~(sigs == _MAX).all(axis=1))
+    present = np.flatnonzero(~(sigs == MAX_HASH).all(axis=1))
     if len(present) < 2:
         return np.empty((0, 2), dtype=np.int64)
     held = sigs[present]
     codes = []
     for band in range(bands):
-        key = band_keys(held[:, band * rows : (band + 1) * rows], 1, rows)[:, 0]
+        key = band_key(held[:, band * rows : (band + 1) * rows])
         codes.append(bucket_pairs(key, present, max_bucket_size, hashed=rows <= 2))
     return decode_pairs(np.unique(np.concatenate(codes)))
 
@@ -233,7 +272,8 @@ def sampled_pairs(values: np.ndarray, offsets: np.ndarray, bits: int, max_bucket
     ``max_bucket_size`` documents are skipped. ``include`` (a boolean mask over documents) limits the index.
     """
     n = len(offsets) - 1
-    keep = np.concatenate([sampled(values[i : i + (1 << 20)], bits) for i in range(0, len(values), 1 << 20)] or [np.empty(0, bool)])
+    chunks = [sampled(values[i : i + (1 << 20)], bits) for i in range(0, len(values), 1 << 20)]
+    keep = np.concatenate(chunks or [np.empty(0, bool)])
     where = np.flatnonzero(keep)
     docs = np.searchsorted(offsets, where, side="right") - 1
     vals = values[where]
@@ -295,7 +335,7 @@ def overlap_counts(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, b
     work = sizes[pairs[:, 0]] + sizes[pairs[:, 1]]
     cuts = np.searchsorted(np.cumsum(work), np.arange(budget, int(work.sum()), budget), side="right")
     edges = np.unique(np.concatenate([[0], cuts, [len(pairs)]]))
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         batch = pairs[lo:hi]
         tags, elements = [], []
         for side in (0, 1):
@@ -303,7 +343,8 @@ def overlap_counts(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, b
             lengths = sizes[docs]
             tags.append(np.repeat(np.arange(hi - lo, dtype=np.uint64), lengths))
             elements.append(values[np.repeat(offsets[docs], lengths) + _ranks(lengths)].astype(np.uint64))
-        keys = np.sort(np.concatenate(tags) << np.uint64(32) | np.concatenate(elements), kind="stable")  # two sorted runs: one merge
+        # two sorted runs: one merge
+        keys = np.sort(np.concatenate(tags) << np.uint64(32) | np.concatenate(elements), kind="stable")
         twice = keys[1:][keys[1:] == keys[:-1]] >> np.uint64(32)
         result[lo:hi] = np.bincount(twice.astype(np.int64), minlength=hi - lo)
     return result

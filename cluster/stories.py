@@ -452,8 +452,7 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
         for i, j in zip(*_similar_pairs(matrix, config.chain_similarity), strict=True):
             if max(first[j] - last[i], first[i] - last[j]) >= config.chain_min_gap_days:
                 linked.append((int(i), int(j)))
-    root_of = component_roots(range(len(ids)), linked)
-    roots = [root_of[i] for i in range(len(ids))]
+    roots = component_roots(len(ids), linked).tolist()
     rounds = _rounds(roots, first, last, config.chain_min_gap_days)
     sizes = spans["n_articles"].to_list() if "n_articles" in spans.columns else [1] * len(ids)
     roots, rounds = _one_story_per_round(roots, rounds, sizes)

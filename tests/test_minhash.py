@@ -7,13 +7,28 @@ import random
 import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch.lsh import _optimal_param  # the oracle: datasketch's own optimiser (private; tests only)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cluster import tokens as text
-from cluster.minhash import candidate_pairs, lsh_params, overlap_counts, sampled, sampled_pairs, signatures, to_datasketch
+from cluster.minhash import (
+    MAX_HASH,
+    candidate_pairs,
+    lsh_params,
+    optimal_bands_rows,
+    overlap_counts,
+    sampled,
+    sampled_pairs,
+    signatures,
+    to_datasketch,
+)
 
 MAX = 0xFFFFFFFF
+
+
+def test_max_hash_is_the_largest_32_bit_value():
+    assert int(MAX_HASH) == MAX
 
 
 def shingles(tokens: list[str], size: int) -> list[bytes]:
@@ -44,7 +59,7 @@ def corpus(seed: int = 7, families: int = 12, per_family: int = 6, length: int =
 
 @pytest.mark.parametrize(("num_perm", "seed", "size"), [(128, 1, 4), (64, 42, 3), (256, 7, 1)])
 def test_signatures_equal_datasketch(num_perm, seed, size):
-    docs = corpus(families=3, per_family=3) + [["one", "two"]]
+    docs = [*corpus(families=3, per_family=3), ["one", "two"]]
     sigs = signatures([text.shingle_hashes(d, size) for d in docs], num_perm, seed)
     assert sigs.shape == (len(docs), num_perm)
     assert sigs.dtype == np.uint32
@@ -92,6 +107,23 @@ def test_lsh_params_use_datasketch_rows_and_fill_the_signature(threshold, num_pe
     assert rows == reference.r
     assert bands == num_perm // rows
     assert bands >= reference.b
+
+
+@pytest.mark.parametrize("num_perm", [16, 37, 64, 128, 256])
+def test_bands_and_rows_are_datasketchs_optimum_at_every_threshold(num_perm):
+    for threshold in [t / 100 for t in range(5, 100, 5)]:
+        assert optimal_bands_rows(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+@pytest.mark.parametrize("threshold", [0.01, 0.5, 0.99])
+def test_bands_and_rows_are_datasketchs_optimum_at_the_most_permutations(threshold):
+    assert optimal_bands_rows(threshold, 1024) == _optimal_param(threshold, 1024, 0.5, 0.5)
+
+
+@settings(max_examples=20, deadline=None, database=None)
+@given(threshold=st.floats(0.0, 1.0, exclude_min=True, exclude_max=True), num_perm=st.integers(16, 200))
+def test_bands_and_rows_are_datasketchs_optimum_for_any_allowed_setting(threshold, num_perm):
+    assert optimal_bands_rows(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
 @pytest.mark.parametrize(("threshold", "size"), [(0.2, 4), (0.5, 3), (0.3, 2)])
@@ -165,7 +197,8 @@ def test_overlap_counts_equal_brute_force(raw, data):
     offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
     pairs = np.array([(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets))], dtype=np.int64)
     budget = data.draw(st.sampled_from([1, 7, 1 << 22]))
-    assert overlap_counts(values, offsets, pairs, budget=budget).tolist() == [brute_overlap(sets, i, j) for i, j in pairs]
+    expected = [brute_overlap(sets, i, j) for i, j in pairs]
+    assert overlap_counts(values, offsets, pairs, budget=budget).tolist() == expected
 
 
 @settings(max_examples=25, deadline=None, database=None)

@@ -1,0 +1,140 @@
+"""Syndicated-copy detection: candidates → verified pairs → groups → canonical article.
+
+1. Every body (the title where the body is empty) becomes a set of word-shingle hashes, for all articles at once
+   (``tokens.shingle_sets``), and a MinHash signature (``candidates.text_signatures``).
+2. Candidates come loosely from two views (``candidates``): MinHash LSH bands (pairs of Jaccard from about
+   ``candidate_threshold``) and an index of consistently sampled shingles (pairs where much of the smaller text is
+   in the larger: teasers, wherever the excerpt starts). A cheap estimate from each view (signature agreement,
+   sampled containment) drops candidates that are more than ``estimate_margin`` below both thresholds.
+3. Each remaining pair is verified on its exact shingle sets (``verify``): a copy has Jaccard ``|A∩B|/|A∪B|`` at
+   least ``jaccard_threshold``, or containment ``|A∩B|/min(|A|,|B|)`` at least ``containment_threshold``.
+4. Headline-only items and texts with fewer than ``min_shingles`` shingles are compared on their letters and digits
+   only (``short``): ``exact_short``, or near-identical (``near_short``: at most one character edit per
+   ``1 / short_edit_share`` characters, and the same numbers); a headline found inside another article's body (a
+   related-stories list) is not a copy.
+5. Guard against weak links (``guard``): a text contained in two articles that are not copies of each other is
+   shared material (a template, a standard notice, a quoted passage), so its containment links are dropped and it
+   can join a group only as a near-duplicate (Jaccard) of the canonical (two such texts: only if what is their own,
+   the shingles none of their containers has, matches too). The remaining links are joined into connected
+   components; then every member must itself verify against its group's canonical, and members that fail are
+   regrouped on their own (``groups``). So no chain of pairs can join two articles that do not match.
+6. The canonical is the original publisher (``canonical``): not a listed aggregator, then dated, then earliest, then
+   by source priority, then the most complete text, then the smallest id; the deciding rule is recorded.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import polars as pl
+
+from ..config import DedupConfig
+from ..minhash import default_threads
+from ..tokens import ShingleSets, shingle_sets
+from .candidates import CandidatePairs, text_signatures
+from .canonical import CanonicalChooser
+from .groups import Group, verified_groups
+from .guard import guard_shared_material
+from .short import ShortTexts
+from .tables import duplicates_table
+from .verify import ArticleMatcher, Match, Pair, ShingleVerifier
+
+
+class Deduplicator:
+    """Finds groups of copies among articles; ``fit`` learns the groups, ``table_`` holds one row per article.
+
+    After ``fit``: ``table_`` (``schema.DUPLICATES``), ``groups_`` (``groups.Group``: canonical, canonical rule,
+    {member: match}), ``ids_`` (article ids, in input order), ``shingles_`` (their shingle sets), ``short_`` (mask
+    of the short texts), ``signatures_``, ``bands_``/``rows_`` (LSH), counters ``n_candidates_`` (distinct pairs
+    from either view), ``n_candidates_lsh_``, ``n_candidates_sampled_``, ``n_checked_`` (pairs verified exactly
+    after the estimate filter), ``n_verified_`` (pairs that match), ``n_short_`` (short texts), ``n_refused_``
+    (links dropped by the shared-material guard), ``n_split_`` (members split off because they did not match their
+    canonical), ``timings_`` (seconds per step), ``index_bytes_`` (signatures and sampled-shingle index held for
+    candidate generation) and ``verdicts_`` (every pair verified on shingles: its match or ``None``).
+    """
+
+    def __init__(self, config: DedupConfig, threads: int | None = None) -> None:
+        self.config = config
+        self.threads = threads or config.threads or default_threads()
+
+    def fit(self, articles: pl.DataFrame, cleaned: pl.DataFrame) -> Deduplicator:
+        clock = _Clock()
+        frame = _compared_texts(articles, cleaned)
+        self.ids_: list[str] = frame["article_id"].to_list()
+        self.shingles_, self.short_ = self._shingles(frame)
+        clock.lap("shingles")
+
+        self.signatures_ = text_signatures(self.shingles_, self.short_, self.config, self.threads)
+        clock.lap("signatures")
+
+        candidates = self._candidates()
+        clock.lap("candidates")
+
+        verifier = ShingleVerifier(self.shingles_, self.config)
+        links = verifier.verify(candidates.pairs_)
+        clock.lap("verify")
+
+        short = ShortTexts(self.config).fit(frame, self.short_)
+        links.update(short.pairs())
+        self.n_short_, self.n_verified_ = int(self.short_.sum()), len(links)
+        clock.lap("short")
+
+        self.groups_ = self._groups(frame, links, ArticleMatcher(verifier, short, self.short_))
+        self.table_ = duplicates_table(self.ids_, self.groups_)
+        self.verdicts_ = verifier.verdicts_
+        clock.lap("groups")
+        self.timings_ = clock.laps
+        return self
+
+    @property
+    def _matches(self) -> dict[Pair, Match | None]:
+        """``verdicts_`` under the name ``bench/dedup_quality.py`` reads."""
+        return self.verdicts_
+
+    def _shingles(self, frame: pl.DataFrame) -> tuple[ShingleSets, np.ndarray]:
+        """Shingle sets of the compared texts, and the mask of the short ones (headline-only or too few shingles)."""
+        shingles = shingle_sets(frame["compared"], self.config.shingle_size, threads=self.threads)
+        return shingles, frame["headline_only"].to_numpy() | (shingles.sizes < self.config.min_shingles)
+
+    def _candidates(self) -> CandidatePairs:
+        candidates = CandidatePairs(self.config).fit(self.signatures_, self.shingles_, self.short_)
+        self.bands_, self.rows_ = candidates.bands_, candidates.rows_
+        self.n_candidates_lsh_, self.n_candidates_sampled_ = candidates.n_lsh_, candidates.n_sampled_
+        self.n_candidates_, self.n_checked_ = candidates.n_distinct_, len(candidates.pairs_)
+        self.index_bytes_ = candidates.index_bytes_
+        return candidates
+
+    def _groups(self, frame: pl.DataFrame, links: dict[Pair, Match], matcher: ArticleMatcher) -> list[Group]:
+        """The guarded groups, by canonical article id."""
+        kept, shared = guard_shared_material(links, self.shingles_, self.config)
+        self.n_refused_ = len(links) - len(kept)
+        chooser = CanonicalChooser(self.config).fit(frame)
+        groups, self.n_split_ = verified_groups(kept, shared, chooser, matcher)
+        return sorted(groups, key=lambda group: self.ids_[group.canonical])
+
+
+def _compared_texts(articles: pl.DataFrame, cleaned: pl.DataFrame) -> pl.DataFrame:
+    """Articles with their cleaned ``body`` (``""`` when missing, and ``title`` too), ``headline_only`` (the body is
+    blank) and ``compared``: the text that is shingled, the body or, for a headline-only item, the title."""
+    frame = articles.join(cleaned, on="article_id", how="left", maintain_order="left").with_columns(
+        pl.col("body").fill_null(""), pl.col("title").fill_null("")
+    )
+    headline_only = frame["body"].str.strip_chars() == ""
+    return frame.with_columns(
+        headline_only.alias("headline_only"),
+        pl.when(headline_only).then(frame["title"]).otherwise(frame["body"]).alias("compared"),
+    )
+
+
+class _Clock:
+    """Seconds per named step, each lap measured from the end of the previous one."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now

@@ -1,0 +1,55 @@
+"""Groups from verified links: connected components, each member checked against its group's canonical.
+
+A chain of links can join two articles that do not match (A contains B, B contains C). So each component gets its
+canonical (``CanonicalChooser``), every member must itself match the canonical (shared material only as
+``SharedMaterial.admit`` allows), and the members that fail are split off and grouped again among themselves from
+the links between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..graph import components
+from .canonical import CanonicalChooser
+from .guard import SharedMaterial
+from .verify import Match, Pair, PairMatcher
+
+CANONICAL_MATCH = Match(1.0, 1.0, "canonical")  # the canonical's match to itself
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of copies: its canonical article, the canonical rule that chose it, and each member (the canonical
+    too) with its match to the canonical."""
+
+    canonical: int
+    rule: str
+    members: dict[int, Match]
+
+
+def verified_groups(links: dict[Pair, Match], shared: SharedMaterial, chooser: CanonicalChooser,
+                    matcher: PairMatcher) -> tuple[list[Group], int]:
+    """Every group of two or more articles (in no particular order) and the number of members split off."""
+    groups: list[Group] = []
+    n_split = 0
+    pending = components(list(links))
+    while pending:
+        members = pending.pop()
+        canonical, rule = chooser.choose(members)
+        matched, unmatched = {canonical: CANONICAL_MATCH}, []
+        for member in members:
+            if member == canonical:
+                continue
+            match = shared.admit(member, canonical, matcher.match(member, canonical))
+            if match is None:
+                unmatched.append(member)
+            else:
+                matched[member] = match
+        n_split += len(unmatched)
+        if len(matched) > 1:
+            groups.append(Group(canonical, rule, matched))
+        if len(unmatched) > 1:
+            keep = set(unmatched)
+            pending.extend(components([(i, j) for i, j in links if i in keep and j in keep]))
+    return groups, n_split
