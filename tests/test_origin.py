@@ -92,8 +92,9 @@ def test_a_copy_with_a_date_alone_does_not_beat_the_timed_original_of_that_day()
 
 
 def test_full_timestamps_decide_when_every_member_has_one():
+    early = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
     group = build(origin(datetime(2024, 5, 1, 14, 0, tzinfo=timezone.utc)),
-                  ("c-1", "Harbour Post", None, [*BODY, "Share this story"], datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)))
+                  ("c-1", "Harbour Post", None, [*BODY, "Share this story"], early))
     assert (chooser().choose(group).canonical, chooser().choose(group).rule) == ("c-1", "earliest")
 
 
@@ -151,8 +152,8 @@ def test_portal_copies_are_aggregators_by_url_even_under_the_origin_name():
 
 
 def test_text_the_group_shares_outweighs_a_longer_wrapper():
-    dropped = ("c-partner", "Harbour Post", "https://harbourpost.example/world/strike", [*BODY[:-1], "Share this story"],
-               DAY)
+    dropped = ("c-partner", "Harbour Post", "https://harbourpost.example/world/strike",
+               [*BODY[:-1], "Share this story"], DAY)
     wrapped = ("a-app", "Morning Stack", None, APP_HEAD[:2] + BODY + APP_FOOT, DAY)
     choice = chooser().choose(build(origin(DAY), dropped, wrapped))
     assert (choice.canonical, choice.rule) == ("o-aj", "least_wrapper")
@@ -163,8 +164,9 @@ def test_text_the_group_shares_outweighs_a_longer_wrapper():
 
 
 @pytest.mark.parametrize("credit", [
-    "This article originally appeared on Al Jazeera.", "Originally published by Al Jazeera. Republished with permission.",
-    "Source: Al Jazeera", "Read the original story at aljazeera.com",
+    "This article originally appeared on Al Jazeera.",
+    "Originally published by Al Jazeera. Republished with permission.", "Source: Al Jazeera",
+    "Read the original story at aljazeera.com",
 ])
 def test_partner_reprint_with_an_attribution_line(credit):
     partner = ("c-partner", "Harbour Post", "https://harbourpost.example/world/dockworkers-strike", [*BODY, credit],
@@ -269,7 +271,8 @@ def test_a_single_member_is_its_own_canonical_and_an_empty_group_is_an_error():
 
 
 def test_every_rule_has_an_explanation_in_order():
-    assert list(ORIGIN_RULES)[0] == "not_aggregator" and list(ORIGIN_RULES)[-1] == "lowest_id"
+    rules = list(ORIGIN_RULES)
+    assert rules[0] == "not_aggregator" and rules[-1] == "lowest_id"
     assert all(ORIGIN_RULES.values())
 
 
