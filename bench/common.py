@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,9 @@ import polars as pl
 
 from cluster.schema import ARTICLES
 from cluster.tokens import shingle_sets, short_key
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reprints import NEW_TRANSFORMS, Reprinter, slug  # noqa: E402
 
 AGGREGATORS = {
     "NewsBreeze": (
@@ -58,6 +62,7 @@ REPUBLISHERS = {  # outlets that republish wire copy: few items each, so their c
 HEADLINE_FEEDS = ["HeadlineWire", "TopLines", "Newsly"]
 TRANSFORMS = ("chrome", "teaser", "new_headline", "dateline", "paragraph_dropped", "paragraph_appended",
               "quotes_dashes", "combined")
+COPY_KINDS = TRANSFORMS + NEW_TRANSFORMS  # every transform that copies a long article
 DISTRACTORS = ("shared_quote", "template", "template_notice", "headline_variant")
 EDITORS = ["Ana Ruiz", "Tom Okafor", "Mei Chen", "Lars Berg", "Priya Nair", "Sam Cole"]
 SECTIONS = ["World", "Politics", "Business", "Science", "Culture"]
@@ -80,7 +85,7 @@ _SENTENCE = re.compile(r"(?<=[.!?\"'])\s+(?=[A-Z\"'])")
 
 
 def load_base(path: str | Path) -> pl.DataFrame:
-    """``id, title, text, source, published_at`` of the base corpus (JSONL, JSONL.gz or Parquet)."""
+    """``id, title, text, source, url, published_at`` of the base corpus (JSONL, JSONL.gz or Parquet)."""
     path = Path(path)
     frame = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_ndjson(path, infer_schema_length=None)
     frame = frame.select(
@@ -88,6 +93,7 @@ def load_base(path: str | Path) -> pl.DataFrame:
         pl.col("title").cast(pl.String).fill_null(""),
         pl.col("text").cast(pl.String).fill_null(""),
         pl.col("source").cast(pl.String).fill_null("(unknown)"),
+        (pl.col("url") if "url" in frame.columns else pl.lit(None)).cast(pl.String).alias("url"),
         pl.col("published_at").cast(pl.String).fill_null("2017-01-01"),
     )
     return frame.filter((pl.col("title").str.len_chars() > 0) | (pl.col("text").str.len_chars() > 0))
@@ -149,6 +155,7 @@ class Item:
     kind: str
     kept: float = 1.0
     original: bool = False
+    url: str | None = None
 
 
 @dataclass
@@ -165,7 +172,7 @@ class SyndicationSet:
                 "title": [x.title for x in self.items],
                 "text": [x.text for x in self.items],
                 "source": [x.source for x in self.items],
-                "url": [None] * len(self.items),
+                "url": [x.url for x in self.items],
                 "published_at": [x.published_at for x in self.items],
                 "date_missing": [False] * len(self.items),
                 "file": ["bench"] * len(self.items),
@@ -207,8 +214,9 @@ def _typo(title: str, rng: random.Random) -> str | None:
     return " ".join(words)
 
 
-def syndication_set(base: pl.DataFrame, seed: int = 7, copy_share: float = 0.55) -> SyndicationSet:
-    """The benchmark set built from ``base`` (see the module docstring)."""
+def syndication_set(base: pl.DataFrame, seed: int = 7, copy_share: float = 0.55, same_day: bool = True) -> SyndicationSet:
+    """The benchmark set built from ``base`` (see the module docstring); ``same_day=False`` builds the earlier set
+    (copies by the eight transforms only, each 15 minutes to 30 hours after its original, with a time of day)."""
     rng = random.Random(seed)
     distinct, dropped = distinct_base(base)
     rows = distinct.to_dicts()
@@ -217,9 +225,11 @@ def syndication_set(base: pl.DataFrame, seed: int = 7, copy_share: float = 0.55)
     for row in rows:
         day = datetime.fromisoformat(row["published_at"][:10]).replace(tzinfo=timezone.utc)
         at = day + timedelta(hours=rng.uniform(5, 19))
+        if same_day and rng.random() < 0.5:  # half the originals carry a date alone
+            at = day
         paras = paragraphs(row["text"], rng)
         item = Item(f"o-{row['id']}", row["title"], "\n".join(paras), row["source"], at, f"o-{row['id']}", "original",
-                     original=True)
+                     original=True, url=row["url"])
         items.append(item)
         originals.append((item, paras))
     titles = [o.title for o, _ in originals if o.title]
@@ -294,12 +304,22 @@ def syndication_set(base: pl.DataFrame, seed: int = 7, copy_share: float = 0.55)
     chrome = {**AGGREGATORS, **REPUBLISHERS}
     copied = rng.sample(range(len(eligible)), int(copy_share * len(eligible)))
     counter = 0
+    reprinter = Reprinter(random.Random(seed + 1), titles)
+    kinds = (COPY_KINDS if same_day else TRANSFORMS) + ("teaser", "teaser")
     for k in copied:
         origin, paras = eligible[k]
+        origin_day = origin.published_at.replace(hour=0, minute=0, second=0, microsecond=0)
         for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
             counter += 1
-            kind = rng.choice(TRANSFORMS + ("teaser", "teaser"))
+            kind = rng.choice(kinds)
             at = origin.published_at + timedelta(hours=rng.uniform(0.25, 30))
+            if same_day:
+                at = reprinter.copy_day(kind, origin_day)
+            if kind in NEW_TRANSFORMS:
+                copy = reprinter.make(kind, origin.source, origin.title, origin_day, paras)
+                items.append(Item(f"c-{counter}", origin.title, copy.text, copy.source, at, origin.gold, kind,
+                                  kept=copy.kept, url=copy.url))
+                continue
             aggregator = rng.choice(sorted(AGGREGATORS))
             republisher = rng.choice(sorted(REPUBLISHERS))
             title, body, kept = origin.title, list(paras), 1.0
@@ -326,7 +346,8 @@ def syndication_set(base: pl.DataFrame, seed: int = 7, copy_share: float = 0.55)
                 title, body = _curly(title), [_curly(p) for p in body]
             source = aggregator if kind in ("chrome", "teaser", "combined") or (kind == "quotes_dashes" and rng.random() < 0.5) else republisher
             text = wrap(source, body, origin, chrome)
-            items.append(Item(f"c-{counter}", title, text, source, at, origin.gold, kind, kept=kept))
+            url = f"https://www.{slug(source).replace('-', '')}.com/{slug(title)}-{counter}" if same_day else None
+            items.append(Item(f"c-{counter}", title, text, source, at, origin.gold, kind, kept=kept, url=url))
 
     # short items: headline-only repeats (exact, re-punctuated, one typo) and stubs, each a gold group of their own
     for n_group, (origin, _) in enumerate(rng.sample(eligible, min(300, len(eligible)))):
@@ -387,7 +408,7 @@ def evaluate(gold: pl.DataFrame, predicted: pl.DataFrame) -> dict:
         pl.when(pl.col("kept") < 0.40).then(pl.lit("25-40%")).when(pl.col("kept") < 0.60).then(pl.lit("40-60%"))
         .otherwise(pl.lit("60-100%"))
     )
-    long_copies = copies.filter(pl.col("kind").is_in(list(TRANSFORMS)))
+    long_copies = copies.filter(pl.col("kind").is_in(list(COPY_KINDS)))
     per_share = long_copies.with_columns(bucket.alias("kept_share")).group_by("kept_share").agg(
         pl.col("found").mean().alias("recall"), pl.len().alias("n")
     ).sort("kept_share")
@@ -397,6 +418,7 @@ def evaluate(gold: pl.DataFrame, predicted: pl.DataFrame) -> dict:
         copies.group_by("gold").agg(pl.col("found").any().alias("any_found")), on="gold"
     ).filter(pl.col("any_found"))
     canonical_accuracy = float((found_heads["head_canonical"] == found_heads["gold_head"]).mean()) if found_heads.height else 1.0
+    per_kind_canonical = canonical_per_kind(copies.filter(pl.col("found")), "canonical")
     spans = joined.group_by("group").agg(pl.col("gold").n_unique().alias("golds"), pl.len().alias("size"))
     joining = int(spans.filter(pl.col("golds") > 1).height)
     originals = joined.filter(pl.col("original"))
@@ -418,9 +440,19 @@ def evaluate(gold: pl.DataFrame, predicted: pl.DataFrame) -> dict:
         "per_kept_share": per_share,
         "teaser_25_40_recall": float(teaser_25_40) if teaser_25_40 is not None else float("nan"),
         "canonical_accuracy": canonical_accuracy,
+        "canonical_per_transform": per_kind_canonical,
         "groups_joining_two_originals": joining,
         "per_distractor": per_distractor,
     }
+
+
+def canonical_per_kind(copies: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Per kind of copy: the share of copies (grouped with their original) whose group's canonical, in ``column``,
+    is the original (``gold_head``)."""
+    return (
+        copies.with_columns((pl.col(column) == pl.col("gold_head")).alias("right"))
+        .group_by("kind").agg(pl.col("right").mean().alias("canonical_accuracy"), pl.len().alias("n")).sort("kind")
+    )
 
 
 # ---------------------------------------------------------------- the datasketch documentation recipe

@@ -12,27 +12,33 @@ date alone (midnight UTC exactly), it compares days, so a copy dated "2017-02-07
 **Attribution** (``cluster.provenance``): a member that names another member as its origin is never canonical over
 it, whatever the dates say; a member and the one it names drop out only when the naming is not mutual.
 
-**Text.** For member ``i``, ``S_i`` is the shingle set of its cleaned text (what dedup compares); ``X_i`` is
-everything of its text that another member could share: ``S_i``, the shingles of its raw text (chrome included,
-across lines) and the one shingle of each raw line shorter than a shingle. A hash is *shared* when at least two
-members have it. Then, with ``#`` the size of a set:
+**Text.** For member ``i``, ``X_i`` is everything of its text another member could share: the shingle set of its
+cleaned text (what dedup compares), the shingles of its raw text (chrome included, across lines) and the one shingle
+of each raw line shorter than a shingle. A hash is *shared* when members of at least two sources have it
+(``same_sources``): lines that only one source's pages have in common (two copies by one partner site with the
+same editor's line) are that source's template. The raw text counts, not only the cleaned one, because cleaning is
+not even-handed: the origin's own recurring lines (its sign-off, a series footer) are learned as its chrome, while a
+copy by a source with few items keeps them. With ``#`` the size of a set:
 
-* **shared-text completeness** ``C_i = #{h ∈ S_i : another member's S has h}``: how much of the text the group
-  shares is in ``i``. Wrapper text adds nothing to it, because no other member has it. A teaser has less of the
-  shared text than the fuller member; an app's reprint has as much as the clean original, no more.
-* **wrapper** ``W_i = Σ_ℓ u_ℓ`` over ``i``'s raw lines, where ``u_ℓ`` is the share of line ``ℓ``'s shingles that no
-  other member has (``X``), except lines wholly its own that lie inside its *shared span* (between its first and
-  last line of at least a shingle's length that shares a shingle): those are paragraphs the other copies left out,
-  not wrapper. So a banner, a caption, the origin's name on its own line, a sign-up box, each related headline and
-  an app footer count one each; a dateline glued to the first paragraph counts its share of that line; the clean
-  original's count is zero, a wrapped reprint's is its number of chrome lines.
+* **shared-text completeness** ``C_i = #{h ∈ X_i : h shared}``: how much of the text the group shares is in ``i``.
+  Wrapper text adds nothing to it, because no other source has it. A teaser or a copy that left a paragraph out has
+  less of it than the fuller member; an app's reprint has as much as the clean original, no more. Members within
+  ``shingle_size`` of the most complete tie: a one-word edit two copies share by chance (the same agency in a
+  dateline) adds that many shingles, and is no missing passage.
+* **wrapper** ``W_i = Σ_ℓ u_ℓ`` over ``i``'s raw lines, where ``u_ℓ`` is the share of line ``ℓ``'s shingles that
+  are not shared, except lines wholly its own that lie inside its *shared span* (between its first and last line of
+  at least a shingle's length that shares a shingle): those are paragraphs the other copies left out, not wrapper.
+  So a banner, a caption, the origin's name on its own line, a sign-up box, each related headline and an app footer
+  count one each; a dateline glued to the first paragraph counts its share of that line; the clean original's
+  count is zero, a wrapped reprint's is its number of chrome lines.
 * **teaser** (``cut``): member ``j`` is cut from member ``i`` when (a) ``i`` holds the text ``j`` shares:
-  ``#(S_j ∩ X_i) ≥ containment_threshold · #{h ∈ S_j : shared}``, and (b) ``j`` stops where ``i`` goes on. Let ``λ``
-  be ``j``'s last line whose last shingle ``w`` is in ``X_i``: either ``i`` has a line that contains ``w`` and goes
-  on past it with text ``j`` lacks (``j`` ends in the middle of that line: an excerpt cut off mid-paragraph), or
-  ``λ`` ends with an ellipsis and ``i`` has text ``j`` lacks after the line that shares ``λ``. A wrapper adds whole
-  lines around the original's whole lines, so the original never stops inside one of the wrapper's lines: an app
-  that wraps the article is never mistaken for its fuller text, and the article never for a teaser of the app.
+  ``#(X_j ∩ shared ∩ X_i) ≥ containment_threshold · #(X_j ∩ shared)``, and (b) ``j`` stops where ``i`` goes on.
+  Let ``λ`` be ``j``'s last line whose last shingle ``w`` is in ``X_i``, and ``ℓ`` the line of ``i`` that holds
+  ``w`` and the most of ``λ``: either ``ℓ`` goes on past ``w`` with text ``j`` lacks (``j`` ends in the middle of a
+  line: an excerpt cut off mid-paragraph), or ``λ`` ends with an ellipsis and ``i`` has text ``j`` lacks from
+  ``ℓ`` on. A wrapper adds whole lines around the original's whole lines, so the original never stops inside one of
+  the wrapper's lines: an app that wraps the article is never mistaken for its fuller text, nor the article for a
+  teaser of the app.
 
 With only two members, ``C`` ties by construction (``#(S_i ∩ S_j)`` is symmetric): the teaser rule and the wrapper
 count tell the pair apart. Ties go on to the source's own site (``host_matches_source``), the earliest time of day,
@@ -48,6 +54,7 @@ from datetime import datetime, time
 import numpy as np
 import polars as pl
 
+from .graph import component_roots
 from .provenance import (
     Aggregators,
     Attribution,
@@ -57,7 +64,7 @@ from .provenance import (
     source_keys,
 )
 from .rules import ORIGIN_RULES
-from .tokens import shingle_hash, shingle_sets, token_bounds
+from .tokens import ShingleSets, shingle_hash, shingle_sets, token_bounds
 
 _EMPTY = np.empty(0, dtype=np.uint32)
 
@@ -108,38 +115,72 @@ def _member_of(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[where] == values
 
 
+@dataclass(frozen=True, eq=False)
+class LineShingles:
+    """The raw lines of one member with, per line, its shingle set, word count and last shingle."""
+
+    lines: tuple[str, ...]  # non-empty lines, stripped
+    sets: ShingleSets  # one set per line; ``sets.tokens`` are the lines' word counts
+    last: np.ndarray  # uint32: the hash of each line's last ``shingle_size`` words (its only shingle when shorter)
+
+
+def line_shingles(members: Sequence[Member], shingle_size: int) -> list[LineShingles]:
+    """``LineShingles`` of every member, computed for all of them at once (pass every member of a run in one call:
+    the column tokeniser is fast per text, slow per call)."""
+    lines = [tuple(line.strip() for line in m.lines if line.strip()) for m in members]
+    flat = pl.Series([line for member in lines for line in member], dtype=pl.String)
+    sets = shingle_sets(flat, shingle_size)
+    last = np.zeros(len(flat), dtype=np.uint32)
+    if len(flat):
+        data, starts, ends, line_starts = token_bounds(flat)
+        raw = data.tobytes()
+        offsets = np.searchsorted(starts, line_starts).tolist()
+        starts, ends = starts.tolist(), ends.tolist()
+        for t in np.flatnonzero(sets.tokens > 0).tolist():
+            lo, hi = max(offsets[t], offsets[t + 1] - shingle_size), offsets[t + 1]
+            last[t] = shingle_hash(b" ".join(raw[a:b] for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)))
+    bounds = np.concatenate([[0], np.cumsum([len(member) for member in lines])]).tolist()
+    return [
+        LineShingles(member, ShingleSets(sets.values[sets.offsets[lo] : sets.offsets[hi]],
+                                         sets.offsets[lo : hi + 1] - sets.offsets[lo], sets.tokens[lo:hi]), last[lo:hi])
+        for member, lo, hi in zip(lines, bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
 class GroupText:
     """The text measures of one group (module docstring): ``completeness_``, ``wrapper_`` per member, and ``cut``.
 
     After ``fit``: ``lines_`` (each member's non-empty raw lines), ``line_start_`` (each member's first line in the
     per-line arrays), ``line_sets_`` (shingle set of every line), ``line_words_`` (its word count), ``line_last_``
-    (its last shingle), ``cleaned_`` (``S_i``), ``texts_`` (``X_i``, sorted), ``shared_sizes_`` (how many of
-    ``S_i`` another member's ``X`` has), ``completeness_`` and ``wrapper_``.
+    (its last shingle), ``texts_`` (``X_i``, sorted), ``shared_`` (the hashes of at least two sources' ``X``),
+    ``completeness_`` and ``wrapper_``.
     """
 
     def __init__(self, shingle_size: int, containment_threshold: float) -> None:
         self.shingle_size = shingle_size
         self.containment_threshold = containment_threshold
 
-    def fit(self, members: Sequence[Member]) -> GroupText:
-        self.lines_ = [[line.strip() for line in m.lines if line.strip()] for m in members]
-        flat = [line for lines in self.lines_ for line in lines]
-        self.line_start_ = np.concatenate([[0], np.cumsum([len(lines) for lines in self.lines_])]).astype(np.int64)
-        self.line_sets_ = shingle_sets(pl.Series(flat, dtype=pl.String), self.shingle_size)
+    def fit(self, members: Sequence[Member], sources: Sequence[int],
+            lines: Sequence[LineShingles] | None = None) -> GroupText:
+        """``sources[i]`` labels member ``i``'s source (members with one label are one source: ``same_sources``);
+        ``lines`` are the members' ``line_shingles``, computed here when not given."""
+        lines = line_shingles(members, self.shingle_size) if lines is None else lines
+        self.lines_ = [list(member.lines) for member in lines]
+        self.line_start_ = np.concatenate([[0], np.cumsum([len(member.lines) for member in lines])]).astype(np.int64)
+        self.line_sets_ = ShingleSets.concat([member.sets for member in lines])
         self.line_words_ = self.line_sets_.tokens
-        self.line_last_ = self._last_shingles(flat)
-        raw = shingle_sets(pl.Series(["\n".join(lines) for lines in self.lines_], dtype=pl.String), self.shingle_size)
-        self.cleaned_ = [np.asarray(m.shingles, dtype=np.uint32) for m in members]
-        self.texts_ = [np.unique(np.concatenate([self.cleaned_[i], raw[i], *self._line_sets(i)]))
-                       for i in range(len(members))]
-        shared_cleaned, shared_text = _shared_hashes(self.cleaned_), _shared_hashes(self.texts_)
-        self.completeness_ = [int(_member_of(s, shared_cleaned).sum()) for s in self.cleaned_]
-        self.shared_sizes_ = [int(_member_of(s, shared_text).sum()) for s in self.cleaned_]
-        self.wrapper_ = [self._wrapper(i, shared_text) for i in range(len(members))]
+        self.line_last_ = np.concatenate([_EMPTY, *[member.last for member in lines]])
+        self.texts_ = [np.unique(np.concatenate([np.asarray(m.shingles, dtype=np.uint32),
+                                                 self.line_sets_.values[self._values_of(i)]]))
+                       for i, m in enumerate(members)]
+        self.shared_ = _shared_across_sources(self.texts_, sources)
+        self.completeness_ = [int(_member_of(x, self.shared_).sum()) for x in self.texts_]
+        self.wrapper_ = self._wrappers(len(members))
         return self
 
-    def _line_sets(self, member: int) -> list[np.ndarray]:
-        return [self.line_sets_[t] for t in self._lines_of(member)]
+    def _values_of(self, member: int) -> slice:
+        offsets = self.line_sets_.offsets
+        return slice(int(offsets[self.line_start_[member]]), int(offsets[self.line_start_[member + 1]]))
 
     def _lines_of(self, member: int) -> range:
         return range(int(self.line_start_[member]), int(self.line_start_[member + 1]))
@@ -147,41 +188,31 @@ class GroupText:
     def _long_lines_of(self, member: int) -> list[int]:
         return [t for t in self._lines_of(member) if self.line_words_[t] >= self.shingle_size]
 
-    def _last_shingles(self, lines: list[str]) -> np.ndarray:
-        """The hash of each line's last ``shingle_size`` words (its only shingle when shorter; 0 when it has none)."""
-        last = np.zeros(len(lines), dtype=np.uint32)
-        if not lines:
-            return last
-        data, starts, ends, line_starts = token_bounds(pl.Series(lines, dtype=pl.String))
-        raw = data.tobytes()
-        offsets = np.searchsorted(starts, line_starts).tolist()
-        for t in np.flatnonzero(self.line_words_ > 0).tolist():
-            lo, hi = max(offsets[t], offsets[t + 1] - self.shingle_size), offsets[t + 1]
-            last[t] = shingle_hash(b" ".join(raw[s:e] for s, e in zip(starts[lo:hi].tolist(), ends[lo:hi].tolist(),
-                                                                       strict=True)))
-        return last
-
-    def _wrapper(self, member: int, shared: np.ndarray) -> float:
-        """``W_i``: the summed own share of the member's lines, leaving out its own paragraphs inside its shared
-        span."""
-        lines = self._lines_of(member)
-        own = np.array([1.0 - _member_of(self.line_sets_[t], shared).mean() if len(self.line_sets_[t]) else np.nan
-                        for t in lines])
-        if not len(own):
-            return 0.0
-        long = self.line_words_[lines.start : lines.stop] >= self.shingle_size
-        spanning = np.flatnonzero(long & (own < 1.0))
-        inside = np.zeros(len(own), dtype=bool)
-        if len(spanning):
-            inside[spanning[0] + 1 : spanning[-1]] = True
-        counted = ~np.isnan(own) & ~(inside & (own == 1.0))
-        return float(own[counted].sum())
+    def _wrappers(self, n_members: int) -> list[float]:
+        """``W_i`` of every member: the summed own share of its lines, its own paragraphs inside its shared span
+        left out."""
+        sizes = self.line_sets_.sizes
+        own = np.full(len(sizes), np.nan)
+        if len(sizes):
+            unshared = (~_member_of(self.line_sets_.values, self.shared_)).astype(np.float64)
+            sums = np.add.reduceat(np.append(unshared, 0.0), self.line_sets_.offsets[:-1])
+            own = np.where(sizes > 0, sums / np.maximum(sizes, 1), np.nan)
+        long = self.line_words_ >= self.shingle_size
+        wrappers = []
+        for member in range(n_members):
+            lines = self._lines_of(member)
+            part, spanning = own[lines.start : lines.stop], np.flatnonzero(long[lines.start : lines.stop]
+                                                                          & (own[lines.start : lines.stop] < 1.0))
+            inside = np.zeros(len(part), dtype=bool)
+            if len(spanning):
+                inside[spanning[0] + 1 : spanning[-1]] = True
+            wrappers.append(float(part[~np.isnan(part) & ~(inside & (part == 1.0))].sum()))
+        return wrappers
 
     def cut(self, j: int, i: int) -> bool:
         """Whether member ``j`` is a teaser cut from member ``i`` (module docstring)."""
-        if self.shared_sizes_[j] == 0:
-            return False
-        if _member_of(self.cleaned_[j], self.texts_[i]).sum() < self.containment_threshold * self.shared_sizes_[j]:
+        shared = self.texts_[j][_member_of(self.texts_[j], self.shared_)]
+        if not len(shared) or _member_of(shared, self.texts_[i]).sum() < self.containment_threshold * len(shared):
             return False
         anchors = [t for t in self._long_lines_of(j) if _member_of(self.line_last_[t : t + 1], self.texts_[i])[0]]
         return bool(anchors) and self._goes_on(j, i, anchors[-1])
@@ -192,8 +223,8 @@ class GroupText:
         long = self._long_lines_of(i)
         last = self.line_last_[anchor : anchor + 1]
         holding = [t for t in long if _member_of(last, self.line_sets_[t])[0]]
-        if holding:
-            line = holding[-1]
+        if holding:  # the line of i that holds where j's line stops, and the most of that line (a phrase may recur)
+            line = max(reversed(holding), key=lambda t: _member_of(self.line_sets_[t], self.line_sets_[anchor]).sum())
             end = self.line_last_[line : line + 1]
             if end[0] != last[0] and not _member_of(end, self.texts_[j])[0]:
                 return True
@@ -207,12 +238,27 @@ class GroupText:
         return any(not _member_of(self.line_sets_[t], self.texts_[j]).all() for t in long if t >= line)
 
 
-def _shared_hashes(sets: Sequence[np.ndarray]) -> np.ndarray:
-    """The sorted hashes found in at least two of ``sets`` (each a set: no repeats inside one)."""
-    if len(sets) < 2:
+def _shared_across_sources(sets: Sequence[np.ndarray], sources: Sequence[int]) -> np.ndarray:
+    """The sorted hashes found in the sets of at least two sources (``sources`` labels each set's source): what only
+    one source's pages have in common is that source's own template, not text the group shares."""
+    by_source: dict[int, list[np.ndarray]] = {}
+    for values, source in zip(sets, sources, strict=True):
+        by_source.setdefault(source, []).append(np.asarray(values, dtype=np.uint32))
+    if len(by_source) < 2:
         return _EMPTY
-    values, counts = np.unique(np.concatenate([np.asarray(s, dtype=np.uint32) for s in sets]), return_counts=True)
+    values, counts = np.unique(np.concatenate([np.unique(np.concatenate(parts)) for parts in by_source.values()]),
+                               return_counts=True)
     return values[counts >= 2]
+
+
+def same_sources(keys: Sequence[frozenset[str]], sources: Sequence[str | None]) -> list[int]:
+    """A label per member, equal for members of one source: the same source string (case and spacing aside), or
+    source keys that meet (``Al Jazeera`` and ``www.aljazeera.com``). Members without a source are each their own."""
+    names = [" ".join(s.lower().split()) if s and s.strip() else None for s in sources]
+    pairs = [(j, i) for i in range(len(keys)) for j in range(i)
+             if (names[i] is not None and names[i] == names[j]) or keys[i] & keys[j]]
+    roots = component_roots(range(len(keys)), pairs)
+    return [roots[i] for i in range(len(keys))]
 
 
 class OriginChooser:
@@ -230,11 +276,12 @@ class OriginChooser:
         self.source_priority = source_priority
         self.aggregators = aggregators
 
-    def choose(self, members: Sequence[Member]) -> CanonicalChoice:
-        """The canonical member's id, the rule that decided, and the evidence about every member."""
+    def choose(self, members: Sequence[Member], lines: Sequence[LineShingles] | None = None) -> CanonicalChoice:
+        """The canonical member's id, the rule that decided, and the evidence about every member; ``lines`` are the
+        members' ``line_shingles`` (computed here when not given)."""
         if not members:
             raise ValueError("a group has at least one member")
-        group = _Group(self, members)
+        group = _Group(self, members, line_shingles(members, self.shingle_size) if lines is None else lines)
         candidates = list(range(len(members)))
         decided = "lowest_id"
         for rule, step in group.steps().items():
@@ -245,11 +292,21 @@ class OriginChooser:
                 break
         return CanonicalChoice(members[candidates[0]].article_id, decided, group.evidence())
 
+    def choose_many(self, groups: Sequence[Sequence[Member]]) -> list[CanonicalChoice]:
+        """``choose`` for every group, the members' lines shingled in one pass."""
+        flat = [member for group in groups for member in group]
+        lines = line_shingles(flat, self.shingle_size)
+        choices, start = [], 0
+        for group in groups:
+            choices.append(self.choose(group, lines[start : start + len(group)]))
+            start += len(group)
+        return choices
+
 
 class _Group:
     """One group while it is being decided: the evidence about its members, and one step per rule."""
 
-    def __init__(self, chooser: OriginChooser, members: Sequence[Member]) -> None:
+    def __init__(self, chooser: OriginChooser, members: Sequence[Member], lines: Sequence[LineShingles]) -> None:
         self.members = members
         self.priority = {source: rank for rank, source in enumerate(chooser.source_priority)}
         self.aggregator = chooser.aggregators.mask([m.source for m in members], [m.url for m in members])
@@ -262,7 +319,9 @@ class _Group:
             for i, m in enumerate(members)
         ]
         self.names = [{position[n] for a in found for n in a.named} for found in self.attributions]
-        self.text = GroupText(chooser.shingle_size, chooser.containment_threshold).fit(members)
+        self.text = GroupText(chooser.shingle_size, chooser.containment_threshold).fit(
+            members, same_sources(keys, [m.source for m in members]), lines
+        )
         self.teaser_of: dict[int, list[int]] = {}
 
     def steps(self) -> dict[str, Callable[[list[int]], list[int]]]:
@@ -273,7 +332,7 @@ class _Group:
             "earliest": self._earliest,
             "source_priority": self._best(lambda i: self.priority.get(self.members[i].source, len(self.priority))),
             "not_teaser": self._not_teaser,
-            "most_complete": self._best(lambda i: -self.text.completeness_[i]),
+            "most_complete": self._most_complete,
             "least_wrapper": self._best(lambda i: round(self.text.wrapper_[i], 9)),
             "own_host": self._best(lambda i: not self.own_host[i]),
             "earliest_time": self._best(self._time_key),
@@ -308,6 +367,13 @@ class _Group:
             candidates
         )
 
+    def _most_complete(self, candidates: list[int]) -> list[int]:
+        """Candidates within ``shingle_size`` shingles of the most complete: a one-word edit that two copies share
+        by chance (the same agency in a dateline) gives them that many shingles more, and is no missing passage."""
+        completeness = self.text.completeness_
+        best = max(completeness[i] for i in candidates)
+        return [i for i in candidates if completeness[i] >= best - self.text.shingle_size]
+
     def _time_key(self, i: int) -> tuple[int, float]:
         member = self.members[i]
         return (0, member.published_at.timestamp()) if member.timed and member.published_at else (1, 0.0)
@@ -335,13 +401,13 @@ class _Group:
         }
 
 
-def members_from_frame(frame: pl.DataFrame, shingles: Sequence[np.ndarray], rows: Sequence[int]) -> list[Member]:
-    """The ``Member`` of each of ``rows`` of ``frame``, whose columns are ``article_id, source, url, published_at,
+def members_from_frame(frame: pl.DataFrame, shingles: Sequence[np.ndarray]) -> list[Member]:
+    """The ``Member`` of every row of ``frame``, whose columns are ``article_id, source, url, published_at,
     date_missing, title, text`` (the raw text: its lines are what attribution and wrapper are read from; the title
-    stands in for an empty text), and ``shingles[row]`` the row's shingle set of the cleaned text."""
-    picked = frame[list(rows)].select("article_id", "source", "url", "published_at", "date_missing", "title", "text")
+    stands in for an empty text), with ``shingles[row]``, the row's shingle set of the cleaned text."""
+    picked = frame.select("article_id", "source", "url", "published_at", "date_missing", "title", "text")
     members = []
-    for row, record in zip(rows, picked.iter_rows(named=True), strict=True):
+    for row, record in enumerate(picked.iter_rows(named=True)):
         text = record["text"] or ""
         lines = tuple(text.split("\n")) if text.strip() else (record["title"] or "",)
         members.append(Member(

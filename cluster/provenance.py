@@ -152,6 +152,9 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("copyright", r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?" + _NAME),
     )
 )
+_ANY_CUE = re.compile(r"originally|first|appeared|re-?published|reprinted|re-?posted|syndicated|produced|written|"
+                      r"reported|provided|supplied|created|reading|read|sources?\s*[:\-–—|]|©|\(c\)|copyright",
+                      re.IGNORECASE)  # a word every cue has: lines without one are not searched further
 _VIA = re.compile(r"^\(?\s*via\s*[:\-–—]?\s+(?P<name>[^()]{2,60}?)\s*\)?\.?$", re.IGNORECASE)
 _DATELINES = (  # case-sensitive: a place in capitals or title case, then the agency
     re.compile(r"^(?:[A-Z][\w.'’,/ -]{0,40}?\s*)?\((?P<name>[^()]{2,40})\)\s*[-–—]"),
@@ -375,10 +378,8 @@ def _named_in_span(span: str, index: Mapping[str, list[str]]) -> list[str]:
 
 
 def _line_attribution(line: str, index: Mapping[str, list[str]]) -> Attribution | None:
-    tokens = name_tokens(line)
-    if not tokens:
-        return None
-    if len(tokens) <= NAME_LINE_MAX_WORDS:
+    tokens = name_tokens(line) if len(line.split()) <= NAME_LINE_MAX_WORDS else []
+    if tokens and len(tokens) <= NAME_LINE_MAX_WORDS:
         named = _names_in_part(tokens, index, whole=True)
         if named:
             return Attribution(line, "name_line", tuple(named))
@@ -389,6 +390,8 @@ def _line_attribution(line: str, index: Mapping[str, list[str]]) -> Attribution 
         found = pattern.match(line)
         if found and (named := _named_in_span(found["name"], index)):
             return Attribution(line, "dateline", tuple(named))
+    if not _ANY_CUE.search(line):
+        return None
     for rule, pattern in _CUES:
         found = pattern.search(line)
         if found and (named := _named_in_span(found["name"], index)):

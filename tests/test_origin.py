@@ -59,7 +59,7 @@ def build(*specs: tuple, clean: bool = True) -> list[Member]:
     }, schema_overrides={"published_at": pl.Datetime("us", "UTC"), "url": pl.String})
     cleaned = strip_boilerplate(articles, 3, 120, list(CHROME_PATTERNS) if clean else [])
     sets = shingle_sets(cleaned["body"], 4).to_list()
-    return members_from_frame(articles, sets, range(len(specs)))
+    return members_from_frame(articles, sets)
 
 
 def chooser(builtin: bool = True, priority: tuple[str, ...] = ()) -> OriginChooser:
@@ -217,7 +217,7 @@ def test_a_teaser_in_app_chrome_loses_to_the_wrapped_full_text_too():
 
 def test_the_original_is_never_a_teaser_of_its_wrapper():
     group = build(origin(DAY), ("a-app", "Morning Stack", None, APP_HEAD[:2] + BODY + APP_FOOT, DAY))
-    text = GroupText(4, 0.8).fit(group)
+    text = GroupText(4, 0.8).fit(group, [0, 1])
     assert not text.cut(0, 1) and not text.cut(1, 0)
 
 
@@ -280,5 +280,5 @@ def test_members_from_frame_use_the_title_for_an_empty_text():
     frame = pl.DataFrame({"article_id": ["h"], "source": ["Al Jazeera"], "url": [None], "published_at": [DAY],
                           "date_missing": [False], "title": ["Dockworkers strike"], "text": [""]},
                          schema_overrides={"url": pl.String})
-    member = members_from_frame(frame, [np.empty(0, np.uint32)], [0])[0]
+    member = members_from_frame(frame, [np.empty(0, np.uint32)])[0]
     assert member.lines == ("Dockworkers strike",) and not member.timed
