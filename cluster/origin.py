@@ -13,12 +13,14 @@ date alone (midnight UTC exactly), it compares days, so a copy dated "2017-02-07
 it, whatever the dates say; a member and the one it names drop out only when the naming is not mutual.
 
 **Text.** For member ``i``, ``X_i`` is everything of its text another member could share: the shingle set of its
-cleaned text (what dedup compares), the shingles of its raw text (chrome included, across lines) and the one shingle
-of each raw line shorter than a shingle. A hash is *shared* when members of at least two sources have it
-(``same_sources``): lines that only one source's pages have in common (two copies by one partner site with the
-same editor's line) are that source's template. The raw text counts, not only the cleaned one, because cleaning is
-not even-handed: the origin's own recurring lines (its sign-off, a series footer) are learned as its chrome, while a
-copy by a source with few items keeps them. With ``#`` the size of a set:
+cleaned text (what dedup compares), the shingles of each raw line (chrome included) and the one shingle of each raw
+line shorter than a shingle. A hash is *shared* when members of at least two sources, and of at least half of the
+group's sources, have it (``same_sources``): lines that only one source's pages have in common (two copies by one
+partner site with the same editor's line) are that source's template, and what two copies among many share by
+chance (a headline two apps both list, the same agency in two datelines) is not the text the group carries. The
+raw lines count, not only the cleaned text, because cleaning is not even-handed: the origin's own recurring lines
+(its sign-off, a series footer) are learned as its chrome, while a copy by a source with few items keeps them. With
+``#`` the size of a set:
 
 * **shared-text completeness** ``C_i = #{h ∈ X_i : h shared}``: how much of the text the group shares is in ``i``.
   Wrapper text adds nothing to it, because no other source has it. A teaser or a copy that left a paragraph out has
@@ -152,7 +154,7 @@ class GroupText:
 
     After ``fit``: ``lines_`` (each member's non-empty raw lines), ``line_start_`` (each member's first line in the
     per-line arrays), ``line_sets_`` (shingle set of every line), ``line_words_`` (its word count), ``line_last_``
-    (its last shingle), ``texts_`` (``X_i``, sorted), ``shared_`` (the hashes of at least two sources' ``X``),
+    (its last shingle), ``texts_`` (``X_i``, sorted), ``shared_`` (the hashes the group shares),
     ``completeness_`` and ``wrapper_``.
     """
 
@@ -239,8 +241,10 @@ class GroupText:
 
 
 def _shared_across_sources(sets: Sequence[np.ndarray], sources: Sequence[int]) -> np.ndarray:
-    """The sorted hashes found in the sets of at least two sources (``sources`` labels each set's source): what only
-    one source's pages have in common is that source's own template, not text the group shares."""
+    """The text the group shares: the sorted hashes found in the sets of at least two sources and at least half of
+    the group's sources (``sources`` labels each set's source). What only one source's pages have in common is that
+    source's template; what two copies among many share by chance (a headline both apps list in their footers, the
+    same agency in a dateline) is not the article that most of the group carries."""
     by_source: dict[int, list[np.ndarray]] = {}
     for values, source in zip(sets, sources, strict=True):
         by_source.setdefault(source, []).append(np.asarray(values, dtype=np.uint32))
@@ -248,7 +252,7 @@ def _shared_across_sources(sets: Sequence[np.ndarray], sources: Sequence[int]) -
         return _EMPTY
     values, counts = np.unique(np.concatenate([np.unique(np.concatenate(parts)) for parts in by_source.values()]),
                                return_counts=True)
-    return values[counts >= 2]
+    return values[counts >= max(2, (len(by_source) + 1) // 2)]
 
 
 def same_sources(keys: Sequence[frozenset[str]], sources: Sequence[str | None]) -> list[int]:

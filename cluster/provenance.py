@@ -132,29 +132,30 @@ _SPAN_END = re.compile(r"[.;:!?()\[\]|\"“”]|\s[-–—]\s|,\s+(?:which|who|a
 _PARTS = re.compile(r"\s*(?:,|/|&|\+|\band\b)\s*", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\W*$")
 
-_NAME = r"(?P<name>\S.{0,160})"
-_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (rule, re.compile(pattern, re.IGNORECASE))
-    for rule, pattern in (
-        ("originally_published", r"\b(?:originally|first)\s+(?:appeared|published|posted|ran|aired)\s+"
-                                 r"(?:on|in|at|by|with|from)\s+" + _NAME),
-        ("originally_published", r"\b(?:appeared|published)\s+(?:first|originally)\s+(?:on|in|at|by)\s+" + _NAME),
-        ("republished_from", r"\b(?:re-?published|reprinted|re-?posted|syndicated)\s+(?:here\s+)?"
-                             r"(?:with\s+(?:kind\s+)?permission\s+)?(?:from|of|by)\s+" + _NAME),
-        ("produced_by", r"\b(?:this|the)\s+(?:story|article|report|piece|content|post)\s+(?:was|is|has\s+been)\s+"
-                        r"(?:produced|written|reported|provided|supplied|created)\s+"
-                        r"(?:by|for|in\s+partnership\s+with)\s+" + _NAME),
-        ("continue_reading", r"\b(?:continue|keep)\s+reading\s+(?:on|at|in)\s+" + _NAME),
-        ("continue_reading", r"\bread\s+(?:the\s+)?(?:full|whole|complete|original|rest\s+of\s+the)\s*"
-                             r"(?:story|article|report|piece|post)?\s+(?:on|at|in|from)\s+" + _NAME),
-        ("continue_reading", r"\bread\s+more\s+(?:on|at)\s+" + _NAME),
-        ("source_line", r"^sources?\s*[:\-–—|]\s*" + _NAME),
-        ("copyright", r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?" + _NAME),
-    )
+_CUE_WORDINGS: tuple[tuple[str, str], ...] = (  # (rule, the words before the name)
+    ("originally_published", r"\b(?:originally|first)\s+(?:appeared|published|posted|ran|aired)\s+"
+                             r"(?:on|in|at|by|with|from)\s+"),
+    ("originally_published", r"\b(?:appeared|published)\s+(?:first|originally)\s+(?:on|in|at|by)\s+"),
+    ("republished_from", r"\b(?:re-?published|reprinted|re-?posted|syndicated)\s+(?:here\s+)?"
+                         r"(?:with\s+(?:kind\s+)?permission\s+)?(?:from|of|by)\s+"),
+    ("produced_by", r"\b(?:this|the)\s+(?:story|article|report|piece|content|post)\s+(?:was|is|has\s+been)\s+"
+                    r"(?:produced|written|reported|provided|supplied|created)\s+(?:by|for|in\s+partnership\s+with)\s+"),
+    ("continue_reading", r"\b(?:continue|keep)\s+reading\s+(?:on|at|in)\s+"),
+    ("continue_reading", r"\bread\s+(?:the\s+)?(?:full|whole|complete|original|rest\s+of\s+the)\s*"
+                         r"(?:story|article|report|piece|post)?\s+(?:on|at|in|from)\s+"),
+    ("continue_reading", r"\bread\s+more\s+(?:on|at)\s+"),
+    ("source_line", r"^sources?\s*[:\-–—|]\s*"),
+    ("copyright", r"^(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?"),
 )
-_ANY_CUE = re.compile(r"originally|first|appeared|re-?published|reprinted|re-?posted|syndicated|produced|written|"
-                      r"reported|provided|supplied|created|reading|read|sources?\s*[:\-–—|]|©|\(c\)|copyright",
-                      re.IGNORECASE)  # a word every cue has: lines without one are not searched further
+# one scan per line: every wording is an alternative, its name captured by a look-ahead so that a cue naming no
+# member does not hide a later one
+_CUES = re.compile("|".join(f"(?P<c{k}>{words})(?=(?P<n{k}>\\S.{{0,160}}))" for k, (_, words) in
+                            enumerate(_CUE_WORDINGS)), re.IGNORECASE)
+_CUE_HINT = re.compile(  # on the lower-cased line with single spaces: every cue has one of these
+    r"originally|first (?:appeared|published|posted|ran|aired)|(?:appeared|published) first|re-?published|reprinted|"
+    r"re-?posted|syndicated|(?:produced|written|reported|provided|supplied|created) (?:by|for|in)|reading (?:on|at|in)|"
+    r"read (?:the )?(?:full|whole|complete|original|rest|more)|^sources?\b|©|\(c\)|copyright"
+)
 _VIA = re.compile(r"^\(?\s*via\s*[:\-–—]?\s+(?P<name>[^()]{2,60}?)\s*\)?\.?$", re.IGNORECASE)
 _DATELINES = (  # case-sensitive: a place in capitals or title case, then the agency
     re.compile(r"^(?:[A-Z][\w.'’,/ -]{0,40}?\s*)?\((?P<name>[^()]{2,40})\)\s*[-–—]"),
@@ -390,12 +391,12 @@ def _line_attribution(line: str, index: Mapping[str, list[str]]) -> Attribution 
         found = pattern.match(line)
         if found and (named := _named_in_span(found["name"], index)):
             return Attribution(line, "dateline", tuple(named))
-    if not _ANY_CUE.search(line):
+    if not _CUE_HINT.search(" ".join(line.lower().split())):
         return None
-    for rule, pattern in _CUES:
-        found = pattern.search(line)
-        if found and (named := _named_in_span(found["name"], index)):
-            return Attribution(line, rule, tuple(named))
+    for found in _CUES.finditer(line):
+        k = next(k for k in range(len(_CUE_WORDINGS)) if found.group(f"c{k}") is not None)
+        if named := _named_in_span(found.group(f"n{k}"), index):
+            return Attribution(line, _CUE_WORDINGS[k][0], tuple(named))
     return None
 
 
