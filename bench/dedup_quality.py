@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]  # this checkout's code
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]  # this checkout
 from common import (  # noqa: E402
     COPY_KINDS,
     canonical_per_kind,
@@ -47,7 +47,8 @@ from cluster.origin import OriginChooser, members_from_frame  # noqa: E402
 from cluster.provenance import Aggregators  # noqa: E402
 from cluster.tokens import shingle_sets  # noqa: E402
 
-TARGETS = {"pairwise_f1": 0.98, "teaser_25_40_recall": 0.97, "canonical_accuracy": 0.98, "groups_joining_two_originals": 0}
+TARGETS = {"pairwise_f1": 0.98, "teaser_25_40_recall": 0.97, "canonical_accuracy": 0.98,
+           "groups_joining_two_originals": 0}
 
 
 def clean(articles: pl.DataFrame, config, stats: dict | None = None) -> pl.DataFrame:
@@ -63,7 +64,8 @@ def run_ours(articles: pl.DataFrame, config) -> tuple[pl.DataFrame, Deduplicator
     cleaned = clean(articles, config, stats)
     model = Deduplicator(config.dedup).fit(articles, cleaned)
     seconds = time.perf_counter() - started
-    table = model.table_.select("article_id", pl.col("dup_group_id").alias("group"), pl.col("canonical_id").alias("canonical"))
+    table = model.table_.select("article_id", pl.col("dup_group_id").alias("group"),
+                                pl.col("canonical_id").alias("canonical"))
     return table, model, stats, seconds
 
 
@@ -74,8 +76,10 @@ def view_recall(model: Deduplicator, gold: pl.DataFrame, config) -> pl.DataFrame
     index = {a: i for i, a in enumerate(model.ids_)}
     heads = gold.filter(pl.col("original")).select("gold", pl.col("article_id").alias("head"))
     copies = gold.filter(pl.col("kind").is_in(list(COPY_KINDS))).join(heads, on="gold")
-    pairs = [(min(index[a], index[h]), max(index[a], index[h])) for a, h in zip(copies["article_id"], copies["head"], strict=True)]
-    lsh = {tuple(p) for p in candidate_pairs(model.signatures_, model.bands_, model.rows_, cfg.max_bucket_size).tolist()}
+    pairs = [(min(index[a], index[h]), max(index[a], index[h]))
+             for a, h in zip(copies["article_id"], copies["head"], strict=True)]
+    lsh = {tuple(p)
+           for p in candidate_pairs(model.signatures_, model.bands_, model.rows_, cfg.max_bucket_size).tolist()}
     sampled = {tuple(p) for p in sampled_pairs(model.shingles_.values, model.shingles_.offsets, cfg.sample_bits,
                                                cfg.max_bucket_size, cfg.containment_threshold - cfg.estimate_margin,
                                                include=~model.short_)[0].tolist()}
@@ -138,18 +142,18 @@ def canonical_only(articles: pl.DataFrame, gold: pl.DataFrame, config) -> None:
         canonical_per_kind(copies, "origin").select("kind", pl.col("canonical_accuracy").alias("origin rules")),
         on="kind",
     ).select("kind", "n", "current cascade", "origin rules")
-    groups = table.filter(pl.col("article_id") == pl.col("gold_head"))
-    print(f"\n## canonical choice on the gold groups ({groups.height} groups of two or more; origin rules in "
-          f"{seconds:.2f}s, {1000 * seconds / max(groups.height, 1):.2f} ms a group)")
+    heads = table.filter(pl.col("article_id") == pl.col("gold_head"))
+    print(f"\n## canonical choice on the gold groups ({heads.height} groups of two or more; origin rules in "
+          f"{seconds:.2f}s, {1000 * seconds / max(heads.height, 1):.2f} ms a group)")
     print(pl.DataFrame({"groups": ["all", "long-text copies"],
-                        "current cascade": [(groups["current"] == groups["gold_head"]).mean(),
+                        "current cascade": [(heads["current"] == heads["gold_head"]).mean(),
                                             _long_accuracy(table, "current")],
-                        "origin rules": [(groups["origin"] == groups["gold_head"]).mean(),
+                        "origin rules": [(heads["origin"] == heads["gold_head"]).mean(),
                                          _long_accuracy(table, "origin")]}))
     print("\n## canonical accuracy per transform (copies whose gold group's canonical is the original)")
     print(per_kind)
     print("\n## deciding rule (origin rules), groups")
-    print(groups.group_by("rule").agg(pl.len().alias("groups"),
+    print(heads.group_by("rule").agg(pl.len().alias("groups"),
                                       (pl.col("origin") == pl.col("gold_head")).mean().alias("right")).sort("rule"))
 
 
@@ -165,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=str(Path(__file__).resolve().parent.parent / "configs" / "default.yaml"))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-recipe", action="store_true", help="skip the datasketch recipe")
-    parser.add_argument("--classic", action="store_true", help="the earlier set: timed copies, hours after their original")
+    parser.add_argument("--classic", action="store_true",
+                        help="the earlier set: timed copies, hours after their original")
     parser.add_argument("--canonical-only", action="store_true",
                         help="only compare canonical choices on the gold groups (no grouping)")
     args = parser.parse_args(argv)
@@ -174,11 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     pl.Config.set_float_precision(4)
 
     started = time.perf_counter()
-    data = syndication_set(load_base(args.base), seed=args.seed, same_day=not args.classic)
+    data = syndication_set(load_base(args.base), seed=args.seed, same_day_copies=not args.classic)
     articles, gold = data.articles(), data.gold()
     config = load_config(args.config)
     config.dedup.aggregators = sorted(set(config.dedup.aggregators) | set(data.aggregators))
-    print(f"# dedup quality: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+    print(f"# dedup quality: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+          f"{platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}, polars {pl.__version__}")
     kinds = gold.group_by("kind").len().sort("kind")
     print(f"set: {articles.height} rows from {args.base} (seed {args.seed}); {data.dropped_base} base near-duplicates "
@@ -203,8 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     names = list(results)
     print("\n## summary")
     rows = [("pairwise precision", "pairwise_precision"), ("pairwise recall", "pairwise_recall"),
-            ("pairwise F1", "pairwise_f1"), ("B-cubed F1", "bcubed_f1"), ("teaser 25-40% recall", "teaser_25_40_recall"),
-            ("canonical accuracy", "canonical_accuracy"), ("groups joining two originals", "groups_joining_two_originals")]
+            ("pairwise F1", "pairwise_f1"), ("B-cubed F1", "bcubed_f1"),
+            ("teaser 25-40% recall", "teaser_25_40_recall"), ("canonical accuracy", "canonical_accuracy"),
+            ("groups joining two originals", "groups_joining_two_originals")]
     print(pl.DataFrame({"metric": [r[0] for r in rows],
                         **{n: [float(results[n][r[1]]) for r in rows] for n in names},
                         "target": [str(TARGETS.get(r[1], "")) for r in rows]}))
@@ -223,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## {title}")
         table = results[names[0]][key].rename({column: names[0]})
         for n in names[1:]:
-            table = table.join(results[n][key].select(pl.first(), pl.col(column).alias(n)), on=table.columns[0], how="left")
+            table = table.join(results[n][key].select(pl.first(), pl.col(column).alias(n)), on=table.columns[0],
+                               how="left")
         print(table)
     print("\n## candidate views (ours): share of (copy, original) pairs each view proposed")
     print(view_recall(model, gold, config))
