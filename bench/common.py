@@ -1,11 +1,17 @@
 """Shared parts of the dedup benchmarks: the base corpus, the syndication set built from it, metrics, baselines.
 
 The syndication set (``syndication_set``) turns a base corpus of distinct articles into a night of news as an
-aggregator-heavy feed sees it: every base article is an original (its text cut into paragraphs, a publication hour
-added); many get copies made by one transform each, published later by aggregators (wrapped in their own chrome,
-listed as aggregators in the config) or by republishing outlets (light chrome of their own); short items repeat
-headlines and stubs; and distractors test what must stay apart. Every row has a gold group (the original it copies)
-and a ``kind`` (the transform or distractor that made it). Everything is seeded: the same base gives the same set.
+aggregator-heavy feed sees it: every base article is an original (its text cut into paragraphs; half of them given a
+publication hour, half a date alone); many get copies made by one transform each: by aggregators (wrapped in their
+own chrome, listed as aggregators in the config) or by republishing outlets (light chrome of their own), and by the
+reprints of ``bench/reprints.py``: reader apps (inkl, NewsBreak, SmartNews, Ground News, Flipboard and two unlisted
+apps) that wrap the whole article in their frame, portals (Yahoo News, MSN, AOL), partner sites that credit the
+origin in varied wordings, and partner teasers. Copies carry a date alone (no time of day), most of them the same
+day as their original, which is what makes the canonical choice hard. Short items repeat headlines and stubs; and
+distractors test what must stay apart. Every row has a gold group (the original it copies), a ``kind`` (the
+transform or distractor that made it) and a URL where its source has one. Everything is seeded: the same base gives
+the same set. ``same_day_copies=False`` builds the earlier set, whose copies came 15 minutes to 30 hours after
+their original with a time of day, and had none of the reprints.
 """
 
 from __future__ import annotations

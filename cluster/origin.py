@@ -66,7 +66,7 @@ from .provenance import (
     source_keys,
 )
 from .rules import ORIGIN_RULES
-from .tokens import ShingleSets, shingle_hash, shingle_sets, token_bounds
+from .tokens import ShingleSets, shingle_sets, token_bounds
 
 _EMPTY = np.empty(0, dtype=np.uint32)
 
@@ -133,14 +133,17 @@ def line_shingles(members: Sequence[Member], shingle_size: int) -> list[LineShin
     flat = pl.Series([line for member in lines for line in member], dtype=pl.String)
     sets = shingle_sets(flat, shingle_size)
     last = np.zeros(len(flat), dtype=np.uint32)
-    if len(flat):
+    worded = np.flatnonzero(sets.tokens > 0)
+    if len(worded):
         data, starts, ends, line_starts = token_bounds(flat)
         raw = data.tobytes()
-        offsets = np.searchsorted(starts, line_starts).tolist()
+        offsets = np.searchsorted(starts, line_starts)
+        first = np.maximum(offsets[worded], offsets[worded + 1] - shingle_size).tolist()
+        stop = offsets[worded + 1].tolist()
         starts, ends = starts.tolist(), ends.tolist()
-        for t in np.flatnonzero(sets.tokens > 0).tolist():
-            lo, hi = max(offsets[t], offsets[t + 1] - shingle_size), offsets[t + 1]
-            last[t] = shingle_hash(b" ".join(raw[a:b] for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)))
+        tails = [b" ".join(raw[a:b] for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)).decode()
+                 for lo, hi in zip(first, stop, strict=True)]
+        last[worded] = shingle_sets(pl.Series(tails, dtype=pl.String), shingle_size).values  # one shingle each
     bounds = np.concatenate([[0], np.cumsum([len(member) for member in lines])]).tolist()
     return [
         LineShingles(member, ShingleSets(sets.values[sets.offsets[lo] : sets.offsets[hi]],

@@ -108,6 +108,7 @@ matched case-insensitively anywhere in a line (anchor with ``^``/``$`` where the
 clean stage strips matching lines (``clean.patterns`` adds a run's own)."""
 
 NAME_LINE_MAX_WORDS = 6  # a line naming a source on its own is short ("Al Jazeera", "via Reuters")
+CREDIT_EDGE_CHARS = 240  # a credit run into a long text sits within this many characters of its start or end
 _MAX_NAME_WORDS = 8  # words of a named span tried as a source name
 _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "or", "ne", "go", "gob", "mil", "nic",
                            "ltd", "plc", "sch", "nhs", "police"})  # under a country code: bbc.co.uk, chinadaily.com.cn
@@ -151,7 +152,9 @@ _CUE_WORDINGS: tuple[tuple[str, str], ...] = (  # (rule, the words before the na
 # member does not hide a later one
 _CUES = re.compile("|".join(f"(?P<c{k}>{words})(?=(?P<n{k}>\\S.{{0,160}}))" for k, (_, words) in
                             enumerate(_CUE_WORDINGS)), re.IGNORECASE)
-_CUE_HINT = re.compile(  # on the lower-cased line with single spaces: every cue has one of these
+_CUE_WORDS = ("originally", "first", "publish", "reprint", "repost", "re-post", "syndicat", "produced", "written",
+              "reported", "provided", "supplied", "created", "read", "source", "©", "(c)", "copyright")
+_CUE_HINT = re.compile(  # on the lower-cased line with single spaces: every cue has one of these (and a word above)
     r"originally|first (?:appeared|published|posted|ran|aired)|(?:appeared|published) first|re-?published|reprinted|"
     r"re-?posted|syndicated|(?:produced|written|reported|provided|supplied|created) (?:by|for|in)|reading (?:on|at|in)|"
     r"read (?:the )?(?:full|whole|complete|original|rest|more)|^sources?\b|©|\(c\)|copyright"
@@ -391,13 +394,24 @@ def _line_attribution(line: str, index: Mapping[str, list[str]]) -> Attribution 
         found = pattern.match(line)
         if found and (named := _named_in_span(found["name"], index)):
             return Attribution(line, "dateline", tuple(named))
-    if not _CUE_HINT.search(" ".join(line.lower().split())):
-        return None
-    for found in _CUES.finditer(line):
-        k = next(k for k in range(len(_CUE_WORDINGS)) if found.group(f"c{k}") is not None)
-        if named := _named_in_span(found.group(f"n{k}"), index):
-            return Attribution(line, _CUE_WORDINGS[k][0], tuple(named))
+    for edge in _edges(line):
+        lowered = edge.lower()
+        if not any(word in lowered for word in _CUE_WORDS) or not _CUE_HINT.search(" ".join(lowered.split())):
+            continue
+        for found in _CUES.finditer(edge):
+            k = next(k for k in range(len(_CUE_WORDINGS)) if found.group(f"c{k}") is not None)
+            if named := _named_in_span(found.group(f"n{k}"), index):
+                return Attribution(line, _CUE_WORDINGS[k][0], tuple(named))
     return None
+
+
+def _edges(line: str) -> tuple[str, ...]:
+    """Where a credit can be: a whole short line, or the start and the end of a long one (a credit run into the
+    text, as in feeds without line breaks). The middle of a long paragraph is prose: "the report, first published
+    by the BBC in 2015, says" credits nothing."""
+    if len(line) <= CREDIT_EDGE_CHARS * 2:
+        return (line,)
+    return line[:CREDIT_EDGE_CHARS], line[-CREDIT_EDGE_CHARS:]
 
 
 def find_attributions(lines: Iterable[str], own_keys: frozenset[str],
