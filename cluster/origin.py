@@ -42,9 +42,14 @@ raw lines count, not only the cleaned text, because cleaning is not even-handed:
   the wrapper's lines: an app that wraps the article is never mistaken for its fuller text, nor the article for a
   teaser of the app.
 
-With only two members, ``C`` ties by construction (``#(S_i ∩ S_j)`` is symmetric): the teaser rule and the wrapper
+With only two members, ``C`` ties by construction (``#(X_i ∩ X_j)`` is symmetric): the teaser rule and the wrapper
 count tell the pair apart. Ties go on to the source's own site (``host_matches_source``), the earliest time of day,
-and the smallest id.
+and the smallest id. In all, ``ORIGIN_RULES``: not_aggregator, attribution, dated, earliest, source_priority,
+not_teaser, most_complete, least_wrapper, own_host, earliest_time, lowest_id.
+
+**Cost.** Tokenising is fast per text and slow per call, so ``OriginChooser.choose_many`` shingles the lines of
+every group's members in one pass (``line_shingles``) and then decides group by group: a few milliseconds a group
+in pure Python and numpy, most of it reading lines for attribution.
 """
 
 from __future__ import annotations
@@ -206,8 +211,8 @@ class GroupText:
         wrappers = []
         for member in range(n_members):
             lines = self._lines_of(member)
-            part, spanning = own[lines.start : lines.stop], np.flatnonzero(long[lines.start : lines.stop]
-                                                                          & (own[lines.start : lines.stop] < 1.0))
+            part = own[lines.start : lines.stop]
+            spanning = np.flatnonzero(long[lines.start : lines.stop] & (part < 1.0))
             inside = np.zeros(len(part), dtype=bool)
             if len(spanning):
                 inside[spanning[0] + 1 : spanning[-1]] = True

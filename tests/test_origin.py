@@ -282,3 +282,57 @@ def test_members_from_frame_use_the_title_for_an_empty_text():
                          schema_overrides={"url": pl.String})
     member = members_from_frame(frame, [np.empty(0, np.uint32)])[0]
     assert member.lines == ("Dockworkers strike",) and not member.timed
+
+
+# ---------------------------------------------------------------- what the group shares
+
+
+def test_lines_only_one_sources_pages_share_are_its_template_not_shared_text():
+    credit = "Edited for Valley Times by Ana Ruiz."
+    group = build(origin(DAY), ("c-1", "Valley Times", None, [*BODY, credit], DAY),
+                  ("c-2", "Valley Times", None, ["DOHA (AFP) — " + BODY[0], *BODY[1:], credit], DAY))
+    choice = chooser().choose(group)
+    assert (choice.canonical, choice.rule) == ("o-aj", "least_wrapper")
+    assert choice.evidence["c-1"].wrapper == 1.0
+
+
+def test_a_headline_two_apps_both_list_is_not_text_the_group_shares():
+    trending = "Central bank holds rates for a fourth month as inflation eases"
+    apps = [(f"a-{k}", name, None, [name, *BODY, "More in World", trending, f"{name} for iPhone and Android"], DAY)
+            for k, name in enumerate(["Morning Stack", "Daily Scroll"])]
+    partners = [("c-1", "Harbour Post", None, [*BODY, "Share this story"], DAY),
+                ("c-2", "Gulf Review", None, [*BODY, "Comments (12)"], DAY)]
+    choice = chooser().choose(build(origin(DAY), *apps, *partners))
+    assert choice.canonical == "o-aj"
+    assert choice.evidence["a-0"].completeness == choice.evidence["o-aj"].completeness
+    assert choice.evidence["a-0"].wrapper == 4.0  # its name, the list header, the shared headline, the footer
+
+
+def test_completeness_counts_the_raw_lines_so_the_origins_own_learned_chrome_still_counts():
+    sign_off = "Follow Al Jazeera for the latest on the port dispute and the talks in the capital."
+    articles = [origin(DAY, [*BODY, sign_off]), ("c-1", "Harbour Post", None, [*BODY, sign_off, "Share this"], DAY),
+                ("c-2", "Gulf Review", None, [*BODY, sign_off, "Comments (3)"], DAY)]
+    group = build(*articles)
+    # as if the clean stage had learned the sign-off as the origin's own chrome: its cleaned text lacks it
+    group[0] = Member(**{**group[0].__dict__, "shingles": shingle_sets(["\n".join(BODY)], 4)[0]})
+    choice = chooser().choose(group)
+    gap = choice.evidence["c-1"].completeness - choice.evidence["o-aj"].completeness
+    assert 0 <= gap < 4  # only the shingles across the sign-off's line break, within the tolerance
+    assert (choice.canonical, choice.rule) == ("o-aj", "least_wrapper")
+
+
+def test_one_word_two_copies_share_by_chance_does_not_make_them_more_complete():
+    wire = [("c-1", "Valley Times", None, ["NEW YORK (AP) — " + BODY[0], *BODY[1:], "Share"], DAY),
+            ("c-2", "Gulf Review", None, ["PARIS (AP) — " + BODY[0], *BODY[1:], "Comments"], DAY)]
+    choice = chooser().choose(build(origin(DAY), *wire))
+    assert choice.evidence["c-1"].completeness > choice.evidence["o-aj"].completeness
+    assert (choice.canonical, choice.rule) == ("o-aj", "least_wrapper")
+
+
+def test_a_phrase_that_recurs_in_an_appended_paragraph_does_not_make_the_original_a_teaser():
+    last = "Reporters Lina Saab and Omar Farouk contributed to this report."
+    note = "Tom Okafor contributed to this report. Readers with information can contact the newsroom."
+    group = build(origin(DAY, [*BODY, last]), ("c-1", "Valley Times", None, [*BODY, last, note], DAY))
+    text = GroupText(4, 0.8).fit(group, [0, 1])
+    assert not text.cut(0, 1)
+    assert chooser().choose(group).canonical == "o-aj"
