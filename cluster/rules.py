@@ -27,3 +27,37 @@ CANONICAL_RULES: dict[str, str] = {
     "most_complete": "same time and priority; the most complete text",
     "lowest_id": "a full tie; the smallest article id",
 }
+
+# The canonical rules of ``cluster.origin`` (evidence of origin), in the order they are applied: each keeps the
+# members that do best on it, and the rule that removed the canonical's last rival decides. When the dedup stage
+# chooses canonicals with ``cluster.origin``, these replace ``CANONICAL_RULES``.
+ORIGIN_RULES: dict[str, str] = {
+    "not_aggregator": "the other members come from aggregators (the built-in list or dedup.aggregators, by source "
+                      "name or URL host)",
+    "attribution": "the members it competed with name another member as their origin (an attribution line such as "
+                   "'originally appeared on', a wire dateline, or the origin's name on a line of its own)",
+    "dated": "the other members have no publication date",
+    "earliest": "published first (by day when a member has a date but no time of day)",
+    "source_priority": "same day; its source comes first in dedup.source_priority",
+    "not_teaser": "the others are teasers cut from it (they stop in the middle of one of its lines, or end with an "
+                  "ellipsis where it goes on)",
+    "most_complete": "holds the most of the text the group shares (shingles another member also has)",
+    "least_wrapper": "the least text of its own around the shared text (banners, captions, sign-up boxes, related "
+                     "lists, app footers: lines no other member has)",
+    "own_host": "the same text; its URL is on its own source's site",
+    "earliest_time": "a full tie on the text; the earliest time of day (members with only a date come last)",
+    "lowest_id": "a full tie; the smallest article id",
+}
+
+# What a line naming another member's source as the origin said (``duplicates`` records the line and its rule).
+ATTRIBUTION_RULES: dict[str, str] = {
+    "originally_published": "says it originally appeared on, or was first published by, the named source",
+    "republished_from": "says it is republished or reprinted from (or with permission of) the named source",
+    "produced_by": "says the story was produced or provided by the named source",
+    "continue_reading": "sends the reader to the named source for the full story",
+    "source_line": "a 'Source:' line naming the source",
+    "via_line": "a short 'via X' line of its own",
+    "dateline": "a wire dateline naming the source: 'WASHINGTON (Reuters) —', 'MOSCOW, February 7. /TASS/.'",
+    "copyright": "a copyright line of the named source",
+    "name_line": "a line that is exactly another member's source name (apps print the origin's name on its own line)",
+}

@@ -87,11 +87,6 @@ class Deduplicator:
         self.timings_ = clock.laps
         return self
 
-    @property
-    def _matches(self) -> dict[Pair, Match | None]:
-        """``verdicts_`` under the name ``bench/dedup_quality.py`` reads."""
-        return self.verdicts_
-
     def _shingles(self, frame: pl.DataFrame) -> tuple[ShingleSets, np.ndarray]:
         """Shingle sets of the compared texts, and the mask of the short ones (headline-only or too few shingles)."""
         shingles = shingle_sets(frame["compared"], self.config.shingle_size, threads=self.threads)
