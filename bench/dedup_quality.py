@@ -14,7 +14,7 @@ after their original, no app, portal or partner reprints).
 ``--canonical-only`` skips grouping: it applies canonical choices to the gold groups themselves (after the clean
 stage), so a canonical rule is judged apart from grouping errors: the cascade dedup applies now
 (``CANONICAL_RULES``: listed aggregator, dated, earliest timestamp, source priority, longest text, smallest id) and
-``cluster.origin.OriginChooser`` (``ORIGIN_RULES``), per transform (copies whose gold group's canonical is the
+``cluster.dedup.origin.OriginChooser`` (``CANONICAL_RULES``), per transform (copies whose gold group's canonical is the
 original) and per group.
 """
 
@@ -43,8 +43,8 @@ from cluster.chrome import strip_boilerplate  # noqa: E402
 from cluster.config import load_config  # noqa: E402
 from cluster.dedup import Deduplicator  # noqa: E402
 from cluster.minhash import candidate_pairs, sampled_pairs  # noqa: E402
-from cluster.origin import OriginChooser, members_from_frame  # noqa: E402
-from cluster.provenance import Aggregators  # noqa: E402
+from cluster.dedup.origin import OriginChooser, members_from_frame  # noqa: E402
+from cluster.dedup.provenance import Aggregators  # noqa: E402
 from cluster.tokens import shingle_sets  # noqa: E402
 
 TARGETS = {"pairwise_f1": 0.98, "teaser_25_40_recall": 0.97, "canonical_accuracy": 0.98,

@@ -7,7 +7,7 @@ lists, MSN under the provider's own name; partner sites keep a credit line in on
 rule knows), at the top, at the bottom or as a dateline; partner teasers keep the first paragraphs and send readers
 on. Every service words its chrome its own way, and the wordings vary per item. Two of the apps and every partner
 site are made up and listed nowhere. Nothing here is shared with the unit tests' fixtures or with the built-in chrome
-patterns (``cluster.provenance.CHROME_PATTERNS``).
+patterns (``cluster.chrome_patterns.BUILTIN_PATTERNS``).
 
 Copies carry a date alone (midnight UTC), most of them the same day as their original; partners are sometimes a day
 early (a partner in another time zone), which only their credit line can overrule.

@@ -27,7 +27,7 @@ _RULES = ("", "pattern", "source", "corpus")
 def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dict | None = None) -> pl.DataFrame:
     """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
 
-    A line is chrome when it matches one of ``config.patterns`` (case-insensitive regexes), or when it recurs in
+    A line is chrome when it matches one of ``config.all_patterns`` (case-insensitive regexes), or when it recurs in
     varying surroundings: in at least ``boilerplate_min_docs`` distinct articles of one source with at most
     ``boilerplate_max_words`` words, or in at least ``corpus_min_docs`` articles of ``corpus_min_sources`` sources
     with at most ``corpus_max_words`` words (``corpus_min_docs=0`` turns the corpus rule off). Varying surroundings:
@@ -52,8 +52,9 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
     )
     key, lead, words = line_hashes(lines["line"])
     rule = np.zeros(lines.height, dtype=np.int8)
-    if config.patterns and lines.height:
-        combined = "(?i)" + "|".join(f"(?:{p})" for p in config.patterns)
+    patterns = config.all_patterns
+    if patterns and lines.height:
+        combined = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
         rule[lines["line"].str.contains(combined).to_numpy()] = 1
     if lines.height:
         _learn_chrome(

@@ -81,11 +81,23 @@ class CleanConfig(_Strict):
         description="a repeated line is learned as chrome only if its neighbouring lines differ in this share of its "
         "articles (syndicated copies keep theirs)",
     )
+    builtin_patterns: bool = Field(
+        True, description="strip the built-in chrome of reader apps, partner pages and paywalls "
+        "(`cluster/chrome_patterns.py`); `clean.patterns` adds to it"
+    )
     patterns: list[str] = Field(
         default_factory=list,
-        description="regexes; a matching line, and a bullet list right under it, is chrome (`configs/default.yaml` "
-        "lists common chrome)",
+        description="regexes, matched case-insensitively anywhere in a line; a matching line, and a bullet list right "
+        "under it, is chrome (added to the built-in patterns)",
     )
+
+    @property
+    def all_patterns(self) -> list[str]:
+        """The patterns the clean stage applies: the built-in ones (when on), then the config's own."""
+        from .chrome_patterns import BUILTIN_PATTERNS
+
+        builtin = list(BUILTIN_PATTERNS) if self.builtin_patterns else []
+        return list(dict.fromkeys([*builtin, *self.patterns]))
 
     @field_validator("patterns")
     @classmethod
@@ -141,12 +153,19 @@ class DedupConfig(_Strict):
         description="short texts within this many character edits per character (rounded) are near-identical; 0: "
         "exact only",
     )
-    threads: int = Field(0, ge=0, le=64, description="threads for shingles and signatures; 0 uses every core")
+    threads: int = Field(
+        0, ge=0, le=64, description="threads for shingles and signatures; 0: one per core, at most 8"
+    )
     source_priority: list[str] = Field(
-        default_factory=list, description="sources preferred as canonical when publication times tie"
+        default_factory=list, description="sources preferred as canonical when publication days tie"
+    )
+    builtin_aggregators: bool = Field(
+        True, description="treat the built-in list of aggregators and syndication hosts (inkl, Yahoo News, MSN, "
+        "Apple News, Google News, Flipboard, NewsBreak, ...: `cluster/dedup/provenance.py`) as never canonical "
+        "while their group has another source"
     )
     aggregators: list[str] = Field(
-        default_factory=list, description="sources never canonical while their group has another source"
+        default_factory=list, description="more aggregators, by source name or URL host (added to the built-in list)"
     )
 
 

@@ -18,32 +18,23 @@ MATCH_RULES: dict[str, str] = {
 }
 UNIQUE = "unique"  # ``rule`` of an article with no copy
 
-# In the order they are applied: the first rule on which two members differ decides.
+# Why the canonical is the original (``cluster.dedup.origin``), in the order the rules are applied: each keeps the
+# members that do best on it, and the rule that removed the canonical's last rival decides.
 CANONICAL_RULES: dict[str, str] = {
-    "not_aggregator": "the other members come from listed aggregators (dedup.aggregators)",
-    "dated": "the other members have no publication date",
-    "earliest": "published first",
-    "source_priority": "same time; its source comes first in dedup.source_priority",
-    "most_complete": "same time and priority; the most complete text",
-    "lowest_id": "a full tie; the smallest article id",
-}
-
-# The canonical rules of ``cluster.origin`` (evidence of origin), in the order they are applied: each keeps the
-# members that do best on it, and the rule that removed the canonical's last rival decides. When the dedup stage
-# chooses canonicals with ``cluster.origin``, these replace ``CANONICAL_RULES``.
-ORIGIN_RULES: dict[str, str] = {
     "not_aggregator": "the other members come from aggregators (the built-in list or dedup.aggregators, by source "
                       "name or URL host)",
     "attribution": "the members it competed with name another member as their origin (an attribution line such as "
                    "'originally appeared on', a wire dateline, or the origin's name on a line of its own)",
     "dated": "the other members have no publication date",
-    "earliest": "published first (by day when a member has a date but no time of day)",
+    "earliest": "published first (when a member has a date but no time of day: two days or more before the others, "
+                "since a date alone is a day in the publisher's time zone)",
     "source_priority": "same day; its source comes first in dedup.source_priority",
     "not_teaser": "the others are teasers cut from it (they stop in the middle of one of its lines, or end with an "
                   "ellipsis where it goes on)",
     "most_complete": "holds the most of the text the group shares (shingles another member also has)",
     "least_wrapper": "the least text of its own around the shared text (banners, captions, sign-up boxes, related "
                      "lists, app footers: lines no other member has)",
+    "earliest_day": "the same text; published on an earlier day (a date alone a day before the others)",
     "own_host": "the same text; its URL is on its own source's site",
     "earliest_time": "a full tie on the text; the earliest time of day (members with only a date come last)",
     "lowest_id": "a full tie; the smallest article id",

@@ -37,9 +37,13 @@ DUPLICATES = pl.Schema(
         "containment": pl.Float64,
         "rule": pl.String,
         "canonical_rule": pl.String,
+        "attribution": pl.String,
+        "attribution_rule": pl.String,
     }
 )
-"""One row per accepted article: its duplicate group (singletons are groups of one) and why."""
+"""One row per accepted article: its duplicate group (singletons are groups of one) and why; ``attribution`` is a
+line of the article that names another member as its origin, ``attribution_rule`` how it did
+(``rules.ATTRIBUTION_RULES``)."""
 
 STORY_MEMBERS = pl.Schema({"article_id": pl.String, "story_id": pl.String, "centrality": pl.Float64})
 """Story of each canonical article; ``centrality`` is the cosine to the story centroid."""

@@ -65,9 +65,9 @@ def frames(rows: list[dict], clean: CleanConfig | None = None) -> tuple[pl.DataF
     return articles, cleaned
 
 
-def dedup(rows: list[dict], **settings) -> dict[str, dict]:
+def dedup(rows: list[dict], clean: CleanConfig | None = None, **settings) -> dict[str, dict]:
     """The ``duplicates`` rows of ``rows`` by article id (checking the schema and the row order on the way)."""
-    articles, cleaned = frames(rows)
+    articles, cleaned = frames(rows, clean)
     table = Deduplicator(DedupConfig(**settings)).fit(articles, cleaned).table_
     assert table.schema == DUPLICATES
     assert table["article_id"].to_list() == [r["article_id"] for r in rows]

@@ -97,6 +97,8 @@ def write_run(folder: Path, rows: list[tuple], formats: tuple[str, ...] = ("parq
         pl.when(pl.col("is_canonical")).then(1.0).otherwise(pl.col("containment")).alias("containment"),
         pl.when(pl.col("is_canonical")).then(pl.lit("canonical")).otherwise(pl.col("rule")).alias("rule"),
         pl.lit("not_aggregator").alias("canonical_rule"),
+        pl.lit(None, pl.String).alias("attribution"),
+        pl.lit(None, pl.String).alias("attribution_rule"),
     ).select(list(DUPLICATES)).sort(["dup_group_id", "is_canonical", "article_id"], descending=[False, True, False])
     stories = (
         articles.group_by("story_id").agg(

@@ -19,8 +19,10 @@ def frame(rows: list[tuple[str, str | None, str]]) -> pl.DataFrame:
 
 
 def clean(min_docs: int = 3, max_words: int = 60, **settings) -> CleanConfig:
-    """The clean config with these tests' per-source rule (3 articles, lines up to 60 words); the rest as configured."""
-    return CleanConfig(boilerplate_min_docs=min_docs, boilerplate_max_words=max_words, **settings)
+    """The clean config with these tests' per-source rule (3 articles, lines up to 60 words) and, unless a test asks
+    for them, without the built-in patterns (these tests are about learned chrome); the rest as configured."""
+    return CleanConfig(boilerplate_min_docs=min_docs, boilerplate_max_words=max_words,
+                       **{"builtin_patterns": False, **settings})
 
 
 def strip(rows, min_docs: int = 3, max_words: int = 60, patterns: list[str] | None = None) -> dict[str, dict]:

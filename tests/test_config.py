@@ -30,7 +30,7 @@ def test_unknown_key_names_file_dotted_key_and_allowed_keys(tmp_path):
         f"config {path}: 1 error(s)\n"
         "  dedup.jacard_threshold: unknown key (allowed: shingle_size, num_perm, seed, candidate_threshold, "
         "jaccard_threshold, containment_threshold, min_shingles, max_bucket_size, sample_bits, estimate_margin, "
-        "short_edit_share, threads, source_priority, aggregators)"
+        "short_edit_share, threads, source_priority, builtin_aggregators, aggregators)"
     )
 
 

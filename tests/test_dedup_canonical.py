@@ -8,8 +8,9 @@ import polars as pl
 from dedup_worlds import T0, dedup, item, paragraphs
 
 from cluster.config import DedupConfig
-from cluster.dedup.canonical import RULE_KEYS, CanonicalChooser
+from cluster.dedup.canonical import CanonicalChooser
 from cluster.rules import CANONICAL_RULES
+from cluster.tokens import shingle_sets
 
 
 def copy_pair(first: tuple, second: tuple, drop_paragraph_from_second: bool = False) -> list[dict]:
@@ -49,9 +50,21 @@ def test_source_priority_breaks_a_time_tie():
     assert dedup(rows, source_priority=["Wire"])["courier"]["canonical_id"] == "wire"
 
 def test_most_complete_breaks_a_remaining_tie():
-    table = dedup(copy_pair(("z-full", "Wire", 1.0), ("a-short", "Courier", 1.0), drop_paragraph_from_second=True))
-    assert table["a-short"]["canonical_id"] == "z-full"
+    # Completeness counts the text the group shares: with a third copy carrying the paragraph that "a-short" left
+    # out, that paragraph is shared text, so the copy without it is less complete.
+    rows = copy_pair(("y-full", "Wire", 1.0), ("a-short", "Courier", 1.0), drop_paragraph_from_second=True)
+    rows.append({**rows[0], "article_id": "z-later", "source": "Herald", "published_at": T0 + timedelta(hours=2)})
+    table = dedup(rows)
+    assert table["a-short"]["canonical_id"] == "y-full"
     assert table["a-short"]["canonical_rule"] == "most_complete"
+
+
+def test_two_copies_one_without_an_inner_paragraph_tie_on_the_text():
+    # With two members the shared text is what both hold: a paragraph only one has may have been dropped by the
+    # other or added by it, so the text does not decide, and the tie goes on to the id.
+    table = dedup(copy_pair(("z-full", "Wire", 1.0), ("a-short", "Courier", 1.0), drop_paragraph_from_second=True))
+    assert table["z-full"]["canonical_id"] == "a-short"
+    assert table["z-full"]["canonical_rule"] == "lowest_id"
 
 def test_lowest_id_breaks_a_full_tie():
     table = dedup(copy_pair(("b", "Wire", 1.0), ("a", "Wire", 1.0)))
@@ -62,24 +75,31 @@ def test_lowest_id_breaks_a_full_tie():
 # ---------------------------------------------------------------- the unit
 
 
-def test_every_canonical_rule_has_a_key_column_in_rule_order():
-    assert list(RULE_KEYS) == list(CANONICAL_RULES)
-
-
-def test_key_columns_hold_what_they_are_named():
-    frame = pl.DataFrame({
-        "article_id": ["agg", "undated", "other"], "source": ["Hub", "Wire", "Courier"],
-        "published_at": [T0 + timedelta(hours=1), T0, T0], "date_missing": [False, True, False],
-        "title": ["Title", "A longer title", "T"], "body": ["Body text", "", "Body"],
+def _frame() -> pl.DataFrame:
+    origin = ["Dockworkers walked off the job at three Gulf terminals on Monday after talks on pay broke down.",
+              "The union said it would not return until the operator withdrew plans for remote cranes.",
+              "Shipping lines diverted four vessels to other ports, the port authority said."]
+    reprint = ["Al Jazeera", *origin, "This article originally appeared on Al Jazeera."]
+    return pl.DataFrame({
+        "article_id": ["aj-1", "inkl-1", "loner"], "source": ["Al Jazeera", "inkl", "Courier"],
+        "url": ["https://www.aljazeera.com/news/1", "https://www.inkl.com/news/1", None],
+        "published_at": [T0, T0, T0], "date_missing": [False, False, False],
+        "title": ["Dock strike", "Dock strike", "Other"], "text": ["\n".join(origin), "\n".join(reprint), "x"],
     })
-    chooser = CanonicalChooser(DedupConfig(aggregators=["Hub"], source_priority=["Wire"])).fit(frame)
-    assert chooser.keys_.columns == list(RULE_KEYS.values())
-    at = int(T0.timestamp()) * 1_000_000
-    assert chooser.keys_.rows() == [
-        (True, False, at + 3_600_000_000, 1, -9, "agg"),
-        (False, True, at, 0, -14, "undated"),
-        (False, False, at, 1, -4, "other"),
-    ]
-    assert chooser.rank_.tolist() == [2, 1, 0]
-    assert chooser.choose([0, 1]) == (1, "not_aggregator")
-    assert chooser.choose([0, 1, 2]) == (2, "dated")
+
+
+def test_the_chooser_prepares_only_linked_rows_and_reports_attribution_lines():
+    frame = _frame()
+    shingles = shingle_sets(frame["text"], 4)
+    chooser = CanonicalChooser(DedupConfig(builtin_aggregators=False)).fit(frame, shingles, [1, 0, 1])
+    assert chooser.rows_ == [0, 1]
+    choice = chooser.choose([1, 0])
+    assert choice.canonical == 0 and choice.rule == "attribution"
+    assert set(choice.attributions) == {1}
+    assert choice.attributions[1].named == ("aj-1",)
+
+
+def test_every_canonical_rule_is_explained():
+    assert all(CANONICAL_RULES.values())
+    assert list(CANONICAL_RULES)[:2] == ["not_aggregator", "attribution"]
+    assert list(CANONICAL_RULES)[-1] == "lowest_id"

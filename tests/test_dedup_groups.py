@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cluster.dedup import Match
+from cluster.dedup.canonical import Choice
 from cluster.dedup.groups import CANONICAL_MATCH, Group, verified_groups
 from cluster.dedup.guard import SharedMaterial
 
@@ -16,8 +17,8 @@ NO_SHARED_MATERIAL = SharedMaterial({}, {}, jaccard_threshold=0.5)
 class SmallestFirst:
     """A canonical chooser that picks the smallest member, by ``earliest``."""
 
-    def choose(self, members: list[int]) -> tuple[int, str]:
-        return min(members), "earliest"
+    def choose(self, members: list[int]) -> Choice:
+        return Choice(min(members), "earliest")
 
 
 class Matches:

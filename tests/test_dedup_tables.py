@@ -9,6 +9,7 @@ from dedup_worlds import frames, item, paragraphs, teaser_world
 from cluster.config import DedupConfig
 from cluster.dedup import Deduplicator, Match, syndication
 from cluster.dedup.groups import CANONICAL_MATCH, Group
+from cluster.dedup.provenance import Attribution
 from cluster.dedup.tables import duplicates_table
 from cluster.ids import group_id
 from cluster.schema import DUPLICATES, SYNDICATION
@@ -48,18 +49,20 @@ def test_articles_outside_every_group_are_their_own_canonical_in_a_group_of_one(
     table = duplicates_table(["a", "b"], [])
     assert table.schema == DUPLICATES
     assert table.rows() == [
-        ("a", group_id("a"), "a", True, 1, None, None, "unique", None),
-        ("b", group_id("b"), "b", True, 1, None, None, "unique", None),
+        ("a", group_id("a"), "a", True, 1, None, None, "unique", None, None, None),
+        ("b", group_id("b"), "b", True, 1, None, None, "unique", None, None, None),
     ]
 
 
 def test_group_members_carry_their_match_to_the_canonical_and_the_canonical_rule():
     copy = Match(0.6, 0.9, "jaccard")
-    table = duplicates_table(["a", "b", "c"], [Group(1, "earliest", {1: CANONICAL_MATCH, 0: copy})])
+    credit = Attribution("This article originally appeared on Wire.", "originally_published", ("b",))
+    table = duplicates_table(["a", "b", "c"], [Group(1, "attribution", {1: CANONICAL_MATCH, 0: copy}, {0: credit})])
     assert table.rows() == [
-        ("a", group_id("b"), "b", False, 2, 0.6, 0.9, "jaccard", "earliest"),
-        ("b", group_id("b"), "b", True, 2, 1.0, 1.0, "canonical", "earliest"),
-        ("c", group_id("c"), "c", True, 1, None, None, "unique", None),
+        ("a", group_id("b"), "b", False, 2, 0.6, 0.9, "jaccard", "attribution",
+         "This article originally appeared on Wire.", "originally_published"),
+        ("b", group_id("b"), "b", True, 2, 1.0, 1.0, "canonical", "attribution", None, None),
+        ("c", group_id("c"), "c", True, 1, None, None, "unique", None, None, None),
     ]
 
 

@@ -7,10 +7,10 @@ import re
 import polars as pl
 import pytest
 
-from cluster.provenance import (
+from cluster.chrome_patterns import BUILTIN_PATTERNS
+from cluster.dedup.provenance import (
     AGGREGATOR_HOSTS,
     AGGREGATOR_NAMES,
-    CHROME_PATTERNS,
     Aggregators,
     ends_with_ellipsis,
     find_attributions,
@@ -154,7 +154,7 @@ BODY = [
 
 
 def test_chrome_patterns_compile_in_polars_and_match_app_chrome_not_prose():
-    combined = "(?i)" + "|".join(f"(?:{p})" for p in CHROME_PATTERNS)
+    combined = "(?i)" + "|".join(f"(?:{p})" for p in BUILTIN_PATTERNS)
     assert pl.Series(INKL_CHROME).str.contains(combined).all()
     assert not pl.Series(BODY).str.contains(combined).any()
 

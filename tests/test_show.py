@@ -98,7 +98,7 @@ input      feeds/night.jsonl row 3
 
 group      g-a1 (3 articles)
 canonical  a1  Harbour Times  2026-03-02 06:40
-           chosen by not_aggregator: the other members come from listed aggregators (dedup.aggregators)
+           chosen by not_aggregator: the other members come from aggregators (the built-in list or dedup.aggregators, by source name or URL host)
 match      jaccard 0.300  containment 0.970  (thresholds 0.5 / 0.8)
 rule       containment: share of the shorter text's shingles found in the other at or above dedup.containment_threshold (a teaser or cut copy)
 

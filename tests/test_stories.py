@@ -19,7 +19,13 @@ from cluster.config import StoriesConfig, load_config
 from cluster.evaluate import score
 from cluster.schema import TIME
 from cluster.stories import (
-    StoryClusterer, candidate_neighbours, centroids, cluster_stories, lexical_vectors, link_chains, proper_noun_analyzer,
+    StoryClusterer,
+    candidate_neighbours,
+    centroids,
+    cluster_stories,
+    lexical_vectors,
+    link_chains,
+    proper_noun_analyzer,
     richness,
 )
 

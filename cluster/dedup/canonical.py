@@ -1,57 +1,58 @@
-"""Canonical choice: which member of a group is the original publisher, and which rule decided it.
+"""Canonical choice inside the dedup stage: the group's original publisher, by evidence (``origin.OriginChooser``).
 
-Every article gets one sort key per canonical rule (``RULE_KEYS``: the rules of ``rules.CANONICAL_RULES`` in its
-order; the smaller key wins): the member that sorts first over all keys is the canonical, and the deciding rule is
-the first whose key differs between it and the runner-up.
+``CanonicalChooser.fit`` builds, once per run, the ``origin.Member`` of every article that has a verified link
+(raw lines, URL, timestamp, cleaned shingle set) and the shingles of their raw lines in one pass; ``choose`` then
+decides one group at a time (the groups stage may ask again for the part of a group that did not match its first
+canonical). The rules, in order, are ``cluster.rules.CANONICAL_RULES``; each choice also returns the attribution
+lines found in the members, which the ``duplicates`` table records.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 import polars as pl
 
 from ..config import DedupConfig
+from ..tokens import ShingleSets
+from .origin import LineShingles, Member, OriginChooser, line_shingles, members_from_frame
+from .provenance import Aggregators, Attribution
 
-# The key column of each canonical rule, in rule order; each holds what its name says (False sorts before True).
-RULE_KEYS: dict[str, str] = {
-    "not_aggregator": "is_aggregator",  # listed in dedup.aggregators
-    "dated": "date_missing",  # no publication date of its own (it carries the run date)
-    "earliest": "published_us",  # publication time, microseconds since the epoch (0 without one)
-    "source_priority": "source_rank",  # place in dedup.source_priority; unlisted sources after all listed ones
-    "most_complete": "minus_length",  # minus the characters of the body (of the title when the body is empty)
-    "lowest_id": "article_id",
-}
+
+@dataclass(frozen=True)
+class Choice:
+    canonical: int  # row of the canonical article
+    rule: str  # the canonical rule that decided
+    attributions: dict[int, Attribution] = field(default_factory=dict)  # member row -> its line naming an origin
 
 
 class CanonicalChooser:
-    """``fit`` computes every article's keys (``keys_``, one column per rule in rule order) and its place when all
-    articles are sorted by them (``rank_``); ``choose(members)`` then names a group's canonical and its rule."""
+    """``fit(frame, shingles, rows)`` prepares the articles of ``rows``; ``choose(members)`` decides a group."""
 
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
 
-    def fit(self, frame: pl.DataFrame) -> CanonicalChooser:
-        """``frame`` holds ``source``, ``date_missing``, ``published_at``, ``title``, ``body`` (no nulls in the last
-        two) and ``article_id`` of every article."""
-        priority = {source: rank for rank, source in enumerate(self.config.source_priority)}
-        text = pl.when(pl.col("body") != "").then(pl.col("body")).otherwise(pl.col("title"))
-        rank = pl.col("source").replace_strict(priority, default=len(priority), return_dtype=pl.Int64)
-        self.keys_ = frame.select(
-            pl.col("source").is_in(list(self.config.aggregators)).fill_null(False).alias("is_aggregator"),
-            pl.col("date_missing").fill_null(False).alias("date_missing"),
-            pl.col("published_at").dt.epoch("us").fill_null(0).alias("published_us"),
-            rank.alias("source_rank"),
-            (-text.str.len_chars().cast(pl.Int64)).alias("minus_length"),
-            pl.col("article_id"),
+    def fit(self, frame: pl.DataFrame, shingles: ShingleSets, rows: Iterable[int]) -> CanonicalChooser:
+        """``frame`` holds ``article_id, source, url, published_at, date_missing, title, text`` (raw text) of every
+        article; ``shingles[i]`` is row ``i``'s cleaned shingle set; ``rows`` are the articles that may be in a
+        group."""
+        cfg = self.config
+        self.rows_ = sorted(set(rows))
+        members = members_from_frame(frame[self.rows_], [shingles[row] for row in self.rows_])
+        self.members_: dict[int, Member] = dict(zip(self.rows_, members, strict=True))
+        self.lines_: dict[int, LineShingles] = dict(
+            zip(self.rows_, line_shingles(members, cfg.shingle_size), strict=True)
         )
-        order = self.keys_.with_row_index("i").sort(list(RULE_KEYS.values()))["i"].to_numpy()
-        self.rank_ = np.empty(len(order), dtype=np.int64)
-        self.rank_[order] = np.arange(len(order))
+        aggregators = Aggregators.from_lists(cfg.aggregators, builtin=cfg.builtin_aggregators)
+        self.chooser_ = OriginChooser(cfg.shingle_size, cfg.containment_threshold, cfg.source_priority, aggregators)
         return self
 
-    def choose(self, members: list[int]) -> tuple[int, str]:
-        """The canonical of ``members`` (two or more articles) and the rule that decided it."""
-        ranked = sorted(members, key=lambda m: self.rank_[m])
-        first, second = self.keys_.row(ranked[0]), self.keys_.row(ranked[1])
-        deciding = next(pos for pos in range(len(first)) if first[pos] != second[pos])
-        return ranked[0], list(RULE_KEYS)[deciding]
+    def choose(self, members: list[int]) -> Choice:
+        """The canonical of ``members`` (rows, two or more), the rule that decided, and their attribution lines."""
+        ordered = sorted(members)
+        choice = self.chooser_.choose([self.members_[m] for m in ordered], [self.lines_[m] for m in ordered])
+        row_of = {self.members_[m].article_id: m for m in ordered}
+        attributions = {row_of[article]: found.attribution for article, found in choice.evidence.items()
+                        if found.attribution is not None}
+        return Choice(row_of[choice.canonical], choice.rule, attributions)

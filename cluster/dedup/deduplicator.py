@@ -104,7 +104,7 @@ class Deduplicator:
         """The guarded groups, by canonical article id."""
         kept, shared = guard_shared_material(links, self.shingles_, self.config)
         self.n_refused_ = len(links) - len(kept)
-        chooser = CanonicalChooser(self.config).fit(frame)
+        chooser = CanonicalChooser(self.config).fit(frame, self.shingles_, (node for pair in kept for node in pair))
         groups, self.n_split_ = verified_groups(kept, shared, chooser, matcher)
         return sorted(groups, key=lambda group: self.ids_[group.canonical])
 

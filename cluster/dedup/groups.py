@@ -8,11 +8,12 @@ the links between them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..graph import components
 from .canonical import CanonicalChooser
 from .guard import SharedMaterial
+from .provenance import Attribution
 from .verify import Match, Pair, PairMatcher
 
 CANONICAL_MATCH = Match(1.0, 1.0, "canonical")  # the canonical's match to itself
@@ -26,6 +27,7 @@ class Group:
     canonical: int
     rule: str
     members: dict[int, Match]
+    attributions: dict[int, Attribution] = field(default_factory=dict)  # member -> its line naming an origin
 
 
 def verified_groups(links: dict[Pair, Match], shared: SharedMaterial, chooser: CanonicalChooser,
@@ -36,7 +38,8 @@ def verified_groups(links: dict[Pair, Match], shared: SharedMaterial, chooser: C
     pending = components(list(links))
     while pending:
         members = pending.pop()
-        canonical, rule = chooser.choose(members)
+        choice = chooser.choose(members)
+        canonical = choice.canonical
         matched, unmatched = {canonical: CANONICAL_MATCH}, []
         for member in members:
             if member == canonical:
@@ -48,7 +51,8 @@ def verified_groups(links: dict[Pair, Match], shared: SharedMaterial, chooser: C
                 matched[member] = match
         n_split += len(unmatched)
         if len(matched) > 1:
-            groups.append(Group(canonical, rule, matched))
+            attributions = {m: line for m, line in choice.attributions.items() if m in matched}
+            groups.append(Group(canonical, choice.rule, matched, attributions))
         if len(unmatched) > 1:
             keep = set(unmatched)
             pending.extend(components([(i, j) for i, j in links if i in keep and j in keep]))

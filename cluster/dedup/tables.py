@@ -20,6 +20,8 @@ def duplicates_table(ids: list[str], groups: list[Group]) -> pl.DataFrame:
     containment = np.full(n, np.nan)
     rule = np.full(n, UNIQUE, dtype=object)
     canonical_rule = np.full(n, None, dtype=object)
+    attribution = np.full(n, None, dtype=object)
+    attribution_rule = np.full(n, None, dtype=object)
     size = np.ones(n, dtype=np.int32)
     for group in groups:
         for member, match in group.members.items():
@@ -27,6 +29,8 @@ def duplicates_table(ids: list[str], groups: list[Group]) -> pl.DataFrame:
             jaccard[member], containment[member], rule[member] = match.jaccard, match.containment, match.rule
             canonical_rule[member] = group.rule
             size[member] = len(group.members)
+        for member, line in group.attributions.items():
+            attribution[member], attribution_rule[member] = line.line, line.rule
     article_ids = pl.Series(ids, dtype=pl.String)
     canonical_ids = article_ids.gather(canonical_of)
     group_ids = {ids[c]: group_id(ids[c]) for c in set(canonical_of.tolist())}
@@ -41,6 +45,8 @@ def duplicates_table(ids: list[str], groups: list[Group]) -> pl.DataFrame:
             "containment": pl.Series(containment).fill_nan(None),
             "rule": pl.Series(rule.tolist(), dtype=pl.String),
             "canonical_rule": pl.Series(canonical_rule.tolist(), dtype=pl.String),
+            "attribution": pl.Series(attribution.tolist(), dtype=pl.String),
+            "attribution_rule": pl.Series(attribution_rule.tolist(), dtype=pl.String),
         }
     )
     return conform(table, DUPLICATES, "dedup")

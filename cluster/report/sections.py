@@ -277,13 +277,14 @@ def _group(group: dict[str, Any], members: pl.DataFrame) -> dict[str, Any]:
 def _member(member: dict[str, Any], canonical: dict[str, Any]) -> dict[str, Any]:
     shown = {"source": member["source"] or "", "time": moment(member["published_at"]), "href": href(member["url"])}
     if member["is_canonical"]:
-        return {**shown, "original": True, "title": member["title"] or member["article_id"]}
+        return {**shown, "original": True, "title": member["title"] or member["article_id"], "credit": None}
     same = (member["title"] or "") == (canonical["title"] or "")
     return {
         **shown, "original": False, "title": "same headline" if same else (member["title"] or member["article_id"]),
         "delay": hours(delay_hours(canonical, member)), "rule": member["rule"],
         "rule_means": MATCH_RULES.get(member["rule"], ""),
         "scores": f"J {member['jaccard']:.2f} · C {member['containment']:.2f}",
+        "credit": member.get("attribution"),
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from ..display import columns, decimal, iso, plural, stamp
-from ..rules import CANONICAL_RULES, MATCH_RULES
+from ..rules import ATTRIBUTION_RULES, CANONICAL_RULES, MATCH_RULES
 from ..runs import Run, RunFolderError
 
 _JSON_DIGITS = 4
@@ -165,6 +165,10 @@ def _group_view(run: Run, row: dict[str, Any]) -> dict[str, Any] | None:
         },
         "canonical_rule": own["canonical_rule"],
         "canonical_rule_means": CANONICAL_RULES.get(own["canonical_rule"] or "", ""),
+        "attribution": None if own.get("attribution") is None else {
+            "line": own["attribution"], "rule": own["attribution_rule"],
+            "rule_means": ATTRIBUTION_RULES.get(own["attribution_rule"] or "", ""),
+        },
         "match": None if row["is_canonical"] else {
             "jaccard": _rounded(own["jaccard"]), "containment": _rounded(own["containment"]), "rule": own["rule"],
             "rule_means": MATCH_RULES.get(own["rule"], ""),
@@ -226,6 +230,10 @@ def _group_lines(view: dict[str, Any]) -> list[str]:
         + ("  ← this article" if view["is_canonical"] else ""),
         f"           chosen by {group['canonical_rule']}: {group['canonical_rule_means']}",
     ]
+    credit = group["attribution"]
+    if credit is not None:
+        lines.append(f"credit     {credit['line']!r}")
+        lines.append(f"           {credit['rule']}: {credit['rule_means']}")
     match = group["match"]
     if match is not None:
         scores = f"jaccard {decimal(match['jaccard'], 3)}  containment {decimal(match['containment'], 3)}"

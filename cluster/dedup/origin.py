@@ -1,13 +1,14 @@
 """The original of one duplicate group: which member the others copy, from dates, attribution and the text itself.
 
 ``OriginChooser.choose`` takes the members of one group (``Member``: id, source, URL, publication time, raw text
-lines and the shingle set of the cleaned text) and applies ``cluster.rules.ORIGIN_RULES`` in order. Every rule keeps
+lines and the shingle set of the cleaned text) and applies ``cluster.rules.CANONICAL_RULES`` in order. Every rule keeps
 the members that do best on it among those still in the running; the canonical is the last one left, and the rule
 that removed its last rival is the group's ``canonical_rule``.
 
 **Dates.** ``earliest`` compares full timestamps only when every remaining member has a time of day; when one has a
 date alone (midnight UTC exactly), it compares days, so a copy dated "2017-02-07" does not beat an original of
-2017-02-07 10:40. ``earliest_time`` later breaks the remaining ties by time of day, members with a date alone last.
+2017-02-07 10:40, and days within ``DATE_ONLY_SLACK_DAYS`` tie (a date alone is a day in the publisher's time zone,
+which may be the UTC day before or after): the text decides those, and ``earliest_day`` only when the text ties. ``earliest_time`` later breaks the remaining ties by time of day, members with a date alone last.
 
 **Attribution** (``cluster.provenance``): a member that names another member as its origin is never canonical over
 it, whatever the dates say; a member and the one it names drop out only when the naming is not mutual.
@@ -44,8 +45,8 @@ raw lines count, not only the cleaned text, because cleaning is not even-handed:
 
 With only two members, ``C`` ties by construction (``#(X_i ∩ X_j)`` is symmetric): the teaser rule and the wrapper
 count tell the pair apart. Ties go on to the source's own site (``host_matches_source``), the earliest time of day,
-and the smallest id. In all, ``ORIGIN_RULES``: not_aggregator, attribution, dated, earliest, source_priority,
-not_teaser, most_complete, least_wrapper, own_host, earliest_time, lowest_id.
+and the smallest id. In all, ``CANONICAL_RULES``: not_aggregator, attribution, dated, earliest, source_priority,
+not_teaser, most_complete, least_wrapper, earliest_day, own_host, earliest_time, lowest_id.
 
 **Cost.** Tokenising is fast per text and slow per call, so ``OriginChooser.choose_many`` shingles the lines of
 every group's members in one pass (``line_shingles``) and then decides group by group: a few milliseconds a group
@@ -61,7 +62,7 @@ from datetime import datetime, time
 import numpy as np
 import polars as pl
 
-from .graph import component_roots
+from ..graph import component_roots
 from .provenance import (
     Aggregators,
     Attribution,
@@ -70,10 +71,11 @@ from .provenance import (
     host_matches_source,
     source_keys,
 )
-from .rules import ORIGIN_RULES
-from .tokens import ShingleSets, shingle_sets, token_bounds
+from ..rules import CANONICAL_RULES
+from ..tokens import ShingleSets, shingle_sets, token_bounds
 
 _EMPTY = np.empty(0, dtype=np.uint32)
+DATE_ONLY_SLACK_DAYS = 1  # dates alone this many days apart may be the same moment in two time zones
 
 
 def has_time_of_day(published_at: datetime | None) -> bool:
@@ -110,7 +112,7 @@ class MemberEvidence:
 @dataclass(frozen=True)
 class CanonicalChoice:
     canonical: str  # article id
-    rule: str  # a name in ``ORIGIN_RULES``
+    rule: str  # a name in ``CANONICAL_RULES``
     evidence: dict[str, MemberEvidence] = field(default_factory=dict)
 
 
@@ -269,12 +271,11 @@ def same_sources(keys: Sequence[frozenset[str]], sources: Sequence[str | None]) 
     names = [" ".join(s.lower().split()) if s and s.strip() else None for s in sources]
     pairs = [(j, i) for i in range(len(keys)) for j in range(i)
              if (names[i] is not None and names[i] == names[j]) or keys[i] & keys[j]]
-    roots = component_roots(range(len(keys)), pairs)
-    return [roots[i] for i in range(len(keys))]
+    return component_roots(len(keys), pairs).tolist()
 
 
 class OriginChooser:
-    """Chooses the canonical of a group by ``ORIGIN_RULES`` (module docstring); one chooser serves every group.
+    """Chooses the canonical of a group by ``CANONICAL_RULES`` (module docstring); one chooser serves every group.
 
     ``shingle_size`` must be the one the members' shingle sets were made with; ``containment_threshold`` is the share
     of a teaser's shared text that the fuller member must hold (dedup's ``containment_threshold``);
@@ -346,11 +347,12 @@ class _Group:
             "not_teaser": self._not_teaser,
             "most_complete": self._most_complete,
             "least_wrapper": self._best(lambda i: round(self.text.wrapper_[i], 9)),
+            "earliest_day": self._best(lambda i: self.members[i].published_at.date()),
             "own_host": self._best(lambda i: not self.own_host[i]),
             "earliest_time": self._best(self._time_key),
             "lowest_id": self._best(lambda i: self.members[i].article_id),
         }
-        assert list(steps) == list(ORIGIN_RULES), "ORIGIN_RULES and the steps must list the same rules in one order"
+        assert list(steps) == list(CANONICAL_RULES), "CANONICAL_RULES and the steps must list the same rules in one order"
         return steps
 
     @staticmethod
@@ -371,13 +373,19 @@ class _Group:
         return [i for i in candidates if not any(j != i and i not in self.names[j] for j in self.names[i] & alive)]
 
     def _earliest(self, candidates: list[int]) -> list[int]:
-        """By full timestamp when every candidate has a time of day, else by day; undated candidates all tie."""
+        """By full timestamp when every candidate has a time of day, else by day; undated candidates all tie.
+
+        A date alone is a day in the publisher's own time zone, which may start up to 14 hours before or 12 after
+        the UTC day it is stored as: two dates alone a day apart may be the same moment, so days within
+        ``DATE_ONLY_SLACK_DAYS`` of the earliest tie here; the text decides, and ``earliest_day`` after it.
+        """
         if any(self._undated(i) for i in candidates):
             return candidates
-        by_time = all(self.members[i].timed for i in candidates)
-        return self._best(lambda i: self.members[i].published_at if by_time else self.members[i].published_at.date())(
-            candidates
-        )
+        if all(self.members[i].timed for i in candidates):
+            return self._best(lambda i: self.members[i].published_at)(candidates)
+        first = min(self.members[i].published_at.date() for i in candidates)
+        return [i for i in candidates
+                if (self.members[i].published_at.date() - first).days <= DATE_ONLY_SLACK_DAYS]
 
     def _most_complete(self, candidates: list[int]) -> list[int]:
         """Candidates within ``shingle_size`` shingles of the most complete: a one-word edit that two copies share
