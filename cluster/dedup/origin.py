@@ -8,9 +8,10 @@ that removed its last rival is the group's ``canonical_rule``.
 **Dates.** ``earliest`` compares full timestamps only when every remaining member has a time of day; when one has a
 date alone (midnight UTC exactly), it compares days, so a copy dated "2017-02-07" does not beat an original of
 2017-02-07 10:40, and days within ``DATE_ONLY_SLACK_DAYS`` tie (a date alone is a day in the publisher's time zone,
-which may be the UTC day before or after): the text decides those, and ``earliest_day`` only when the text ties. ``earliest_time`` later breaks the remaining ties by time of day, members with a date alone last.
+which may be the UTC day before or after): the text decides those, and ``earliest_day`` only when the text ties.
+``earliest_time`` later breaks the remaining ties by time of day, members with a date alone last.
 
-**Attribution** (``cluster.provenance``): a member that names another member as its origin is never canonical over
+**Attribution** (``cluster.dedup.provenance``): a member that names another member as its origin is never canonical over
 it, whatever the dates say; a member and the one it names drop out only when the naming is not mutual.
 
 **Text.** For member ``i``, ``X_i`` is everything of its text another member could share: the shingle set of its
@@ -63,6 +64,8 @@ import numpy as np
 import polars as pl
 
 from ..graph import component_roots
+from ..rules import CANONICAL_RULES
+from ..tokens import ShingleSets, shingle_sets, token_bounds
 from .provenance import (
     Aggregators,
     Attribution,
@@ -71,8 +74,6 @@ from .provenance import (
     host_matches_source,
     source_keys,
 )
-from ..rules import CANONICAL_RULES
-from ..tokens import ShingleSets, shingle_sets, token_bounds
 
 _EMPTY = np.empty(0, dtype=np.uint32)
 DATE_ONLY_SLACK_DAYS = 1  # dates alone this many days apart may be the same moment in two time zones
@@ -352,7 +353,7 @@ class _Group:
             "earliest_time": self._best(self._time_key),
             "lowest_id": self._best(lambda i: self.members[i].article_id),
         }
-        assert list(steps) == list(CANONICAL_RULES), "CANONICAL_RULES and the steps must list the same rules in one order"
+        assert list(steps) == list(CANONICAL_RULES), "CANONICAL_RULES and the steps must list the rules in one order"
         return steps
 
     @staticmethod
