@@ -28,10 +28,12 @@ import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
-from scipy.integrate import quad
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SCHEME = "affine32"
 MAX_HASH = np.uint32(0xFFFFFFFF)  # every position of an empty set's signature (no shingle to take a minimum of)
@@ -42,6 +44,8 @@ _SAMPLE_MUL = np.uint32(0x9E3779B1)
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``(a, b)`` permutation parameters datasketch draws for ``(num_perm, seed)`` under ``affine32``."""
+    from datasketch import MinHash  # imported here: the CLI starts without the numeric stack
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
     return a.astype(np.uint32), b.astype(np.uint32)
 
@@ -144,11 +148,15 @@ def optimal_bands_rows(threshold: float, num_perm: int) -> tuple[int, int]:
 
 def _false_positive_mass(threshold: float, bands: int, rows: int) -> float:
     """``∫_0^t 1 - (1 - s^r)^b ds``: how much of the similarity range below the threshold becomes a candidate."""
+    from scipy.integrate import quad
+
     return quad(lambda s: 1 - (1 - s ** float(rows)) ** float(bands), 0.0, threshold)[0]
 
 
 def _false_negative_mass(threshold: float, bands: int, rows: int) -> float:
     """``∫_t^1 1 - (1 - (1 - s^r)^b) ds``: how much of the range above the threshold is missed."""
+    from scipy.integrate import quad
+
     return quad(lambda s: 1 - (1 - (1 - s ** float(rows)) ** float(bands)), threshold, 1.0)[0]
 
 
@@ -352,4 +360,6 @@ def overlap_counts(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, b
 
 def to_datasketch(signature: np.ndarray, seed: int) -> LeanMinHash:
     """Our signature row as a datasketch ``LeanMinHash`` (same scheme, seed and values)."""
+    from datasketch import LeanMinHash, MinHash
+
     return LeanMinHash(MinHash(hashvalues=signature.astype(np.uint32), seed=seed, scheme=SCHEME))

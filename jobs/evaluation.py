@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cluster.evaluate import Scores, align, score
 from cluster.readers import read_table
+
+if TYPE_CHECKING:
+    from cluster.evaluate import Scores
 from jobs.exit_codes import RunFailed, UsageOrConfigError
 
 # level -> (default gold column, predicted column)
@@ -46,6 +49,8 @@ class RunScores:
 
 def evaluate_run(gold_path: Path, pred_path: Path, *, level: str, gold_column: str | None, id_column: str) -> RunScores:
     """Scores of the run at ``pred_path`` (a run folder or its articles table) against ``gold_path``."""
+    from cluster.evaluate import align, score  # scikit-learn, loaded only when a run is scored
+
     default_gold, pred_column = LEVELS[level]
     gold_column = gold_column or default_gold
     gold = read_table(gold_path)

@@ -4,11 +4,12 @@ A generated block sits between marker comments; the start marker names the gener
 
     <!-- config-table:start input output -->   ...   <!-- config-table:end -->
     <!-- exit-codes:start -->                  ...   <!-- exit-codes:end -->
+    <!-- stage-table:start -->                 ...   <!-- stage-table:end -->   (docs/architecture.md)
 
 ``render_readme`` returns the text with every block re-rendered and the prose around them untouched; a test fails
 when it differs from the committed README.
 
-    python -m jobs.readme [README.md]     # rewrite the blocks in place
+    python -m jobs.readme [FILE ...]      # rewrite the blocks in place (default: README.md, docs/architecture.md)
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cluster.config_reference import config_reference_markdown
+from cluster.pipeline import stage_table_markdown
 from jobs.exit_codes import exit_codes_markdown
 
 GENERATORS: dict[str, Callable[[list[str]], str]] = {
     "config-table": lambda sections: config_reference_markdown(sections or None),
     "exit-codes": lambda _args: exit_codes_markdown(),
+    "stage-table": lambda _args: stage_table_markdown(),
 }
+DOCUMENTS = ("README.md", "docs/architecture.md")  # the files with generated blocks
 _BLOCK = re.compile(
     r"(?P<start><!-- (?P<name>[a-z-]+):start(?P<args>(?: [a-z_]+)*) -->\n)(?P<body>.*?)(?P<end><!-- (?P=name):end -->)",
     re.DOTALL,
@@ -50,5 +54,5 @@ def generated_blocks(text: str) -> list[tuple[str, list[str]]]:
 
 
 if __name__ == "__main__":
-    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    readme.write_text(render_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    for document in [Path(name) for name in (sys.argv[1:] or DOCUMENTS)]:
+        document.write_text(render_readme(document.read_text(encoding="utf-8")), encoding="utf-8")

@@ -38,3 +38,10 @@ def test_rendering_keeps_the_prose_and_replaces_only_block_bodies():
     assert rendered.startswith("Before.\n<!-- exit-codes:start -->\n| code | meaning |\n")
     assert rendered.endswith("\n<!-- exit-codes:end -->\nAfter.\n")
     assert "stale" not in rendered
+
+
+def test_architecture_stage_table_matches_the_declared_stages():
+    doc = README.parent / "docs" / "architecture.md"
+    text = doc.read_text(encoding="utf-8")
+    assert ("stage-table", []) in generated_blocks(text)
+    assert render_readme(text) == text, "docs/architecture.md is out of date; run `python -m jobs.readme`"
