@@ -21,10 +21,13 @@ from .tokens import line_hashes
 _BULLET = r"^([-*•·–]|\d+[.)])\s"
 _BULLET_MAX_WORDS = 30  # a longer bullet is a paragraph of the body, not a related-story headline
 _CONTEXT_ROUNDS = 4  # a block of chrome lines is peeled from its outer edge inward, one line per round
-_RULES = ("", "pattern", "source", "corpus")
+_RULES = ("", "pattern", "source", "corpus", "remembered")
+CHROME_KEYS = pl.Schema({"source": pl.String, "key": pl.UInt64})
+"""A source's chrome line by the hash of its words (``tokens.line_hashes``): what the nightly state remembers."""
 
 
-def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dict | None = None) -> pl.DataFrame:
+def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dict | None = None,
+                      known: pl.DataFrame | None = None, learned: list[pl.DataFrame] | None = None) -> pl.DataFrame:
     """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
 
     A line is chrome when it matches one of ``config.all_patterns`` (case-insensitive regexes), or when it recurs in
@@ -39,6 +42,11 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
     of ``config``. ``stats``, when given, receives the lines and characters stripped by each rule
     (``chrome_lines_pattern``, ``..._source``, ``..._corpus``, ``chrome_chars_*``) and ``chrome_share_chars``
     (stripped characters / input characters).
+
+    ``known`` (``CHROME_KEYS``) is chrome learned per source on earlier nights: those lines of those sources are
+    chrome tonight too (``remembered``), so a small night with too few articles of a source to learn its banners
+    still strips them. ``learned``, when given, receives the per-source chrome of tonight (learned or remembered),
+    for the next night's state.
     """
     lines = (
         articles.select(pl.col("source").fill_null(""), pl.col("text").fill_null(""))
@@ -56,6 +64,11 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
     if patterns and lines.height:
         combined = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
         rule[lines["line"].str.contains(combined).to_numpy()] = 1
+    if known is not None and not known.is_empty() and lines.height:
+        seen = lines.select("source").with_columns(pl.Series("key", key)).join(
+            known.with_columns(pl.lit(True).alias("known")), on=["source", "key"], how="left", maintain_order="left"
+        )["known"].fill_null(False).to_numpy()
+        rule[(rule == 0) & seen] = 4
     if lines.height:
         _learn_chrome(
             rule, lines["doc"].to_numpy().astype(np.int64), lines["source_code"].to_numpy(), key, lead, words, config
@@ -79,6 +92,10 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
         )
         .sort("doc")
     )
+    if learned is not None:
+        per_source = (rule == 2) | (rule == 4)
+        learned.append(pl.DataFrame({"source": lines["source"].filter(pl.Series(per_source)),
+                                     "key": pl.Series(key[per_source], dtype=pl.UInt64)}, schema=CHROME_KEYS).unique())
     if stats is not None:
         chars = marked["line"].str.len_chars().to_numpy()
         for code, name in enumerate(_RULES):

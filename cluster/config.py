@@ -236,6 +236,10 @@ class NightlyConfig(_Strict):
         "or a copy that late becomes a new round",
     )
     registry_days: float = Field(120.0, ge=1.0, description="stories kept for continuity and recurring chains")
+    chrome_days: float = Field(
+        30.0, ge=0.0, description="chrome lines learned per source are stripped on later nights until not seen for "
+        "this many days (a small night then still strips a source's banners); 0: learn each night afresh"
+    )
     continue_similarity: float = Field(
         0.6, gt=0.0, le=1.0, description="centroid cosine that makes tonight's story continue a recent one"
     )

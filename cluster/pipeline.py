@@ -41,7 +41,7 @@ from .stages.label import LabelStage
 from .stages.outputs import OutputTablesStage
 from .stages.state import NextStateStage
 from .stages.stories import StoriesStage
-from .state import PriorState
+from .state import PriorState, remembered_chrome
 
 log = logging.getLogger("newsclust")
 
@@ -111,6 +111,8 @@ def run(
     stage_list = list(stages)
     if prior is not None:
         tables.update(state_recent=prior.recent, state_registry=prior.registry)
+        if config.nightly.chrome_days > 0:
+            tables["state_chrome"] = remembered_chrome(prior.chrome, night, config.nightly.chrome_days)
         if EmbedStage in stage_list:
             stage_list += NEXT_STATE_STAGES
     executor = LocalExecutor()
@@ -119,7 +121,7 @@ def run(
     outputs = {name: tables[name] for name in OUTPUT_TABLES if name in tables}
     result = RunResult(outputs, executor.stages_, run_counts(tables, context.prior_night), config, model_id, started)
     if "next_registry" in tables:
-        result.next_state = PriorState(night, tables["next_recent"], tables["next_registry"])
+        result.next_state = PriorState(night, tables["next_recent"], tables["next_registry"], tables["next_chrome"])
     result.finished_at = datetime.now(timezone.utc)
     return result
 

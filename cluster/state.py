@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
@@ -70,6 +70,9 @@ REGISTRY = pl.Schema(
 )
 """Every story seen in the last ``registry_days``: what tonight's stories are matched against."""
 
+CHROME = pl.Schema({"source": pl.String, "key": pl.UInt64, "last_night": pl.Date})
+"""Chrome lines learned per source (by the hash of their words), kept ``nightly.chrome_days`` after last seen."""
+
 
 class StateError(Exception):
     """State that cannot be used with this config or this date; the message says why and what to do."""
@@ -79,19 +82,23 @@ class UnreadableSnapshot(Exception):
     """A snapshot folder whose manifest or tables cannot be read or do not have the declared schemas."""
 
 
-def _read_snapshot(folder: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+def _read_snapshot(folder: Path) -> tuple[dict[str, Any], PriorState]:
+    """The manifest and state of a snapshot folder (a snapshot from before chrome was kept has no chrome lines)."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         recent = pl.read_parquet(folder / "recent_articles.parquet")
         registry = pl.read_parquet(folder / "stories.parquet")
+        chrome_file = folder / "chrome_lines.parquet"
+        chrome = pl.read_parquet(chrome_file) if chrome_file.exists() else pl.DataFrame(schema=CHROME)
     except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
         raise UnreadableSnapshot(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
     if not isinstance(manifest, dict):
         raise UnreadableSnapshot(f"{MANIFEST} is not a JSON object")
-    for name, table, schema in (("recent_articles", recent, RECENT), ("stories", registry, REGISTRY)):
+    tables = (("recent_articles", recent, RECENT), ("stories", registry, REGISTRY), ("chrome_lines", chrome, CHROME))
+    for name, table, schema in tables:
         if table.schema != schema:
             raise UnreadableSnapshot(f"{name}.parquet does not have the state's schema")
-    return manifest, recent, registry
+    return manifest, PriorState(None, recent, registry, chrome)
 
 
 def _check_fingerprint(folder: Path, stored: dict[str, Any], expected: dict[str, Any], snapshots: Path) -> None:
@@ -123,6 +130,7 @@ class PriorState:
     night: date | None
     recent: pl.DataFrame
     registry: pl.DataFrame
+    chrome: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHROME))
 
     @classmethod
     def empty(cls) -> PriorState:
@@ -187,12 +195,12 @@ class StateStore:
         for candidate in reversed(earlier):
             folder = self.snapshots_dir / candidate.isoformat()
             try:
-                manifest, recent, registry = _read_snapshot(folder)
+                manifest, state = _read_snapshot(folder)
             except UnreadableSnapshot as exc:
                 log.warning("state snapshot %s cannot be read (%s); using the snapshot before it", folder, exc)
                 continue
             _check_fingerprint(folder, manifest.get("fingerprint", {}), expected, self.snapshots_dir)
-            return PriorState(candidate, recent, registry)
+            return PriorState(candidate, state.recent, state.registry, state.chrome)
         if earlier:
             raise StateError(
                 f"state {self.snapshots_dir}: none of its {len(earlier)} snapshot(s) before {night} can be read; "
@@ -206,6 +214,7 @@ class StateStore:
         try:
             state.recent.write_parquet(staging / "recent_articles.parquet")
             state.registry.write_parquet(staging / "stories.parquet")
+            state.chrome.write_parquet(staging / "chrome_lines.parquet")
             manifest = {"state_format": STATE_FORMAT, "night": night.isoformat(), "fingerprint": fingerprint_,
                         "counts": counts}
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -279,3 +288,17 @@ def next_recent(recent: pl.DataFrame, night: date, dedup_days: float, articles: 
     earlier = recent.filter(~pl.col("article_id").is_in(tonight["article_id"].implode()))
     window = recent_window(pl.concat([earlier, tonight]), night + timedelta(days=1), dedup_days + 1)
     return window.sort("published_at", "article_id")
+
+
+def remembered_chrome(chrome: pl.DataFrame, night: date, chrome_days: float) -> pl.DataFrame:
+    """The chrome lines still remembered on ``night``: last seen less than ``chrome_days`` before it."""
+    return chrome.filter(pl.col("last_night") > night - timedelta(days=chrome_days))
+
+
+def next_chrome(chrome: pl.DataFrame, night: date, chrome_days: float, tonight: pl.DataFrame) -> pl.DataFrame:
+    """Chrome lines after tonight: tonight's (``chrome.CHROME_KEYS``) seen tonight, the others kept while they were
+    last seen within ``chrome_days``."""
+    seen = tonight.select("source", "key", pl.lit(night, pl.Date).alias("last_night"))
+    horizon = night - timedelta(days=chrome_days)
+    kept = chrome.join(seen, on=["source", "key"], how="anti").filter(pl.col("last_night") > horizon)
+    return pl.concat([kept, seen]).sort("source", "key")

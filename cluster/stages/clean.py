@@ -1,10 +1,13 @@
-"""Clean: strip chrome (banners, footers, related lists) from every article body (``cleaned``)."""
+"""Clean: strip chrome (banners, footers, related lists) from every article body (``cleaned``), and report the
+per-source chrome of tonight (``chrome_keys``) so that a nightly state can remember it (``state_chrome``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..chrome import strip_boilerplate
+import polars as pl
+
+from ..chrome import CHROME_KEYS, strip_boilerplate
 from ..config import CleanConfig, Config
 from ..stage import RunContext, Stage, StageOutput, Tables
 
@@ -12,7 +15,8 @@ from ..stage import RunContext, Stage, StageOutput, Tables
 class CleanStage(Stage):
     name = "clean"
     reads = ("ingested",)
-    writes = ("cleaned",)
+    optional = ("state_chrome",)
+    writes = ("cleaned", "chrome_keys")
 
     def __init__(self, config: CleanConfig) -> None:
         self.config = config
@@ -23,8 +27,10 @@ class CleanStage(Stage):
 
     def run(self, tables: Tables, context: RunContext) -> StageOutput:
         stats: dict[str, Any] = {}
-        cleaned = strip_boilerplate(tables["ingested"], self.config, stats=stats)
+        learned: list[pl.DataFrame] = []
+        known = tables.get("state_chrome")
+        cleaned = strip_boilerplate(tables["ingested"], self.config, stats=stats,
+                                    known=None if known is None else known.select(list(CHROME_KEYS)), learned=learned)
         counters = {"articles_with_chrome": int((cleaned["chrome_lines"] > 0).sum()), **stats}
-        return StageOutput({"cleaned": cleaned}, counters)
-
-
+        keys = learned[0] if learned else pl.DataFrame(schema=CHROME_KEYS)
+        return StageOutput({"cleaned": cleaned, "chrome_keys": keys}, counters)

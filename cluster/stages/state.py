@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import polars as pl
 
 from ..config import Config, NightlyConfig
 from ..continuity import updated_registry
 from ..stage import RunContext, Stage, StageOutput, Tables
-from ..state import next_recent
+from ..state import CHROME, next_chrome, next_recent
 from ..stories import centroids
 from .continuity import prior_state
 from .embed import vector_matrix
@@ -18,9 +19,10 @@ from .embed import vector_matrix
 
 class NextStateStage(Stage):
     name = "state"
-    reads = ("ingested", "cleaned", "dup_groups", "canonicals", "embeddings", "members", "story_of", "stories",
-             "base_labels", "state_recent", "state_registry")
-    writes = ("next_recent", "next_registry")
+    reads = ("ingested", "cleaned", "chrome_keys", "dup_groups", "canonicals", "embeddings", "members", "story_of",
+             "stories", "base_labels", "state_recent", "state_registry")
+    optional = ("state_chrome",)
+    writes = ("next_recent", "next_registry", "next_chrome")
 
     def __init__(self, config: NightlyConfig) -> None:
         self.config = config
@@ -40,4 +42,6 @@ class NextStateStage(Stage):
         registry = updated_registry(prior_state(tables, context), tables["stories"], story_centroids,
                                     dict(zip(base["story_id"], base["base_label"], strict=True)), night,
                                     self.config.registry_days)
-        return StageOutput({"next_recent": recent, "next_registry": registry})
+        chrome = next_chrome(tables.get("state_chrome", pl.DataFrame(schema=CHROME)), night, self.config.chrome_days,
+                             tables["chrome_keys"])
+        return StageOutput({"next_recent": recent, "next_registry": registry, "next_chrome": chrome})
