@@ -52,3 +52,14 @@ ATTRIBUTION_RULES: dict[str, str] = {
     "copyright": "a copyright line of the named source",
     "name_line": "a line that is exactly another member's source name (apps print the origin's name on its own line)",
 }
+
+VOCABULARIES = {"match": MATCH_RULES, "canonical": CANONICAL_RULES, "attribution": ATTRIBUTION_RULES}
+
+
+def rules_markdown(vocabulary: str) -> str:
+    """One vocabulary as a Markdown table (the README's and docs' rule tables are rendered from here)."""
+    rules = VOCABULARIES[vocabulary]
+    head = "| order | rule | wins when |" if vocabulary == "canonical" else "| rule | meaning |"
+    rows = [f"| {n} | `{name}` | {text} |" if vocabulary == "canonical" else f"| `{name}` | {text} |"
+            for n, (name, text) in enumerate(rules.items(), start=1)]
+    return "\n".join([head, "|---|---|---|" if vocabulary == "canonical" else "|---|---|", *rows])

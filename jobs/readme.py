@@ -5,6 +5,7 @@ A generated block sits between marker comments; the start marker names the gener
     <!-- config-table:start input output -->   ...   <!-- config-table:end -->
     <!-- exit-codes:start -->                  ...   <!-- exit-codes:end -->
     <!-- stage-table:start -->                 ...   <!-- stage-table:end -->   (docs/architecture.md)
+    <!-- rules:start canonical -->             ...   <!-- rules:end -->         (match, canonical, attribution)
 
 ``render_readme`` returns the text with every block re-rendered and the prose around them untouched; a test fails
 when it differs from the committed README.
@@ -21,14 +22,16 @@ from pathlib import Path
 
 from cluster.config_reference import config_reference_markdown
 from cluster.pipeline import stage_table_markdown
+from cluster.rules import rules_markdown
 from jobs.exit_codes import exit_codes_markdown
 
 GENERATORS: dict[str, Callable[[list[str]], str]] = {
     "config-table": lambda sections: config_reference_markdown(sections or None),
     "exit-codes": lambda _args: exit_codes_markdown(),
     "stage-table": lambda _args: stage_table_markdown(),
+    "rules": lambda names: rules_markdown(names[0]),
 }
-DOCUMENTS = ("README.md", "docs/architecture.md")  # the files with generated blocks
+DOCUMENTS = ("README.md", "docs/architecture.md", "docs/dedup.md")  # the files with generated blocks
 _BLOCK = re.compile(
     r"(?P<start><!-- (?P<name>[a-z-]+):start(?P<args>(?: [a-z_]+)*) -->\n)(?P<body>.*?)(?P<end><!-- (?P=name):end -->)",
     re.DOTALL,

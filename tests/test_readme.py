@@ -40,8 +40,9 @@ def test_rendering_keeps_the_prose_and_replaces_only_block_bodies():
     assert "stale" not in rendered
 
 
-def test_architecture_stage_table_matches_the_declared_stages():
-    doc = README.parent / "docs" / "architecture.md"
-    text = doc.read_text(encoding="utf-8")
-    assert ("stage-table", []) in generated_blocks(text)
-    assert render_readme(text) == text, "docs/architecture.md is out of date; run `python -m jobs.readme`"
+@pytest.mark.parametrize("doc, block", [("docs/architecture.md", ("stage-table", [])),
+                                        ("docs/dedup.md", ("rules", ["canonical"]))])
+def test_generated_blocks_in_the_docs_match_the_code(doc, block):
+    text = (README.parent / doc).read_text(encoding="utf-8")
+    assert block in generated_blocks(text)
+    assert render_readme(text) == text, f"{doc} is out of date; run `python -m jobs.readme`"
