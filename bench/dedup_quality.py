@@ -42,9 +42,9 @@ from common import (  # noqa: E402
 from cluster.chrome import strip_boilerplate  # noqa: E402
 from cluster.config import load_config  # noqa: E402
 from cluster.dedup import Deduplicator  # noqa: E402
-from cluster.minhash import candidate_pairs, sampled_pairs  # noqa: E402
 from cluster.dedup.origin import OriginChooser, members_from_frame  # noqa: E402
 from cluster.dedup.provenance import Aggregators  # noqa: E402
+from cluster.minhash import candidate_pairs, sampled_pairs  # noqa: E402
 from cluster.tokens import shingle_sets  # noqa: E402
 
 TARGETS = {"pairwise_f1": 0.98, "teaser_25_40_recall": 0.97, "canonical_accuracy": 0.98,

@@ -51,11 +51,11 @@ def _reset_peak() -> None:
 
 def _measure(method: str, path: str, n: int, threads: int, queue) -> None:
     import polars as pl
+    from common import datasketch_recipe
 
+    from cluster.chrome import strip_boilerplate
     from cluster.config import CleanConfig, DedupConfig
     from cluster.dedup import Deduplicator
-    from cluster.chrome import strip_boilerplate
-    from common import datasketch_recipe
 
     articles = pl.read_parquet(path).head(n)
     result: dict = {"method": method, "n": n}
@@ -107,7 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(s) for s in args.sizes.split(",")} | {args.baseline_size})
 
     import polars as pl
-
     from common import load_base, speed_corpus
 
     from cluster.minhash import default_threads

@@ -23,10 +23,10 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cluster.config import StoriesConfig  # noqa: E402
-from cluster.evaluate import score  # noqa: E402
-from cluster.schema import TIME  # noqa: E402
-from cluster.stories import centroids, cluster_stories, link_chains  # noqa: E402
+from cluster.config import StoriesConfig
+from cluster.evaluate import score
+from cluster.schema import TIME
+from cluster.stories import centroids, cluster_stories, link_chains
 
 
 def synthetic(n: int, days: float, dims: int, seed: int) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:

@@ -2,7 +2,8 @@
 
 Pairwise scores follow Miranda et al. (EMNLP 2018): count article pairs over the contingency table ``n_ij`` of
 predicted cluster ``i`` and gold cluster ``j``. True positives are ``Σ C(n_ij, 2)``; precision divides them by the
-predicted pairs ``Σ_i C(a_i, 2)``, recall by the gold pairs ``Σ_j C(b_j, 2)``. No pair list is ever materialised.
+predicted pairs ``Σ_i C(a_i, 2)``, recall by the gold pairs ``Σ_j C(b_j, 2)``. The counts come from scikit-learn's
+``pair_confusion_matrix`` (ordered pairs, so each count twice); no pair list is ever materialised.
 B-cubed averages, over articles, the share of its predicted cluster that shares its gold label (precision) and the
 share of its gold cluster that shares its predicted cluster (recall).
 """
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import polars as pl
 from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics.cluster import pair_confusion_matrix
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,6 @@ class Scores:
         return asdict(self)
 
 
-def _pairs(counts: np.ndarray) -> float:
-    return float((counts * (counts - 1) / 2).sum())
-
-
 def _f1(precision: float, recall: float) -> float:
     return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
 
@@ -49,11 +46,9 @@ def score(gold: list[str], predicted: list[str]) -> Scores:
     joint = table.group_by("gold", "pred").len()
     pred_sizes = table.group_by("pred").len()
     gold_sizes = table.group_by("gold").len()
-    n_ij = joint["len"].to_numpy().astype(np.float64)
-    true_pairs = _pairs(n_ij)
-    pred_pairs, gold_pairs = _pairs(pred_sizes["len"].to_numpy()), _pairs(gold_sizes["len"].to_numpy())
-    precision = true_pairs / pred_pairs if pred_pairs else 1.0
-    recall = true_pairs / gold_pairs if gold_pairs else 1.0
+    (_, pred_only), (gold_only, both) = pair_confusion_matrix(gold, predicted) if gold else ((0, 0), (0, 0))
+    precision = float(both / (both + pred_only)) if both + pred_only else 1.0
+    recall = float(both / (both + gold_only)) if both + gold_only else 1.0
     sized = joint.join(pred_sizes.rename({"len": "a"}), on="pred").join(gold_sizes.rename({"len": "b"}), on="gold")
     n = max(len(gold), 1)
     b3_precision = float((sized["len"] ** 2 / sized["a"]).sum()) / n
@@ -72,7 +67,8 @@ def score(gold: list[str], predicted: list[str]) -> Scores:
     )
 
 
-def align(gold: pl.DataFrame, predicted: pl.DataFrame, gold_column: str, pred_column: str) -> tuple[list[str], list[str]]:
+def align(gold: pl.DataFrame, predicted: pl.DataFrame, gold_column: str,
+          pred_column: str) -> tuple[list[str], list[str]]:
     """Gold and predicted labels of the articles present in both tables (joined on ``article_id``)."""
     joined = gold.select("article_id", pl.col(gold_column).cast(pl.String).alias("g")).join(
         predicted.select("article_id", pl.col(pred_column).cast(pl.String).alias("p")), on="article_id", how="inner"

@@ -15,6 +15,7 @@ from collections import Counter
 
 import polars as pl
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+import itertools
 
 _STOP = set(ENGLISH_STOP_WORDS) | {
     "says", "said", "say", "new", "news", "year", "years", "week", "day", "today", "yesterday", "tonight",
@@ -58,7 +59,7 @@ def event_phrases(text: str) -> list[str]:
         for t in tokens
     ]
     phrases = [t for t in content if t]
-    phrases += [f"{a} {b}" for a, b in zip(content, content[1:]) if a and b]
+    phrases += [f"{a} {b}" for a, b in itertools.pairwise(content) if a and b]
     return phrases
 
 

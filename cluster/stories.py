@@ -46,6 +46,7 @@ from .graph import component_roots
 from .ids import chain_of_story, story_id
 from .schema import STORY_MEMBERS, conform
 from .timeutil import epoch_days
+import itertools
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
@@ -79,7 +80,7 @@ def proper_noun_analyzer(texts: list[str]):
         tokens = [w.lower() for w in _TOKEN.findall(text)]
         marks = [(w if (w in names or _YEAR.fullmatch(w)) else None) for w in tokens]
         found = [m for m in marks if m]
-        return found + [f"{a} {b}" for a, b in zip(marks, marks[1:]) if a and b]
+        return found + [f"{a} {b}" for a, b in itertools.pairwise(marks) if a and b]
 
     return analyse
 
@@ -180,7 +181,7 @@ class StoryClusterer:
         return c.headline_threshold + (c.article_threshold - c.headline_threshold) * (np.asarray(rich_a) + np.asarray(rich_b)) / 2
 
     def fit(self, vectors: np.ndarray, days: np.ndarray, rich: np.ndarray | None = None,
-            lexical: sp.csr_matrix | None = None) -> "StoryClusterer":
+            lexical: sp.csr_matrix | None = None) -> StoryClusterer:
         c = self.config
         n = len(vectors)
         self.labels_ = np.arange(n, dtype=np.int64)
@@ -266,7 +267,7 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
     hood_sum = hood.astype(np.float64).copy()
     chance_weight = c.shared_neighbour_weight
     adjacency: list[dict[int, float]] = [dict() for _ in range(n)]
-    for a, b, x in zip(rows.tolist(), cols.tolist(), extra.tolist()):
+    for a, b, x in zip(rows.tolist(), cols.tolist(), extra.tolist(), strict=False):
         if a != b:
             adjacency[a][b] = adjacency[a].get(b, 0.0) + x
             adjacency[b][a] = adjacency[b].get(a, 0.0) + x
@@ -289,7 +290,7 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
         others = np.fromiter((b for b in adjacency[a] if b > a), dtype=np.int64)
         if len(others):
             values = linkage(a, others, np.array([adjacency[a][b] for b in others.tolist()]))
-            for b, value in zip(others.tolist(), values.tolist()):
+            for b, value in zip(others.tolist(), values.tolist(), strict=False):
                 if value >= 0:
                     heap.append((-value, a, b, 0, 0))
     heapq.heapify(heap)
@@ -320,7 +321,7 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
         if kept:
             others = np.fromiter(kept.keys(), dtype=np.int64, count=len(kept))
             values = linkage(keep_id, others, np.fromiter(kept.values(), dtype=np.float64, count=len(kept)))
-            for other, value in zip(others.tolist(), values.tolist()):
+            for other, value in zip(others.tolist(), values.tolist(), strict=False):
                 if value >= 0:
                     lo, hi = (keep_id, other) if keep_id < other else (other, keep_id)
                     heapq.heappush(heap, (-value, lo, hi, int(version[lo]), int(version[hi])))

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .minhash import fmix64
-from .schema import CLEANED, conform
+import itertools
 
 _QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
@@ -165,7 +165,7 @@ def _blocks(series: pl.Series, chunk_bytes: int) -> list[pl.Series]:
     lengths = series.str.len_bytes().to_numpy().astype(np.int64)
     cuts = np.searchsorted(np.cumsum(lengths), np.arange(chunk_bytes, int(lengths.sum()), chunk_bytes), side="right")
     edges = np.unique(np.concatenate([[0], cuts, [len(series)]]))
-    return [series.slice(int(a), int(b - a)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [series.slice(int(a), int(b - a)) for a, b in itertools.pairwise(edges)]
 
 
 def _shingle_block(texts: pl.Series, size: int) -> ShingleSets:

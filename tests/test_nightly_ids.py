@@ -51,7 +51,7 @@ def _table(site: Path, day: str, name: str) -> pl.DataFrame:
 def test_an_id_delivered_again_the_next_night_is_tonights_article(site, hashing_embedder):
     # feeds re-deliver: a001 (night 1) comes again on night 2; this crashed the dedup stage (StopIteration)
     _feed(site, "2026-03-02", _day("2026-03-02"))
-    _feed(site, "2026-03-03", _day("2026-03-03") + [BY_ID["a001"]])
+    _feed(site, "2026-03-03", [*_day("2026-03-03"), BY_ID["a001"]])
     _night(site, "2026-03-02", hashing_embedder)
     outcome = _night(site, "2026-03-03", hashing_embedder)
     articles = _table(site, "2026-03-03", "articles")

@@ -91,7 +91,7 @@ def test_candidate_neighbours_match_brute_force_within_the_time_window():
     vectors = rng.normal(size=(300, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     days = np.sort(rng.uniform(0, 60, size=300))
-    index, sims = candidate_neighbours(vectors, days, 7.0, 5, block_cells=5_000)
+    _index, sims = candidate_neighbours(vectors, days, 7.0, 5, block_cells=5_000)
     full = vectors.astype(np.float64) @ vectors.T.astype(np.float64) - 0.5 * ((days[:, None] - days[None, :]) / 7) ** 2
     np.fill_diagonal(full, -np.inf)
     for i in range(300):

@@ -360,7 +360,7 @@ def copy_body(spec: CopySpec, rng: random.Random) -> tuple[str, list[str]]:
     if QUOTES in spec.transforms:
         title, paras = restyle(title), [restyle(para) for para in paras]
     if TEASER in spec.transforms:
-        paras = teaser(paras, spec.keep) + [f"Read the full story at {original['source']}."]
+        paras = [*teaser(paras, spec.keep), f"Read the full story at {original['source']}."]
     return title, paras
 
 
@@ -368,7 +368,7 @@ def wrap(spec: CopySpec, paras: list[str], corpus: Corpus, rng: random.Random) -
     """The body inside the aggregator's chrome."""
     agg, original = spec.aggregator, spec.original
     if agg.dateline:
-        paras = [with_dateline(paras[0], original["gold"], corpus.places)] + paras[1:]
+        paras = [with_dateline(paras[0], original["gold"], corpus.places), *paras[1:]]
     parts = [agg.header.format(source=original["source"])] if agg.header else []
     parts += paras
     if agg.related:
