@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     threads = default_threads()
     started = time.perf_counter()
     base = load_base(args.base)
-    print(f"# dedup speed: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores "
-          f"({threads} used), python {platform.python_version()}, polars {pl.__version__}")
+    print(f"# dedup speed: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+          f"{os.cpu_count()} cores ({threads} used), python {platform.python_version()}, polars {pl.__version__}")
     rows, baselines = [], []
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:  # one corpus per size, so that every size has the same share of copies with their originals
@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
                 baselines = [measure(m, path, n) for m in ("datasketch recipe", "datasketch bulk + LSH")]
     rows += baselines
     print()
-    print(f"{'method':<24}{'articles':>10}{'seconds':>10}{'articles/s':>12}{'peak MB':>10}{'KB/article':>12}   dedup steps (s)")
+    print(f"{'method':<24}{'articles':>10}{'seconds':>10}{'articles/s':>12}{'peak MB':>10}{'KB/article':>12}"
+          "   dedup steps (s)")
     for r in rows:
         rate = r["n"] / r["seconds"]
         r["rate"] = rate
@@ -143,9 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for r in rows:
         if r["method"].startswith("ours"):
-            print(f"{r['method']}, {r['n']} articles: clean stage {r['clean_s']:.2f}s ({r['n'] / r['clean_s']:,.0f}/s); "
-                  f"clean + dedup {r['n'] / (r['clean_s'] + r['seconds']):,.0f}/s; index {r['index_bytes_per_article']:.0f} "
-                  f"bytes/article; cpu {r['cpu_s']:.2f}s; {r['candidates']} candidate pairs, {r['groups']} groups")
+            print(f"{r['method']}, {r['n']} articles: clean stage {r['clean_s']:.2f}s "
+                  f"({r['n'] / r['clean_s']:,.0f}/s); clean + dedup {r['n'] / (r['clean_s'] + r['seconds']):,.0f}/s; "
+                  f"index {r['index_bytes_per_article']:.0f} bytes/article; cpu {r['cpu_s']:.2f}s; "
+                  f"{r['candidates']} candidate pairs, {r['groups']} groups")
     same = [r for r in rows if r["n"] == args.baseline_size]
     ours_all = next(r for r in same if r["method"].startswith("ours") and "1 thread" not in r["method"])
     ours_one = next(r for r in same if r["method"] == "ours, 1 thread")
@@ -154,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ours ({threads} threads) / {base['method']}: {ours_all['rate'] / base['rate']:.1f}x"
               f"   (one thread: {ours_one['rate'] / base['rate']:.1f}x)")
     print(f"  targets: >= 20x the recipe, >= 4x bulk + LSH; >= 10,000 articles/s per core: "
-          f"{ours_one['rate']:,.0f}/s on one thread; <= 1 KB index per article: {ours_all['index_bytes_per_article']:.0f} B")
+          f"{ours_one['rate']:,.0f}/s on one thread; <= 1 KB index per article: "
+          f"{ours_all['index_bytes_per_article']:.0f} B")
     print(f"total {time.perf_counter() - started:.0f}s")
     return 0
 

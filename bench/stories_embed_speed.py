@@ -31,9 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=3000)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--backend", choices=["torch", "torch-int8"], default="torch", help="embed.backend to time")
-    parser.add_argument("--repeats", type=int, default=2, help="each of the first two timings is the best of 2 × this many runs")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="each of the first two timings is the best of 2 × this many runs")
     args = parser.parse_args(argv)
-    defaults = [REPO.parent / "shared" / "eval" / "ecbplus_dev.jsonl", REPO.parent / "shared" / "eval" / "uci_dev.jsonl"]
+    eval_dir = REPO.parent / "shared" / "eval"
+    defaults = [eval_dir / "ecbplus_dev.jsonl", eval_dir / "uci_dev.jsonl"]
     files = args.files or [f for f in defaults if f.exists()] or [REPO / "data" / "sample" / "articles.jsonl"]
     config = EmbedConfig(device=args.device, backend=args.backend)
     texts: list[str] = []

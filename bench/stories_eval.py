@@ -136,8 +136,10 @@ def evaluate(path: Path, embedder, cache: VectorCache, cache_dir: Path) -> dict:
     ablations = {
         "  without lexical signal": default.model_copy(update={"lexical_weight": 0.0}),
         "  without shared neighbours": default.model_copy(update={"shared_neighbour_weight": 0.0}),
-        "  one threshold (article's) for all": default.model_copy(update={"headline_threshold": default.article_threshold}),
-        "  one threshold (headline's) for all": default.model_copy(update={"article_threshold": default.headline_threshold}),
+        "  one threshold (article's) for all": default.model_copy(
+            update={"headline_threshold": default.article_threshold}),
+        "  one threshold (headline's) for all": default.model_copy(
+            update={"article_threshold": default.headline_threshold}),
         "  without time decay (τ = 10⁶ days)": default.model_copy(update={"time_scale_days": 1e6}),
     }
     for name, config in ablations.items():
@@ -169,9 +171,9 @@ def table(result: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         extra = f" (outliers {r['outlier_share']:.0%})" if "outlier_share" in r else ""
-        lines.append(f"| {r['method']}{extra} | {r['pairwise_p']:.3f} | {r['pairwise_r']:.3f} | **{r['pairwise_f1']:.3f}** "
-                     f"| {r['bcubed_f1']:.3f} | {r['ari']:.3f} | {r['clusters']} | {r['singleton_share']:.0%} "
-                     f"| {r['seconds']} |")
+        lines.append(f"| {r['method']}{extra} | {r['pairwise_p']:.3f} | {r['pairwise_r']:.3f} "
+                     f"| **{r['pairwise_f1']:.3f}** | {r['bcubed_f1']:.3f} | {r['ari']:.3f} | {r['clusters']} "
+                     f"| {r['singleton_share']:.0%} | {r['seconds']} |")
     if "chains" in result:
         c = result["chains"]
         lines += ["", f"chains vs `gold_chain`: pairwise F1 {c['pairwise_f1']:.3f}, ARI {c['ari']:.3f}; "

@@ -9,13 +9,13 @@ Labels are unique within a run: a repeat gets its first day appended.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
 
 import polars as pl
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-import itertools
 
 _STOP = set(ENGLISH_STOP_WORDS) | {
     "says", "said", "say", "new", "news", "year", "years", "week", "day", "today", "yesterday", "tonight",

@@ -33,8 +33,10 @@ Stories whose centroids are close (cosine ≥ ``chain_similarity``) but whose ti
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -46,7 +48,6 @@ from .graph import component_roots
 from .ids import chain_of_story, story_id
 from .schema import STORY_MEMBERS, conform
 from .timeutil import epoch_days
-import itertools
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
@@ -150,7 +151,10 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
         if take > 0:
             # stable top-k: sort by (-score, column); argsort of the negated scores with a stable kind keeps ties in
             # column order
-            part = np.argpartition(-scores, take - 1, axis=1)[:, :take] if take < width else np.tile(np.arange(width), (stop - start, 1))
+            if take < width:
+                part = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+            else:
+                part = np.tile(np.arange(width), (stop - start, 1))
             part_scores = np.take_along_axis(scores, part, axis=1)
             order = np.lexsort((part, -part_scores), axis=1)
             part = np.take_along_axis(part, order, axis=1)
@@ -173,12 +177,16 @@ class StoryClusterer:
 
     def time_penalty(self, days_a: np.ndarray, days_b: np.ndarray) -> np.ndarray:
         """``(Δt / τ)² / 2`` for aligned arrays of days."""
-        gap = (np.asarray(days_a, dtype=np.float64) - np.asarray(days_b, dtype=np.float64)) / self.config.time_scale_days
+        scale = self.config.time_scale_days
+        gap = (np.asarray(days_a, dtype=np.float64) - np.asarray(days_b, dtype=np.float64)) / scale
         return 0.5 * gap * gap
 
     def pair_threshold(self, rich_a: np.ndarray | float, rich_b: np.ndarray | float) -> np.ndarray | float:
         c = self.config
-        return c.headline_threshold + (c.article_threshold - c.headline_threshold) * (np.asarray(rich_a) + np.asarray(rich_b)) / 2
+        return (
+            c.headline_threshold
+            + (c.article_threshold - c.headline_threshold) * (np.asarray(rich_a) + np.asarray(rich_b)) / 2
+        )
 
     def fit(self, vectors: np.ndarray, days: np.ndarray, rich: np.ndarray | None = None,
             lexical: sp.csr_matrix | None = None) -> StoryClusterer:
@@ -244,6 +252,32 @@ class StoryClusterer:
         return self
 
 
+def _adjacency(n: int, rows: np.ndarray, cols: np.ndarray, extra: np.ndarray) -> list[dict[int, float]]:
+    """Per cluster (one per article to start with), the summed edge terms ``X`` to each neighbouring cluster."""
+    adjacency: list[dict[int, float]] = [dict() for _ in range(n)]
+    for a, b, x in zip(rows.tolist(), cols.tolist(), extra.tolist(), strict=False):
+        if a != b:
+            adjacency[a][b] = adjacency[a].get(b, 0.0) + x
+            adjacency[b][a] = adjacency[b].get(a, 0.0) + x
+    return adjacency
+
+
+def _initial_heap(
+    adjacency: list[dict[int, float]], linkage: Callable[[int, np.ndarray, np.ndarray], np.ndarray]
+) -> list[tuple[float, int, int, int, int]]:
+    """Heap of ``(-linkage, a, b, 0, 0)`` for every edge-joined pair ``a < b`` of articles whose linkage reaches 0."""
+    heap: list[tuple[float, int, int, int, int]] = []
+    for a in range(len(adjacency)):
+        others = np.fromiter((b for b in adjacency[a] if b > a), dtype=np.int64)
+        if len(others):
+            values = linkage(a, others, np.array([adjacency[a][b] for b in others.tolist()]))
+            for b, value in zip(others.tolist(), values.tolist(), strict=False):
+                if value >= 0:
+                    heap.append((-value, a, b, 0, 0))
+    heapq.heapify(heap)
+    return heap
+
+
 def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
                      cols: np.ndarray,
                      extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
@@ -266,11 +300,7 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
     rich_sum = rich.astype(np.float64).copy()
     hood_sum = hood.astype(np.float64).copy()
     chance_weight = c.shared_neighbour_weight
-    adjacency: list[dict[int, float]] = [dict() for _ in range(n)]
-    for a, b, x in zip(rows.tolist(), cols.tolist(), extra.tolist(), strict=False):
-        if a != b:
-            adjacency[a][b] = adjacency[a].get(b, 0.0) + x
-            adjacency[b][a] = adjacency[b].get(a, 0.0) + x
+    adjacency = _adjacency(n, rows, cols, extra)
     version = np.zeros(n, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
 
@@ -285,15 +315,7 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
         chance = chance_weight * hood_sum[a] * hood_sum[others] / pairs
         return keep * (cosine - penalty) + sums / pairs - chance - theta
 
-    heap: list[tuple[float, int, int, int, int]] = []
-    for a in range(n):
-        others = np.fromiter((b for b in adjacency[a] if b > a), dtype=np.int64)
-        if len(others):
-            values = linkage(a, others, np.array([adjacency[a][b] for b in others.tolist()]))
-            for b, value in zip(others.tolist(), values.tolist(), strict=False):
-                if value >= 0:
-                    heap.append((-value, a, b, 0, 0))
-    heapq.heapify(heap)
+    heap = _initial_heap(adjacency, linkage)
     parent = np.arange(n)
     while heap:
         _, a, b, version_a, version_b = heapq.heappop(heap)

@@ -16,6 +16,7 @@ exactly our signatures. A text with fewer than ``k`` words has one shingle of al
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .minhash import fmix64
-import itertools
 
 _QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
@@ -100,7 +100,9 @@ def shingle_hashes(tokens: list[str], size: int) -> np.ndarray:
     if not tokens:
         return np.empty(0, dtype=np.uint32)
     count = max(len(tokens) - size + 1, 1)
-    hashes = np.fromiter((shingle_hash(" ".join(tokens[i : i + size])) for i in range(count)), dtype=np.uint32, count=count)
+    hashes = np.fromiter(
+        (shingle_hash(" ".join(tokens[i : i + size])) for i in range(count)), dtype=np.uint32, count=count
+    )
     return np.unique(hashes)
 
 
@@ -145,7 +147,9 @@ class ShingleSets:
         )
 
 
-def shingle_sets(texts: pl.Series | list[str], size: int, chunk_bytes: int = _TEXT_CHUNK_BYTES, threads: int = 1) -> ShingleSets:
+def shingle_sets(
+    texts: pl.Series | list[str], size: int, chunk_bytes: int = _TEXT_CHUNK_BYTES, threads: int = 1
+) -> ShingleSets:
     """Shingle sets of every text (nulls are empty), tokenised and hashed in blocks of about ``chunk_bytes`` of
     UTF-8, the blocks spread over ``threads`` threads (numpy and polars release the GIL)."""
     series = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)

@@ -76,10 +76,13 @@ def test_no_input_is_a_usage_error(tmp_path):
 
 def test_dedup_on_sample_writes_tables_and_summary(tmp_path):
     out = tmp_path / "out"
-    result = invoke("dedup", "-q", "--config", str(REPO / "configs" / "default.yaml"), "--input", str(SAMPLE), "--out", str(out))
+    result = invoke(
+        "dedup", "-q", "--config", str(REPO / "configs" / "default.yaml"), "--input", str(SAMPLE), "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == f"133 articles (0 rejected), 40 duplicate groups (61 copies) -> {out}\n"
-    assert {"articles.csv", "duplicates.parquet", "syndication.csv", "rejects.csv", "run.json"} <= {p.name for p in out.iterdir()}
+    written = {p.name for p in out.iterdir()}
+    assert {"articles.csv", "duplicates.parquet", "syndication.csv", "rejects.csv", "run.json"} <= written
     assert "story_id" not in pl.read_parquet(out / "articles.parquet").columns
 
 

@@ -38,14 +38,20 @@ def test_unknown_nested_key_lists_that_sections_keys(tmp_path):
     path = write(tmp_path, "input:\n  columns:\n    headline: title\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert "  input.columns.headline: unknown key (allowed: id, title, text, source, url, published_at)" in str(info.value)
+    assert (
+        "  input.columns.headline: unknown key (allowed: id, title, text, source, url, published_at)"
+        in str(info.value)
+    )
 
 
 def test_unknown_top_level_section_lists_sections(tmp_path):
     path = write(tmp_path, "dedupe: {}\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert "  dedupe: unknown key (allowed: input, output, clean, dedup, embed, stories, label, nightly)" in str(info.value)
+    assert (
+        "  dedupe: unknown key (allowed: input, output, clean, dedup, embed, stories, label, nightly)"
+        in str(info.value)
+    )
 
 
 def test_out_of_range_threshold_names_key(tmp_path):

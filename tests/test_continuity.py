@@ -27,13 +27,16 @@ def registry(*stories: tuple[str, str, int, np.ndarray, float, float, int]) -> P
          "last_seen": DAY0 + timedelta(days=end), "last_night": date(2026, 3, 2)}
         for sid, chain, rnd, centre, start, end, n in stories
     ]
-    return PriorState(date(2026, 3, 2), pl.DataFrame(schema=pl.Schema({})), pl.DataFrame(rows, schema=REGISTRY, orient="row"))
+    return PriorState(
+        date(2026, 3, 2), pl.DataFrame(schema=pl.Schema({})), pl.DataFrame(rows, schema=REGISTRY, orient="row")
+    )
 
 
 def tonight(*stories: tuple[str, float, int]) -> pl.DataFrame:
     return pl.DataFrame(
-        {"story_id": [s[0] for s in stories], "chain_id": ["c-" + s[0][2:] for s in stories], "round": [1] * len(stories),
-         "n_articles": [s[2] for s in stories], "first_seen": [DAY0 + timedelta(days=s[1]) for s in stories]},
+        {"story_id": [s[0] for s in stories], "chain_id": ["c-" + s[0][2:] for s in stories],
+         "round": [1] * len(stories), "n_articles": [s[2] for s in stories],
+         "first_seen": [DAY0 + timedelta(days=s[1]) for s in stories]},
         schema_overrides={"round": pl.Int32, "n_articles": pl.Int32, "first_seen": TIME},
     )
 
@@ -42,7 +45,8 @@ def test_close_in_time_and_similar_continues_with_the_registry_id_and_label():
     prior = registry(("s-old", "c-old", 1, unit(1, 0, 0), 0, 1, 5))
     result = match_registry(tonight(("s-new", 2, 3)), {"s-new": unit(1, 0.3, 0)}, prior, Config())
     assert result["s-new"].story_id == "s-old"
-    assert (result["s-new"].status, result["s-new"].label, result["s-new"].chain_id) == ("continuing", "s-old label", "c-old")
+    new = result["s-new"]
+    assert (new.status, new.label, new.chain_id) == ("continuing", "s-old label", "c-old")
 
 
 def test_weeks_later_and_similar_is_the_next_round_of_the_chain():
@@ -75,7 +79,9 @@ def test_story_that_began_alone_joins_an_older_chain_once_it_grows():
 
 
 def test_registry_update_blends_centroids_and_prunes_old_stories():
-    prior = registry(("s-old", "c-old", 1, unit(1, 0, 0), 0, 1, 3), ("s-ancient", "c-a", 1, unit(0, 0, 1), -200, -199, 2))
+    prior = registry(
+        ("s-old", "c-old", 1, unit(1, 0, 0), 0, 1, 3), ("s-ancient", "c-a", 1, unit(0, 0, 1), -200, -199, 2)
+    )
     stories = pl.DataFrame(
         {"story_id": ["s-old"], "chain_id": ["c-old"], "round": [1], "label": ["s-old label"], "n_articles": [1],
          "first_seen": [DAY0 + timedelta(days=2)], "last_seen": [DAY0 + timedelta(days=2.5)]},

@@ -66,7 +66,7 @@ def test_one_big_cluster_has_full_recall():
 
 
 def test_length_mismatch_fails():
-    with pytest.raises(ValueError, match="^gold and predicted must have one label per article$"):
+    with pytest.raises(ValueError, match=r"^gold and predicted must have one label per article$"):
         score(["a", "b"], ["1"])
 
 

@@ -28,10 +28,12 @@ def _texts(rows):
 
 def test_label_joins_top_entity_and_event_phrase():
     texts = _texts([
-        ("s1", "Island sailings halted as Porthaven ferry strike begins", "Ferry crews in Porthaven walked off the job."),
+        ("s1", "Island sailings halted as Porthaven ferry strike begins",
+         "Ferry crews in Porthaven walked off the job."),
         ("s1", "Ferry strike strands hundreds in Porthaven", "Passengers waited as the ferry strike went on."),
         ("s2", "Bank of Valdoria raises interest rate", "The Bank of Valdoria raised its rate by a quarter point."),
-        ("s2", "Valdoria rate rise hits mortgage holders", "Mortgage holders face higher payments after the rate rise."),
+        ("s2", "Valdoria rate rise hits mortgage holders",
+         "Mortgage holders face higher payments after the rate rise."),
     ])
     labels = label_stories(texts, max_words=5)
     assert labels["s1"] == "Porthaven ferry strike"

@@ -43,7 +43,8 @@ def site(tmp_path: Path) -> Path:
     write_feeds(tmp_path)
     config = (REPO / "configs" / "nightly.yaml").read_text()
     config = config.replace('input: "feeds/{date}/*.jsonl*"', f'input: "{tmp_path}/feeds/{{date}}/*.jsonl*"')
-    config = config.replace("state_dir: state", f"state_dir: {tmp_path}/state").replace("out_root: runs", f"out_root: {tmp_path}/runs")
+    config = config.replace("state_dir: state", f"state_dir: {tmp_path}/state")
+    config = config.replace("out_root: runs", f"out_root: {tmp_path}/runs")
     (tmp_path / "nightly.yaml").write_text(config)
     return tmp_path
 
@@ -136,7 +137,8 @@ def test_bad_rows_are_rejected_with_reasons_and_nothing_is_lost(site, real_embed
     feed.mkdir()
     huge = "word " * 2_100_000  # 10.5 MB
     lines = [
-        json.dumps({"id": "ok1", "title": "A normal article", "text": "Body text here.", "published_at": "2026-03-21T08:00:00Z"}),
+        json.dumps({"id": "ok1", "title": "A normal article", "text": "Body text here.",
+                    "published_at": "2026-03-21T08:00:00Z"}),
         json.dumps({"id": "future", "title": "From the future", "published_at": "2026-06-01T00:00:00Z"}),
         json.dumps({"id": "huge", "title": "Huge", "text": huge, "published_at": "2026-03-21T09:00:00Z"}),
         json.dumps({"title": "No id"}),
@@ -250,16 +252,23 @@ def test_cron_wrapper_logs_to_file_and_reports_failure_in_one_line(site, tmp_pat
     lines = log.read_text().splitlines()
     assert any("stage dedup: done in" in line for line in lines)
     assert lines[-1].startswith("night 2026-03-02: 8 articles")
-    missing = subprocess.run([str(wrapper), "--date", "2026-05-01"], env=env, capture_output=True, text=True, timeout=300)
+    missing = subprocess.run(
+        [str(wrapper), "--date", "2026-05-01"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert missing.returncode == 4
-    assert missing.stderr == f"newsclust nightly failed (exit 4: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused); see {log}\n"
+    assert missing.stderr == (
+        "newsclust nightly failed (exit 4: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused); "
+        f"see {log}\n"
+    )
 
 
 def test_recurring_talks_a_week_later_are_round_two_of_the_same_chain(site, real_embedder):
     for day in (*NIGHTS, date(2026, 3, 11), date(2026, 3, 12)):
         night(site, day, real_embedder)
     gold = pl.read_ndjson(SAMPLE).select(pl.col("id").alias("article_id"), "gold")
-    every = pl.concat([pl.read_parquet(p) for p in sorted((site / "runs").glob("*/articles.parquet"))]).join(gold, on="article_id")
+    every = pl.concat([pl.read_parquet(p) for p in sorted((site / "runs").glob("*/articles.parquet"))]).join(
+        gold, on="article_id"
+    )
     stories = pl.concat([pl.read_parquet(p) for p in sorted((site / "runs").glob("*/stories.parquet"))])
     last = stories.unique("story_id", keep="last")
     first_round = every.filter(pl.col("gold") == "fisheries-talks-r1")["story_id"].unique().to_list()

@@ -87,7 +87,7 @@ def test_keep_snapshots_of_one_is_refused(tmp_path):
     # with one snapshot kept, re-running the newest night found no earlier state and silently reset the registry
     config = tmp_path / "nightly.yaml"
     config.write_text("nightly:\n  keep_snapshots: 1\n")
-    with pytest.raises(ConfigError, match="nightly.keep_snapshots"):
+    with pytest.raises(ConfigError, match=r"nightly\.keep_snapshots"):
         load_config(config)
 
 

@@ -43,8 +43,9 @@ def test_all_outputs_written_in_both_formats_and_manifest_last(sample_run):
     assert {"report.html", "run.json"} <= names
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["counts"]["rows_in"] == 133
-    assert [s["name"] for s in manifest["stages"]] == ["ingest", "clean", "dedup", "embed", "stories", "continuity", "label",
-                                                     "outputs"]
+    assert [s["name"] for s in manifest["stages"]] == [
+        "ingest", "clean", "dedup", "embed", "stories", "continuity", "label", "outputs"
+    ]
     assert manifest["model"] == "all-MiniLM-L6-v2@128"
     assert "sentence-transformers" in manifest["versions"]
 
@@ -103,7 +104,9 @@ def test_recurring_talks_are_two_rounds_of_one_chain(sample_run):
 def test_copies_inherit_their_canonicals_story(sample_run):
     out, _, _ = sample_run
     articles = pl.read_parquet(out / "articles.parquet")
-    canon_story = articles.filter(pl.col("is_canonical")).select(pl.col("article_id").alias("canonical_id"), pl.col("story_id").alias("canon_story"))
+    canon_story = articles.filter(pl.col("is_canonical")).select(
+        pl.col("article_id").alias("canonical_id"), pl.col("story_id").alias("canon_story")
+    )
     joined = articles.join(canon_story, on="canonical_id")
     assert joined.height == articles.height
     assert (joined["story_id"] == joined["canon_story"]).all()

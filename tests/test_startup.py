@@ -9,6 +9,6 @@ HEAVY = ("torch", "sentence_transformers", "sklearn", "scipy", "datasketch", "tr
 
 
 def test_importing_the_cli_loads_no_model_or_numeric_stack():
-    code = "import sys, jobs.cli; print(' '.join(m for m in {!r} if m in sys.modules))".format(HEAVY)
+    code = f"import sys, jobs.cli; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == []

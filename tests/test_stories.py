@@ -75,7 +75,9 @@ def test_a_longer_time_scale_joins_what_a_short_one_splits(hashing_embedder):
 
 
 def test_missing_dates_all_on_the_run_date_still_cluster(hashing_embedder):
-    story = _stories([("a", TALKS, 0), ("b", TALKS + " resume", 0), ("c", STRIKE, 0), ("d", FLOOD, 0)], hashing_embedder)
+    story = _stories(
+        [("a", TALKS, 0), ("b", TALKS + " resume", 0), ("c", STRIKE, 0), ("d", FLOOD, 0)], hashing_embedder
+    )
     assert story["a"] == story["b"] and len({story["a"], story["c"], story["d"]}) == 3
 
 
@@ -146,7 +148,9 @@ def test_lexical_vectors_separate_events_that_share_their_kind():
 
 
 def test_story_ids_do_not_depend_on_input_order(hashing_embedder):
-    rows = [("a", TALKS, 0), ("b", TALKS + " resume", 0.5), ("c", STRIKE, 1), ("d", STRIKE + " ends", 1.2), ("e", FLOOD, 2)]
+    rows = [
+        ("a", TALKS, 0), ("b", TALKS + " resume", 0.5), ("c", STRIKE, 1), ("d", STRIKE + " ends", 1.2), ("e", FLOOD, 2)
+    ]
     forward = _stories(rows, hashing_embedder, with_text=True)
     for seed in range(3):
         shuffled = rows[:]

@@ -372,7 +372,8 @@ def wrap(spec: CopySpec, paras: list[str], corpus: Corpus, rng: random.Random) -
     parts = [agg.header.format(source=original["source"])] if agg.header else []
     parts += paras
     if agg.related:
-        parts.append("Related stories:\n" + "\n".join(f"- {t}" for t in related_titles(original, corpus.originals, rng)))
+        related = related_titles(original, corpus.originals, rng)
+        parts.append("Related stories:\n" + "\n".join(f"- {t}" for t in related))
     if agg.footer:
         parts.append(agg.footer)
     return "\n\n".join(parts)
