@@ -186,8 +186,14 @@ class VectorCache:
                              schema_overrides={"used": pl.Date})
         path = self._file(model_id)
         partial = path.with_suffix(f".tmp-{os.getpid()}")
-        table.write_parquet(partial)
-        os.replace(partial, path)
+        try:
+            table.write_parquet(partial)
+            os.replace(partial, path)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            # the cache only saves time (vectors are recomputed from the text), so a full disk costs speed, not the run
+            partial.unlink(missing_ok=True)
+            log.warning("vector cache not saved to %s (%s); the next run embeds again", path, _first_line(exc))
+            return 0
         self.last_used = used
         return len(vectors) - len(used)
 
@@ -205,3 +211,8 @@ def embed_texts(texts: list[str], embedder: Embedder, cache: VectorCache | None)
     if not texts:
         return np.zeros((0, 0), dtype=np.float32), 0
     return np.stack([known[k] for k in keys]).astype(np.float32), len(missing)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -129,7 +129,10 @@ def run(
 def write_run(result: RunResult, folder: Path) -> None:
     """Write a run's outputs into ``folder``, a staging folder that the caller then puts in place (``run.json`` last,
     so a folder without it is incomplete). ``run_to_folder`` and the nightly job both write through here."""
-    write_run_folder(result.tables, result.manifest(), result.config.output, folder)
+    try:
+        write_run_folder(result.tables, result.manifest(), result.config.output, folder)
+    except pl.exceptions.PolarsError as exc:  # polars reports a full disk as a ComputeError, not an OSError
+        raise OSError(f"cannot write {folder}: {str(exc).strip().splitlines()[0]}") from exc
 
 
 def run_folder_files(config: Config, stages: Sequence[type[Stage]]) -> set[str]:

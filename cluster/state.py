@@ -219,6 +219,9 @@ class StateStore:
                         "counts": counts}
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
             fsync_tree(staging)
+        except pl.exceptions.PolarsError as exc:  # polars reports a full disk as a ComputeError, not an OSError
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OSError(f"cannot write state snapshot {staging}: {str(exc).strip().splitlines()[0]}") from exc
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
