@@ -105,7 +105,7 @@ def test_csv_row_with_fewer_fields_is_broken(tmp_path):
     path = tmp_path / "short.csv"
     path.write_text("id,title,text\n1,Full row,body\n2,Short row\n")
     assert [rec["id"] for _, rec in decoded(path)] == ["1"]
-    assert broken(path) == [(2, "malformed CSV: fewer fields than the header")]
+    assert broken(path) == [(2, "malformed CSV at line 3: fewer fields than the header (2, the header has 3)")]
 
 
 # ---------------------------------------------------------------- files that cannot be read
@@ -119,15 +119,20 @@ def test_not_gzip_data_raises_input_error_naming_file(tmp_path):
     assert str(info.value).startswith(f"input file {path}: cannot be read (Not a gzipped file")
 
 
-def test_truncated_gz_raises_input_error_naming_file(tmp_path):
-    data = gzip.compress(jsonl(*(record(str(i), text="word " * 100) for i in range(100))))
+def test_truncated_gz_keeps_the_rows_before_the_break_and_rejects_the_rest_as_one_row(tmp_path):
+    data = gzip.compress(jsonl(*(record(str(i), text=f"word {i} " * 100) for i in range(100))))
     path = tmp_path / "a.jsonl.gz"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError) as info:
-        list(read_rows(path))
-    assert str(info.value) == (
-        f"input file {path}: cannot be read (Compressed file ended before the end-of-stream marker was reached)"
+    rows = list(read_rows(path))
+    kept = [row.record["id"] for row in rows if row.record is not None]
+    assert kept == [str(i) for i in range(len(kept))] and 10 < len(kept) < 100
+    last = rows[-1]
+    assert (last.row, last.ends_file) == (len(kept) + 1, True)
+    assert last.error == (
+        "file ends early or is corrupt (Compressed file ended before the end-of-stream marker was reached): the rest "
+        f"of the file after line {len(kept)} cannot be read"
     )
+    assert last.raw.startswith(f'{{"id": "{len(kept)}"') and not last.raw.endswith("\n")
 
 
 def test_corrupt_deflate_stream_raises_input_error_naming_file(tmp_path):
