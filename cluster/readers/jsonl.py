@@ -80,14 +80,14 @@ def _document_rows(file: str, encoding: str, lines: Iterator[str]) -> Iterator[R
         collected.extend(lines)
     except StreamBroken as exc:
         broken = exc
-    text = "".join(collected)
+    text = "".join(collected) + (broken.tail if broken is not None else "")
     document = _Document(file, text, encoding, broken)
     rows = document.array_rows() if document.array_start is not None else document.object_rows()
     if rows is None:  # not one document: JSON Lines
         yield from _line_rows(file, encoding, _then_raise(collected, broken))
         return
     yield from rows
-    if broken is not None:
+    if broken is not None and not (rows and rows[-1].ends_file):
         yield stream_broken_row(file, len(rows) + 1, broken, f"element {len(rows)}")
 
 
@@ -155,14 +155,17 @@ class _Document:
         return self.text[position:].strip(_BLANK) == self.closing
 
     def _broken_at(self, rows: list[RawRow], position: int, message: str) -> list[RawRow]:
-        """The elements before a break, and (unless the file itself ended early) one reject for the rest."""
-        if self.broken is None:
+        """The elements before a break, and one reject for the rest of the file: the file's own break when it ended
+        early, else the JSON error with its line and column."""
+        if self.broken is not None:
+            reason = self.broken.reason
+        else:
             line = self.text.count("\n", 0, position) + 1
             column = position - self.text.rfind("\n", 0, position)
-            reason = (f"malformed JSON array at line {line} column {column}: {message}; the rest of the file after "
-                      f"element {len(rows)} cannot be read")
-            raw = self.text[position : position + RAW_CHARS]
-            rows.append(RawRow(self.file, len(rows) + 1, None, reason, raw, ends_file=True))
+            reason = f"malformed JSON array at line {line} column {column}: {message}"
+        reason += f"; the rest of the file after element {len(rows)} cannot be read"
+        raw = readable_text(self.text[position : position + RAW_CHARS])
+        rows.append(RawRow(self.file, len(rows) + 1, None, reason, raw, ends_file=True))
         return rows
 
 

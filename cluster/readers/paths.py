@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def _match(base: Path, parts: tuple[str, ...]) -> Iterator[Path]:
         for folder in _real_folders(base):
             yield from _match(folder, rest)
             if not rest:  # a final "**" matches the files in every folder too
-                yield from (folder / name for name in _names(folder) if not (folder / name).is_dir())
+                yield from (folder / name for name in _names(folder) if not name.startswith("."))
     elif _MAGIC.search(head):
         hidden_too = head.startswith(".")
         for name in _names(base):
@@ -84,11 +85,12 @@ def _match(base: Path, parts: tuple[str, ...]) -> Iterator[Path]:
 
 
 def _real_folders(base: Path) -> Iterator[Path]:
-    """``base`` and every folder below it (links followed, hidden folders skipped), each real folder once."""
+    """``base`` and every folder below it (links followed, hidden folders skipped), each real folder once, breadth
+    first: a folder reached both directly and through a link back up the tree keeps its shortest path."""
     seen: set[tuple[int, int]] = set()
-    stack = [base]
-    while stack:
-        folder = stack.pop()
+    queue = deque([base])
+    while queue:
+        folder = queue.popleft()
         try:
             status = folder.stat()
         except OSError:
@@ -97,8 +99,7 @@ def _real_folders(base: Path) -> Iterator[Path]:
             continue
         seen.add((status.st_dev, status.st_ino))
         yield folder
-        below = [folder / name for name in _names(folder) if not name.startswith(".") and (folder / name).is_dir()]
-        stack.extend(reversed(below))
+        queue.extend(folder / name for name in _names(folder) if not name.startswith(".") and (folder / name).is_dir())
 
 
 def _names(folder: Path) -> list[str]:

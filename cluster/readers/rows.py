@@ -171,5 +171,5 @@ def _split_lines(handle: IO[bytes], head: bytes, encoding: str) -> Iterator[str]
 
 def stream_broken_row(file: str, row: int, broken: StreamBroken, after: str) -> RawRow:
     """The one reject that stands for the unreadable rest of a file whose stream broke after ``after``."""
-    reason = f"{broken.reason}: the rest of the file after {after} cannot be read"
+    reason = f"{broken.reason}; the rest of the file after {after} cannot be read"
     return RawRow(file, row, None, reason, readable_text(broken.tail)[:RAW_CHARS], ends_file=True)
