@@ -45,8 +45,16 @@ class InputConfig(_Strict):
     future_tolerance_hours: float = Field(
         48.0, ge=0.0, description="articles dated after the end of the run date plus this are rejected"
     )
+    earliest_published_at: str = Field(
+        "1990-01-01", description="articles dated before this date (YYYY-MM-DD, UTC) are rejected: a placeholder "
+        "date (year 1) or a backdated copy, which would otherwise be the earliest of its group"
+    )
+    max_reject_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="a run that rejects more than this share of its rows, or accepts no "
+        "article, warns and exits with code 6 after writing its outputs (1.0: off)"
+    )
 
-    @field_validator("run_date", mode="before")
+    @field_validator("run_date", "earliest_published_at", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> Any:
         from datetime import date, datetime

@@ -2,7 +2,8 @@
 
 Errors end a command through the click exceptions of ``jobs/exit_codes.py`` (the one home of the exit codes): 0
 success; 1 failure during the run (unreadable input, model or write error); 2 usage or config error; ``nightly``
-also 3 (locked), 4 (no input for the night) and 5 (state refused).
+also 3 (locked), 4 (no input for the night) and 5 (state refused); ``run``, ``dedup`` and ``nightly`` 6 (too many
+rows rejected, outputs written).
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from cluster.config_reference import resolved_yaml
 from cluster.embed import ModelError
 from cluster.readers import InputError
 from jobs.evaluation import evaluate_run
-from jobs.exit_codes import NightLocked, NoInputForNight, RunFailed, StateRefused, Stopped, UsageOrConfigError
+from jobs.exit_codes import (
+    NightLocked,
+    NoInputForNight,
+    RunFailed,
+    StateRefused,
+    Stopped,
+    TooManyRejects,
+    UsageOrConfigError,
+)
 from jobs.signals import Terminated, stop_on_sigterm
 
 DEFAULT_CONFIG = "configs/default.yaml"
@@ -56,6 +65,15 @@ def _run_failures(write_error: Callable[[OSError], str]) -> Iterator[None]:
         raise RunFailed(write_error(exc)) from None
     except Terminated:
         raise Stopped("stopped by SIGTERM; outputs (and nightly state) are as they were before this run") from None
+
+
+def _check_rejects(counts: dict[str, Any], config: Config, written_to: str | Path) -> None:
+    """Exit 6 after a run whose outputs were written but that rejected too many rows or accepted no article."""
+    from cluster.ingest import reject_share_problem
+
+    problem = reject_share_problem(counts["accepted"], counts["rejected"], config.input.max_reject_share)
+    if problem is not None:
+        raise TooManyRejects(f"{problem}; outputs were written to {written_to} (see rejects)")
 
 
 def _load_config(path: str | Path | None, overrides: dict[str, Any] | None = None) -> Config:
@@ -102,7 +120,8 @@ def main() -> None:
     """Collapse syndicated copies and cluster news articles into stories.
 
     \b
-    Exit codes: 0 success, 1 failure during the run, 2 usage or config error.
+    Exit codes: 0 success, 1 failure during the run, 2 usage or config error,
+    6 too many rows rejected (outputs were written).
     Example:
         newsclust run --input data/sample --out out
     """
@@ -121,6 +140,7 @@ def _execute(config: Config, dedup_only: bool) -> None:
     if "stories" in counts:
         line += f", {counts['stories']} stories"
     click.echo(f"{line} -> {config.output.dir}")
+    _check_rejects(counts, config, config.output.dir)
 
 
 @main.command()
@@ -296,7 +316,8 @@ def nightly(config_path: str, night: str | None, input_pattern: str | None, stat
 
     \b
     Exit codes: 0 success, 1 failure, 2 usage or config error, 3 another run holds the lock,
-    4 no input for the night, 5 state refused (written with other settings, or a later night already done).
+    4 no input for the night, 5 state refused (written with other settings, or a later night already done),
+    6 too many rows rejected (outputs and state were written).
     Example:
         newsclust nightly --config configs/nightly.yaml --date 2026-03-05
     """
@@ -331,6 +352,7 @@ def nightly(config_path: str, night: str | None, input_pattern: str | None, stat
         f"{counts['stories']} stories ({counts['new_stories']} new, {counts['continuing_stories']} continuing) "
         f"-> {outcome.out_dir}"
     )
+    _check_rejects(counts, config, outcome.out_dir)
 
 
 if __name__ == "__main__":

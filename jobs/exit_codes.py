@@ -1,7 +1,8 @@
 """Exit codes of ``newsclust``, and the click exceptions that end a command with each of them.
 
 The one home of the codes: the CLI raises these exceptions, and the README's exit-code table is rendered from
-``MEANINGS`` (see ``jobs/readme.py``). Codes 3 to 5 come only from ``nightly``, which a cron wrapper tells apart.
+``MEANINGS`` (see ``jobs/readme.py``). Codes 3 to 5 come only from ``nightly``, which a cron wrapper tells apart;
+6 says a run finished but its input needs a look (cron mails only on failure).
 Each exception prints ``error: MESSAGE`` on stderr, one line a cron mail or a log can quote.
 """
 
@@ -20,6 +21,7 @@ class ExitCode(IntEnum):
     LOCKED = 3
     NO_INPUT = 4
     STATE_REFUSED = 5
+    TOO_MANY_REJECTS = 6
     TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
@@ -31,6 +33,8 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.LOCKED: "`nightly` only: another run holds the lock",
     ExitCode.NO_INPUT: "`nightly` only: no input file for the night",
     ExitCode.STATE_REFUSED: "`nightly` only: state refused (other settings, or a later night already processed)",
+    ExitCode.TOO_MANY_REJECTS: "too many rows rejected (more than `input.max_reject_share`, default half) or no "
+    "article accepted; the outputs (and, after `nightly`, the state) were written: see `rejects`",
     ExitCode.TERMINATED: "stopped by SIGTERM (cron, systemd, Kubernetes): staging folders removed, the nightly lock "
     "released, outputs and state as before the run",
 }
@@ -85,3 +89,9 @@ class StateRefused(CommandError):
     """The state store refuses the night: written with other settings, or a later night is already processed."""
 
     exit_code = ExitCode.STATE_REFUSED
+
+
+class TooManyRejects(CommandError):
+    """The run finished and wrote its outputs, but rejected too many rows or accepted no article."""
+
+    exit_code = ExitCode.TOO_MANY_REJECTS

@@ -13,6 +13,7 @@ from jobs.exit_codes import (
     NoInputForNight,
     RunFailed,
     StateRefused,
+    TooManyRejects,
     UsageOrConfigError,
     exit_codes_markdown,
 )
@@ -20,7 +21,8 @@ from jobs.exit_codes import (
 
 def test_codes_are_the_documented_numbers():
     assert {code.name: int(code) for code in ExitCode} == {
-        "SUCCESS": 0, "FAILURE": 1, "USAGE": 2, "LOCKED": 3, "NO_INPUT": 4, "STATE_REFUSED": 5, "TERMINATED": 143
+        "SUCCESS": 0, "FAILURE": 1, "USAGE": 2, "LOCKED": 3, "NO_INPUT": 4, "STATE_REFUSED": 5,
+        "TOO_MANY_REJECTS": 6, "TERMINATED": 143,
     }
     assert set(MEANINGS) == set(ExitCode)
 
@@ -33,7 +35,8 @@ def test_markdown_table_has_one_row_per_code():
 
 @pytest.mark.parametrize(
     ("error", "code"),
-    [(RunFailed, 1), (UsageOrConfigError, 2), (NightLocked, 3), (NoInputForNight, 4), (StateRefused, 5)],
+    [(RunFailed, 1), (UsageOrConfigError, 2), (NightLocked, 3), (NoInputForNight, 4), (StateRefused, 5),
+     (TooManyRejects, 6)],
 )
 def test_each_error_exits_with_its_code_and_one_error_line(error, code):
     @click.command()

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from cluster.config import ColumnMap, InputConfig
-from cluster.ingest import ingest, parse_timestamp
+from cluster.ingest import DateOutOfRange, ingest, parse_timestamp
 from cluster.schema import ARTICLES, REJECTS
 
 RUN_DATE = date(2024, 5, 2)
@@ -59,7 +59,7 @@ def test_jsonl_every_reject_reason_and_every_row_accounted_once(tmp_path):
     assert result.rejects.select("file", "row", "reason").rows() == [
         (str(first), 4, "undecodable line: not UTF-8 (invalid continuation byte at byte 25)"),
         (str(first), 5, "malformed JSON: Expecting value at column 23"),
-        (str(first), 6, "not a JSON object"),
+        (str(first), 6, "not a JSON object (a JSON array)"),
         (str(first), 7, "missing id (column 'id')"),
         (str(first), 8, "missing id (column 'id')"),
         (str(first), 9, "empty title and text"),
@@ -134,7 +134,8 @@ def test_csv_quoted_newline_and_non_utf8_row(tmp_path):
     ]
     assert result.articles["date_missing"].to_list() == [False, True]
     assert result.rejects.select("row", "reason").rows() == [
-        (2, "undecodable row: not UTF-8"), (3, "malformed CSV: more fields than the header")
+        (2, "undecodable row: not UTF-8 (invalid continuation byte at byte 5)"),
+        (3, "malformed CSV at line 5: more fields than the header (6, the header has 5)"),
     ]
     assert result.rows_read == 4
 
@@ -172,7 +173,12 @@ def test_column_mapping(tmp_path):
 def test_column_mapping_missing_id_names_the_mapped_column(tmp_path):
     path = tmp_path / "a.jsonl"
     path.write_bytes(jsonl({"id": "1", "title": "t"}))
-    assert run_ingest(path, columns=ColumnMap(id="guid")).rejects["reason"].to_list() == ["missing id (column 'guid')"]
+    result = run_ingest(path, columns=ColumnMap(id="guid"))
+    hint = "its columns: id, title; map them with input.columns"
+    assert result.rejects["reason"].to_list() == [f"missing id: {path} has no column 'guid' ({hint})"]
+    assert result.warnings == [
+        f"input file {path} has no column 'guid' (input.columns.id), so every row is rejected; {hint}"
+    ]
 
 
 # ---------------------------------------------------------------- timestamps
@@ -190,6 +196,14 @@ def test_column_mapping_missing_id_names_the_mapped_column(tmp_path):
         ("  2024-05-01T10:00  ", datetime(2024, 5, 1, 10, tzinfo=UTC)),
         (datetime(2024, 5, 1, 10), datetime(2024, 5, 1, 10, tzinfo=UTC)),
         (date(2024, 5, 1), datetime(2024, 5, 1, tzinfo=UTC)),
+        ("Wed, 01 May 2024 10:00:00 GMT", datetime(2024, 5, 1, 10, tzinfo=UTC)),  # RFC 2822, as RSS dates items
+        ("Wed, 01 May 2024 12:00:00 +0200", datetime(2024, 5, 1, 10, tzinfo=UTC)),
+        ("1 May 2024 10:00 -0000", datetime(2024, 5, 1, 10, tzinfo=UTC)),  # "-0000": no zone given, read as UTC
+        (1714557600, datetime(2024, 5, 1, 10, tzinfo=UTC)),  # epoch seconds (below 10^11)
+        (1714557600.5, datetime(2024, 5, 1, 10, 0, 0, 500000, tzinfo=UTC)),
+        (1714557600000, datetime(2024, 5, 1, 10, tzinfo=UTC)),  # epoch milliseconds (10^11 and above)
+        ("1714557600", datetime(2024, 5, 1, 10, tzinfo=UTC)),  # a CSV's epoch is text
+        ("20240501", datetime(2024, 5, 1, tzinfo=UTC)),  # ISO 8601 basic format comes first: a date, not an epoch
     ],
 )
 def test_parse_timestamp(value, expected):
@@ -203,7 +217,18 @@ def test_parse_timestamp_missing_is_none(value):
     assert parse_timestamp(value) is None
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2024-13-01", 1714550400])
+@pytest.mark.parametrize("value", ["yesterday", "2024-13-01", "Mon, 32 May 2024", True, 1e14, float("nan"), [2024]])
 def test_parse_timestamp_rejects_garbage(value):
     with pytest.raises(ValueError):
         parse_timestamp(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "late"),
+    [("10000-01-01", True), ("+12024-01-01T00:00:00", True), ("0000-12-31T00:00:00", False),
+     ("0001-01-01T00:30:00+01:00", False), ("9999-12-31T23:30:00-01:00", True), (-9e13, False)],
+)
+def test_parse_timestamp_beyond_python_dates_says_which_end(value, late):
+    with pytest.raises(DateOutOfRange) as info:
+        parse_timestamp(value)
+    assert info.value.late is late

@@ -7,7 +7,6 @@ name's suffix (``jsonl``, ``csv``, ``parquet``); a file that cannot be read at a
 
 from __future__ import annotations
 
-import glob
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from types import ModuleType
 
 import polars as pl
 
-from . import csv, jsonl, parquet
+from . import csv, jsonl, parquet, paths
 from .rows import RAW_CHARS, InputError, RawRow, dump_record
 
 __all__ = [
@@ -34,35 +33,12 @@ def is_supported(path: Path) -> bool:
 
 
 def expand_inputs(patterns: list[str]) -> list[Path]:
-    """Files named by paths, globs and folders (searched recursively), sorted, each once.
+    """Files named by paths, globs and folders (searched recursively), sorted, each real file once (see ``paths``).
 
     A folder or glob that names no supported file, and a path that does not exist, is an ``InputError``: a run over
     nothing is a mistake in the config or the command line, never an empty night.
     """
-    if not patterns:
-        raise InputError("no input given: set input.paths in the config or pass --input")
-    found: list[Path] = []
-    for pattern in patterns:
-        found.extend(path for path in _matches(pattern) if path not in found)
-    return found
-
-
-def _matches(pattern: str) -> list[Path]:
-    path = Path(pattern)
-    if path.is_dir():
-        matches = sorted(p for p in path.rglob("*") if p.is_file() and is_supported(p))
-        if not matches:
-            raise InputError(f"input folder {pattern} holds no {', '.join(SUFFIXES)} files")
-        return matches
-    if any(char in pattern for char in "*?["):
-        globbed = (Path(p) for p in glob.glob(pattern, recursive=True))
-        matches = sorted(p for p in globbed if p.is_file() and is_supported(p))
-        if not matches:
-            raise InputError(f"input pattern {pattern} matches no {', '.join(SUFFIXES)} file")
-        return matches
-    if path.is_file():
-        return [path]
-    raise InputError(f"input file {pattern} does not exist")
+    return paths.expand_inputs(patterns, is_supported, SUFFIXES)
 
 
 def read_rows(path: Path) -> Iterator[RawRow]:
