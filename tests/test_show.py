@@ -78,8 +78,8 @@ def test_show_story_json(nights):
     assert [a["article_id"] for a in view["articles"]] == ["a1", "c1", "c2", "a2"]
     assert view["articles"][2] == {
         "article_id": "c2", "source": "PressPortal", "title": "Watch: ferry crews walk out", "url": "https://news.example/c2",
-        "published_at": "2026-03-02T18:40:00Z", "is_canonical": False, "canonical_id": "a1", "dup_group_id": "g-a1",
-        "centrality": 0.95, "jaccard": 0.3, "containment": 0.97, "rule": "containment",
+        "published_at": "2026-03-02T18:40:00Z", "is_canonical": False, "canonical_id": "a1", "canonical_in_run": True,
+        "dup_group_id": "g-a1", "centrality": 0.95, "jaccard": 0.3, "containment": 0.97, "rule": "containment",
     }
     assert view["rounds"] == [{"round": 1, "story_id": "s-ferry", "label": "Porthaven ferry strike",
                                "first_seen": "2026-03-02T06:40:00Z", "last_seen": "2026-03-03T08:00:00Z",
