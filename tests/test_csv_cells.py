@@ -89,6 +89,15 @@ def test_a_csv_only_run_reads_back_exactly(tmp_path):
     assert result.exit_code == 0 and json.loads(result.output)["title"] == "+44 pilots strike"
 
 
+EVAL_ALL_FOUND = """\
+level dup: dup_group_id vs gold_dup, 4 articles (0 gold rows not in the run)
+clusters   gold 1, predicted 1
+pairwise   P 1.0000  R 1.0000  F1 1.0000
+b-cubed    P 1.0000  R 1.0000  F1 1.0000
+ARI        1.0000
+"""
+
+
 def test_eval_reads_ids_that_start_with_a_formula_character(tmp_path):
     """Ids are feed text too: quoted in ``articles.csv``, restored when ``eval --pred`` reads it."""
     out = tmp_path / "out"
@@ -97,11 +106,10 @@ def test_eval_reads_ids_that_start_with_a_formula_character(tmp_path):
     assert CliRunner().invoke(main, args).exit_code == 0
     (out / "articles.parquet").unlink()  # eval reads articles.csv
     gold = tmp_path / "gold.jsonl"
-    gold.write_text("".join(json.dumps({"id": row[0], "gold_dup": row[0]}) + "\n" for row in HOSTILE), encoding="utf-8")
+    gold.write_text("".join(json.dumps({"id": row[0], "gold_dup": "=1+1"}) + "\n" for row in HOSTILE), encoding="utf-8")
     for pred in (out, out / "articles.csv"):
         result = CliRunner().invoke(main, ["eval", "--gold", str(gold), "--pred", str(pred), "--level", "dup"])
-        assert result.exit_code == 0, result.output
-        assert result.output.splitlines()[0] == "level dup: dup_group_id vs gold_dup, 4 articles (0 gold rows not in the run)"
+        assert (result.exit_code, result.output) == (0, EVAL_ALL_FOUND)
 
 
 # ---------------------------------------------------------------- the rule, for any text
