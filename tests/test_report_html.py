@@ -109,6 +109,42 @@ def test_feed_text_is_escaped_and_only_web_addresses_are_links(sample_run_with_r
     assert "javascript:" not in markup and "<a href='http" not in markup
 
 
+def _story_chunks(page: str) -> dict[str, str]:
+    """The markup of each story on the page, by id: from its element (card or row) to the next story's."""
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.DOTALL)
+    found = [(m.start(), m.group(1)) for m in re.finditer(r"data-story='([^']+)'", markup)]
+    ends = [start for start, _ in found[1:]] + [len(markup)]
+    chunks: dict[str, str] = {}
+    for (start, story_id), end in zip(found, ends, strict=True):
+        assert story_id not in chunks, f"{story_id} shown twice"
+        chunks[story_id] = markup[start:end].split("</section>")[0]
+    return chunks
+
+
+def test_every_story_lists_every_article_and_shows_its_id(sample_run_with_rejects):
+    page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    tables = _tables(sample_run_with_rejects)
+    chunks = _story_chunks(page)
+    assert set(chunks) == set(tables["stories"]["story_id"]) and len(chunks) > 10  # cards and the rest
+    for story_id, url in tables["articles"].select("story_id", "url").iter_rows():
+        assert f"href='{url}'" in chunks[story_id], (story_id, url)  # originals and copies, linked
+    for story_id, chunk in chunks.items():
+        assert f"<code class='sid' title='newsclust show story {story_id}'>{story_id}</code>" in chunk
+    assert "in <code>stories.csv</code>" not in page  # no story left out
+
+
+def test_numbers_are_titled_by_the_span_of_the_run(sample_run_with_rejects):
+    tables, manifest = _tables(sample_run_with_rejects), _manifest(sample_run_with_rejects)
+    page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    assert "<h2>12 days in numbers: Mar 2 – Mar 13, 2026</h2>" in page  # the sample spans 12 days
+    assert "<a href='#numbers'>12 days in numbers</a>" in page
+    one_day = {**tables, "articles": tables["articles"].filter(pl.col("published_at").dt.day() == 5)}
+    assert "<h2>The night in numbers</h2>" in render_report(one_day, manifest)
+    assert "<h2>The night in numbers</h2>" in render_report(tables, {**manifest, "night": "2026-03-13"})
+    undated = {**tables, "articles": tables["articles"].clear()}
+    assert "<h2>The run in numbers</h2>" in render_report(undated, manifest)
+
+
 LINK_SOURCE = '<a href="https://evil.example/login">Log in</a>'
 STYLED_SOURCE = '<span style="font-size:60px;color:red">Big</span> & co'
 MARKUP_LABEL = "<b>Ferry</b> <br>strike & <i>talks</i>"
