@@ -1,5 +1,12 @@
 """The output tables a user reads: ``articles`` (one row per accepted article, with its group and story) and
-``duplicates`` (members of groups of two or more), and the run's headline counts for ``run.json``."""
+``duplicates`` (members of groups of two or more), and the run's headline counts for ``run.json``.
+
+In a nightly run, ``stories`` counts every story tonight's articles are in: those clustered from tonight's originals
+(the stories stage's ``stories`` counter) and those reached only through copies of earlier nights' articles (a late
+copy joins its original's story; the continuity stage's ``inherited`` counter). ``run.json`` names both parts
+(``clustered_stories``, ``stories_only_from_copies``) in runs with a state, so the counts add up wherever they are
+read.
+"""
 
 from __future__ import annotations
 
@@ -72,8 +79,19 @@ def run_counts(tables: dict[str, pl.DataFrame], prior_night: date | None) -> dic
     return counts
 
 
+def stories_only_from_copies(stories: pl.DataFrame | None, articles: pl.DataFrame) -> int:
+    """Stories with no original of their own in the run: in a nightly run, the stories that tonight's articles reach
+    only as copies of earlier nights' articles (they were not clustered tonight)."""
+    if stories is None or "story_id" not in articles.columns:
+        return 0
+    with_originals = articles.filter(pl.col("is_canonical"))["story_id"].unique().implode()
+    return int((~stories["story_id"].is_in(with_originals)).sum())
+
+
 def continuity_counts(tables: dict[str, pl.DataFrame], prior_night: date | None) -> dict[str, Any]:
-    """New and continuing stories tonight, and how many of the previous night's stories went on."""
+    """New and continuing stories tonight, and how many of the previous night's stories went on; with a state (a
+    nightly run), how many stories were clustered tonight and how many hold only copies of earlier nights' articles
+    (a part of the continuing ones)."""
     statuses = tables["continuations"]["status"].value_counts()
     status = dict(zip(statuses["status"], statuses["count"], strict=True))
     new, new_rounds = int(status.get("new", 0)), int(status.get("new_round", 0))
@@ -81,10 +99,14 @@ def continuity_counts(tables: dict[str, pl.DataFrame], prior_night: date | None)
     previous: set[str] = set()
     if registry is not None and prior_night is not None:
         previous = set(registry.filter(pl.col("last_night") == prior_night)["story_id"])
-    return {
+    counts = {
         "new_stories": new + new_rounds,
         "continuing_stories": int(stories.height - new - new_rounds),
         "new_rounds": new_rounds,
         "previous_night_stories": len(previous),
         "previous_night_stories_continued": len(previous & set(stories["story_id"])),
     }
+    if "state_recent" in tables:
+        from_copies = stories_only_from_copies(stories, tables["articles"])
+        counts.update(clustered_stories=stories.height - from_copies, stories_only_from_copies=from_copies)
+    return counts

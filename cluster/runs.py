@@ -2,8 +2,9 @@
 
 A run writes each output table as ``NAME.parquet`` and/or ``NAME.csv`` (``output.formats``), ``report.html`` and last
 ``run.json``, the manifest: a folder without ``run.json`` is not finished. ``read_table`` is the one reader of an
-output table: Parquet when present (it keeps the types), else CSV, whose columns are read as text and cast to the
-declared types (CSV has none of its own; times are ``ISO_UTC``).
+output table: Parquet when present (it keeps the types), else CSV, whose columns are read as text, cast to the
+declared types (CSV has none of its own; times are ``ISO_UTC``) and whose text cells lose the quote that
+``csv_cells`` put before formula characters, so a CSV-only folder reads as exactly the tables that were written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from .csv_cells import restore
 from .schema import DUPLICATES, REJECTS, STORIES, SYNDICATION, TIME
 from .timeutil import ISO_UTC
 
@@ -77,10 +79,18 @@ def read_table(folder: Path, name: str) -> pl.DataFrame | None:
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     if parquet.is_file():
         return pl.read_parquet(parquet)
-    if not csv.is_file():
-        return None
-    table = pl.read_csv(csv, infer_schema=False)
-    casts = [_cast(column, dtype) for column, dtype in _COLUMN_TYPES.get(name, {}).items() if column in table.columns]
+    return read_table_file(csv) if csv.is_file() else None
+
+
+def read_table_file(path: Path) -> pl.DataFrame:
+    """One output table file (``NAME.parquet`` or ``NAME.csv``, ``NAME`` one of ``TABLES``): Parquet as written; CSV
+    cast to the table's types, its text cells restored (``csv_cells``)."""
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path)
+    table = pl.read_csv(path, infer_schema=False)
+    types = _COLUMN_TYPES.get(path.name.removesuffix(".csv"), {})
+    table = restore(table, [column for column in table.columns if column not in types])
+    casts = [_cast(column, dtype) for column, dtype in types.items() if column in table.columns]
     return table.with_columns(casts) if casts else table
 
 

@@ -8,7 +8,6 @@ rows rejected, outputs written).
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ import click
 from cluster.atomic import FolderInUse
 from cluster.config import Config, ConfigError, load_config
 from cluster.config_reference import resolved_yaml
+from cluster.display import json_text
 from cluster.embed import ModelError
 from cluster.readers import InputError
 from jobs.evaluation import evaluate_run
@@ -221,7 +221,7 @@ def _inspect(build, as_json: bool, formatter) -> None:
         view = build()
     except RunFolderError as exc:
         raise UsageOrConfigError(str(exc)) from None
-    click.echo(json.dumps(view, indent=2, ensure_ascii=False) if as_json else formatter(view))
+    click.echo(json_text(view) if as_json else formatter(view))
 
 
 _run_option = click.option("--run", "run_dir", default="out", show_default=True, type=click.Path(file_okay=False),

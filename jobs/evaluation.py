@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cluster.readers import read_table
+from cluster.runs import read_table_file
 
 if TYPE_CHECKING:
     from cluster.evaluate import Scores
@@ -68,7 +69,18 @@ def evaluate_run(gold_path: Path, pred_path: Path, *, level: str, gold_column: s
 
 
 def _predictions(pred: Path) -> pl.DataFrame:
-    for candidate in (pred / "articles.parquet", pred / "articles.csv", pred):
+    """The run's articles: a run's own table is read as the run reader reads it (a CSV's quoted formula cells, ids
+    included, restored), any other file as a table of strings."""
+    for candidate in (pred / "articles.parquet", pred / "articles.csv"):
         if candidate.is_file():
-            return read_table(candidate)
+            return _run_articles(candidate)
+    if pred.is_file():
+        return _run_articles(pred) if pred.name in ("articles.parquet", "articles.csv") else read_table(pred)
     raise UsageOrConfigError(f"--pred {pred}: no articles.parquet or articles.csv there")
+
+
+def _run_articles(path: Path) -> pl.DataFrame:
+    try:
+        return read_table_file(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise RunFailed(f"--pred {path}: cannot be read ({exc})") from None

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
-from handmade_runs import invoke
+from click.testing import CliRunner
+from handmade_runs import NIGHT_1, NIGHT_2, invoke, write_run
 
 from cluster.runs import load_run
 from cluster.views.diff import diff_runs
+from jobs.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample" / "articles.jsonl"
@@ -91,3 +94,17 @@ def test_diff_of_an_earlier_cut_of_the_sample(sample_run_with_rejects, tmp_path,
     assert all(e["first_seen"] >= "2026-03-09" for e in diff["appeared"])
     summary = diff["summary"]
     assert summary["unchanged"] + summary["grew"] + summary["split"] + summary["merged"] >= 1
+
+
+def test_diff_prints_control_characters_of_labels_as_visible_escapes(tmp_path):
+    """Story labels come from feed titles: a label holding a terminal escape is printed as text."""
+    a = write_run(tmp_path / "a", NIGHT_1, formats=("parquet",))
+    b = write_run(tmp_path / "b", NIGHT_2, formats=("parquet",))
+    stories = pl.read_parquet(b / "stories.parquet").with_columns(
+        pl.when(pl.col("story_id") == "s-ferry").then(pl.lit("Ferry\x1b]0;pwned\x07 strike\x1b[2J\u202e"))
+        .otherwise(pl.col("label")).alias("label"))
+    stories.write_parquet(b / "stories.parquet")
+    result = CliRunner().invoke(main, ["diff", str(a), str(b)], color=True)  # as on a terminal: nothing stripped
+    assert result.exit_code == 0
+    assert "grew: 1\n  s-ferry  Ferry\\x1b]0;pwned\\x07 strike\\x1b[2J\\u202e  4 → 5 articles (+1)\n" in result.output
+    assert not set(result.output) & ({chr(c) for c in [*range(32), *range(0x7F, 0xA0), 0x202E]} - {"\n"})

@@ -11,6 +11,7 @@ the test is skipped with the install command.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import pytest
 
 from cluster.report import NUMBERS, render_folder, render_report
 
+REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -105,6 +107,102 @@ def test_feed_text_is_escaped_and_only_web_addresses_are_links(sample_run_with_r
     assert len(re.findall(r"<script[^>]*>", page)) == 5  # plotly.js and the 4 plots: no script from the feed
     markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.DOTALL)
     assert "javascript:" not in markup and "<a href='http" not in markup
+
+
+def _story_chunks(page: str) -> dict[str, str]:
+    """The markup of each story on the page, by id: from its element (card or row) to the next story's."""
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.DOTALL)
+    found = [(m.start(), m.group(1)) for m in re.finditer(r"data-story='([^']+)'", markup)]
+    ends = [start for start, _ in found[1:]] + [len(markup)]
+    chunks: dict[str, str] = {}
+    for (start, story_id), end in zip(found, ends, strict=True):
+        assert story_id not in chunks, f"{story_id} shown twice"
+        chunks[story_id] = markup[start:end].split("</section>")[0]
+    return chunks
+
+
+def test_every_story_lists_every_article_and_shows_its_id(sample_run_with_rejects):
+    page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    tables = _tables(sample_run_with_rejects)
+    chunks = _story_chunks(page)
+    assert set(chunks) == set(tables["stories"]["story_id"]) and len(chunks) > 10  # cards and the rest
+    for story_id, url in tables["articles"].select("story_id", "url").iter_rows():
+        assert f"href='{url}'" in chunks[story_id], (story_id, url)  # originals and copies, linked
+    for story_id, chunk in chunks.items():
+        assert f"<code class='sid' title='newsclust show story {story_id}'>{story_id}</code>" in chunk
+    assert "in <code>stories.csv</code>" not in page  # no story left out
+
+
+def test_numbers_are_titled_by_the_span_of_the_run(sample_run_with_rejects):
+    tables, manifest = _tables(sample_run_with_rejects), _manifest(sample_run_with_rejects)
+    page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    assert "<h2>12 days in numbers: Mar 2 – Mar 13, 2026</h2>" in page  # the sample spans 12 days
+    assert "<a href='#numbers'>12 days in numbers</a>" in page
+    one_day = {**tables, "articles": tables["articles"].filter(pl.col("published_at").dt.day() == 5)}
+    assert "<h2>The night in numbers</h2>" in render_report(one_day, manifest)
+    assert "<h2>The night in numbers</h2>" in render_report(tables, {**manifest, "night": "2026-03-13"})
+    undated = {**tables, "articles": tables["articles"].clear()}
+    assert "<h2>The run in numbers</h2>" in render_report(undated, manifest)
+
+
+LINK_SOURCE = '<a href="https://evil.example/login">Log in</a>'
+STYLED_SOURCE = '<span style="font-size:60px;color:red">Big</span> & co'
+MARKUP_LABEL = "<b>Ferry</b> <br>strike & <i>talks</i>"
+CONTROL_REASON = "empty\x1b]0;title\x07 title and text"
+CONTROL_REASON_SHOWN = r"empty\x1b]0;title\x07 title and text"
+
+
+def _hostile_run(tmp_path: Path, embedder) -> Path:
+    """A run of three articles and a bad row written here: an original and its copy from sources named with plotly
+    markup (the syndication heatmap's rows, columns and hover), a third article; then a story label holding markup
+    (the timeline's annotations and hover) and a reject reason holding control characters (the rejects chart)."""
+    from cluster.config import load_config
+    from cluster.pipeline import run_to_folder
+
+    text = ("Ferry crews at Porthaven walked out at dawn over the new roster, halting every sailing to the islands "
+            "while union leaders and the operator met for talks that ran late into the evening without a deal.")
+    rows = [
+        {"id": "o1", "source": LINK_SOURCE, "title": "Ferry crews walk out", "text": text,
+         "url": "https://harbour.example/o1", "published_at": "2026-03-02T06:40:00Z"},
+        {"id": "c1", "source": STYLED_SOURCE, "title": "Ferry crews walk out", "text": text,
+         "url": "https://copier.example/c1", "published_at": "2026-03-02T09:10:00Z"},
+        {"id": "o2", "source": "Valley Ledger", "title": "Wildfire near Eastbrook contained",
+         "text": "Crews contained the wildfire near Eastbrook overnight after winds eased across the valley floor.",
+         "url": "https://valley.example/o2", "published_at": "2026-03-02T15:00:00Z"},
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"id": "x1", "title": "", "text": ""}\n',
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    config = load_config(REPO / "configs" / "default.yaml", {"input.paths": [str(feed)], "output.dir": str(out)})
+    result = run_to_folder(config, out, embedder=embedder)
+    assert result.counts["accepted"] == 3 and result.counts["rejected"] == 1 and result.counts["copies"] == 1
+    tables = _tables(out)
+    tables["stories"] = tables["stories"].with_columns(pl.lit(MARKUP_LABEL).alias("label"))
+    tables["rejects"] = tables["rejects"].with_columns(pl.lit(CONTROL_REASON).alias("reason"))
+    hostile = tmp_path / "hostile.html"
+    hostile.write_text(render_report(tables, _manifest(out)), encoding="utf-8")
+    return hostile
+
+
+def _plot_data(page: str) -> str:
+    """The scripts of the page's plots (their figures' JSON, with plotly's ``\\u002f`` for ``/`` undone), without
+    plotly.js."""
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.DOTALL)
+    plots = "".join(script for script in scripts if script.lstrip().startswith("window.PLOTLYENV"))
+    return plots.replace("\\u002f", "/")
+
+
+def test_feed_text_in_charts_is_plotly_plain_text(tmp_path, hashing_embedder):
+    page = _hostile_run(tmp_path, hashing_embedder).read_text(encoding="utf-8")
+    plots = _plot_data(page)
+    assert plots.count("Plotly.newPlot") == 4
+    # plotly decodes these entities back to the characters typed, and never reads them as its markup
+    for typed in (LINK_SOURCE, STYLED_SOURCE, MARKUP_LABEL):
+        assert json.dumps(html.escape(typed, quote=False))[1:-1] in plots
+    assert json.dumps(CONTROL_REASON_SHOWN)[1:-1] in plots  # the reason's control characters as visible escapes
+    assert "<a href" not in plots and "<span style" not in plots and "<b>Ferry" not in plots
+    assert "\\u001b" not in plots and "\\u0007" not in plots
 
 
 # ---------------------------------------------------------------- in a real browser
@@ -195,3 +293,33 @@ def test_report_in_headless_chromium(browser, sample_run_with_rejects):
     assert overflow <= 0, f"the page is {overflow}px wider than a phone"
     phone = _screenshot(browser, ARTIFACTS / "report-phone.png")
     print(f"\nscreenshots: {laptop} {phone}")
+
+
+def test_markup_in_feed_text_renders_as_text_in_the_charts(browser, tmp_path, hashing_embedder):
+    url = _hostile_run(tmp_path, hashing_embedder).as_uri()
+    browser.get_log("browser")
+    _load(browser, url, *LAPTOP, mobile=False)
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert browser.execute_script("return document.querySelectorAll('.plot a').length") == 0
+    texts = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('.plotly-graph-div')]"
+        ".map(p => [p.id, [...p.querySelectorAll('text')].map(t => t.textContent)]))"
+    )
+    assert LINK_SOURCE in texts["plot-syndication"] and STYLED_SOURCE in texts["plot-syndication"]  # as typed
+    assert MARKUP_LABEL in texts["plot-timeline"]
+    assert CONTROL_REASON_SHOWN in texts["plot-rejects"]
+    styled = browser.execute_script(
+        "return [...document.querySelectorAll('.plot tspan, .plot text')]"
+        ".filter(t => (t.getAttribute('style') || '').includes('60px')).length")
+    assert styled == 0
+    # hover text too: hover the heatmap's first cell (LINK_SOURCE's copy by STYLED_SOURCE) and read its label
+    deadline = time.monotonic() + 10
+    while True:
+        hover = browser.execute_script(
+            "Plotly.Fx.hover('plot-syndication', {xval: 0, yval: 0});"
+            "const layer = document.querySelector('#plot-syndication .hoverlayer');"
+            "return [layer.textContent, layer.querySelectorAll('a').length];")
+        if hover[0] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert hover == [f"{LINK_SOURCE} → {STYLED_SOURCE}1 copies, median 2.5 h later", 0]

@@ -4,12 +4,16 @@ story and article of a real run of the sample (with the packaged model)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import polars as pl
-from handmade_runs import invoke
+from click.testing import CliRunner
+from handmade_runs import invoke, write_run
 
+from cluster.display import json_text
 from cluster.runs import load_run
 from cluster.views.show import story_view
+from jobs.cli import main
 
 # ---------------------------------------------------------------- show story
 
@@ -78,8 +82,8 @@ def test_show_story_json(nights):
     assert [a["article_id"] for a in view["articles"]] == ["a1", "c1", "c2", "a2"]
     assert view["articles"][2] == {
         "article_id": "c2", "source": "PressPortal", "title": "Watch: ferry crews walk out", "url": "https://news.example/c2",
-        "published_at": "2026-03-02T18:40:00Z", "is_canonical": False, "canonical_id": "a1", "dup_group_id": "g-a1",
-        "centrality": 0.95, "jaccard": 0.3, "containment": 0.97, "rule": "containment",
+        "published_at": "2026-03-02T18:40:00Z", "is_canonical": False, "canonical_id": "a1", "canonical_in_run": True,
+        "dup_group_id": "g-a1", "centrality": 0.95, "jaccard": 0.3, "containment": 0.97, "rule": "containment",
     }
     assert view["rounds"] == [{"round": 1, "story_id": "s-ferry", "label": "Porthaven ferry strike",
                                "first_seen": "2026-03-02T06:40:00Z", "last_seen": "2026-03-03T08:00:00Z",
@@ -178,3 +182,83 @@ def test_show_every_story_and_article_of_the_sample(sample_run_with_rejects):
     assert code == 0 and view["group"]["match"]["rule"] == copy["rule"]
     assert view["group"]["canonical"]["article_id"] == copy["canonical_id"]
     assert view["story"]["centrality"] is not None
+
+
+# ---------------------------------------------------------------- feed text on a terminal
+
+HOSTILE_TITLE = "Ferry\x1b]0;pwned\x07 crews\x1b[2J walk\u202eout\x9b31m\nNOW\tnow\x7f"
+HOSTILE_SOURCE = "Harbour\x1b[31m Times"
+HOSTILE_LABEL = "Porthaven\x1bc ferry strike"
+HOSTILE_ROWS = [
+    ("a1", HOSTILE_SOURCE, HOSTILE_TITLE, "2026-03-02 06:40", "a1", "s-ferry", 0.95, None, None, None),
+    ("c1", "NewsBreeze", HOSTILE_TITLE, "2026-03-02 12:40", "a1", "s-ferry", 0.95, 0.91, 1.0, "jaccard"),
+]
+
+
+def hostile_run(folder: Path) -> Path:
+    """A run folder whose feed text (a title, a source, the story label) holds terminal escapes, controls, a bidi
+    override and a C1 CSI."""
+    write_run(folder, HOSTILE_ROWS, formats=("parquet",))
+    for name, column in (("stories", "label"), ("articles", "story_label")):
+        table = pl.read_parquet(folder / f"{name}.parquet").with_columns(pl.lit(HOSTILE_LABEL).alias(column))
+        table.write_parquet(folder / f"{name}.parquet")
+    return folder
+
+
+def invoke_on_a_terminal(*args: str) -> tuple[int, str]:
+    """The CLI's output as a terminal gets it (click strips ANSI sequences only when it writes to a pipe)."""
+    result = CliRunner().invoke(main, list(args), color=True)
+    return result.exit_code, result.output
+
+
+SHOW_HOSTILE_STORY = r"""story      s-ferry
+label      Porthaven\x1bc ferry strike
+headline   Ferry crews walk out
+size       2 articles: 1 unique + 1 copy, from 2 sources
+seen       2026-03-02 06:40 → 2026-03-02 12:40 UTC
+chain      c-ferry, round 1 (no other round in this run)
+
+sources
+  Harbour\x1b[31m Times  1  1 original
+  NewsBreeze             1  1 copy
+
+articles (originals by time, each followed by its copies)
+  2026-03-02 06:40  a1    Harbour\x1b[31m Times  original, centrality 0.950      Ferry\x1b]0;pwned\x07 crews\x1b[2J walk\u202eout\x9b31m\nNOW\tnow\x7f
+  2026-03-02 12:40  ↳ c1  NewsBreeze             copy: jaccard (J 0.91, C 1.00)  Ferry\x1b]0;pwned\x07 crews\x1b[2J walk\u202eout\x9b31m\nNOW\tnow\x7f
+"""  # noqa: E501
+
+
+def test_show_prints_control_characters_of_feed_text_as_visible_escapes(tmp_path):
+    run = hostile_run(tmp_path / "run")
+    assert invoke_on_a_terminal("show", "story", "s-ferry", "--run", str(run)) == (0, SHOW_HOSTILE_STORY)
+    code, out = invoke_on_a_terminal("show", "article", "a1", "--run", str(run))
+    assert code == 0
+    assert "source     Harbour\\x1b[31m Times\n" in out
+    assert "title      Ferry\\x1b]0;pwned\\x07 crews\\x1b[2J walk\\u202eout\\x9b31m\\nNOW\\tnow\\x7f\n" in out
+    assert "story      s-ferry  Porthaven\\x1bc ferry strike\n" in out
+    for text in (SHOW_HOSTILE_STORY, out):
+        assert not (set(text) - {"\n"}) & {chr(c) for c in [*range(32), *range(0x7F, 0xA0), 0x202E]}
+
+
+def test_show_json_is_valid_escaped_json_of_the_exact_feed_text(tmp_path):
+    run = hostile_run(tmp_path / "run")
+    code, out = invoke_on_a_terminal("show", "story", "s-ferry", "--run", str(run), "--json")
+    assert code == 0
+    view = json.loads(out)
+    assert view["label"] == HOSTILE_LABEL and view["articles"][0]["title"] == HOSTILE_TITLE
+    assert view["sources"][0]["source"] == HOSTILE_SOURCE
+    assert not set(out) & {chr(c) for c in range(32)} - {"\n"}  # json.dumps escapes every C0 control
+
+
+def test_show_json_escapes_del_c1_and_bidi_controls(tmp_path):
+    run = hostile_run(tmp_path / "run")
+    code, out = invoke_on_a_terminal("show", "story", "s-ferry", "--run", str(run), "--json")
+    assert code == 0 and not set(out) & {"\x7f", "\x9b", "\u202e"}
+
+
+def test_json_text_escapes_what_json_dumps_leaves_raw_and_decodes_to_the_same_view():
+    view = {"title": HOSTILE_TITLE, "n": 1, "items": [HOSTILE_SOURCE, None]}
+    text = json_text(view)
+    assert json.loads(text) == view
+    assert not set(text) & ({chr(c) for c in [*range(32), *range(0x7F, 0xA0), 0x202E]} - {"\n"})
+    assert "\\u001b]0;pwned\\u0007" in text and "\\u007f" in text and "\\u009b" in text and "\\u202e" in text

@@ -2,6 +2,12 @@
 
 The page inlines plotly.js once, so a snippet does not include it. Figures do not zoom, pan or capture scrolling
 (the page must scroll on a phone), and they resize with the window.
+
+Feed text in a figure is plain text (``chart_text``). Plotly reads every label, tick label, hover text and
+annotation as its own small markup (``<a href>``, ``<span style>``, ``<b>``, ``<br>``) and decodes entities in it,
+so a source named ``<a href="https://evil.example">`` would be a live link in the chart. Axes that show feed text
+are positions (0, 1, 2…) or story ids with the names as tick text or annotations, so two names that read alike can
+never merge into one row or column.
 """
 
 from __future__ import annotations
@@ -12,11 +18,18 @@ from typing import Any
 
 import polars as pl
 
-from ..display import hours
+from ..display import hours, visible_controls
 
 PLOT_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False, "staticPlot": False}
 CHAIN_COLOURS = ("#d9822b", "#8e44ad", "#1b998b", "#c0392b", "#2d6a4f", "#6d597a")
 STORY_COLOUR = "#2f5fd0"  # a story outside any recurring chain
+
+
+def chart_text(text: str | None) -> str:
+    """Feed text as plotly shows it literally: ``<``, ``>`` and ``&`` as the entities plotly decodes back to the
+    characters typed (never as its markup), control characters as visible escapes (a line break would split the
+    label)."""
+    return html.escape(visible_controls(text or ""), quote=False)
 
 
 def _snippet(figure: Any, div_id: str) -> str:
@@ -40,11 +53,12 @@ def timeline(top: pl.DataFrame, per_bin: pl.DataFrame, names: dict[str, str], ch
 
     colour = {c: CHAIN_COLOURS[i % len(CHAIN_COLOURS)] for i, c in enumerate(chains)}
     story_colour = {s: colour.get(c, STORY_COLOUR) for s, c in zip(top["story_id"], top["chain_id"], strict=True)}
+    shown = {story_id: chart_text(name) for story_id, name in names.items()}
     line_x: list[Any] = []
     line_y: list[Any] = []
-    for s in top.iter_rows(named=True):
+    for s in top.iter_rows(named=True):  # rows are story ids (never shown): labels cut short may read alike
         line_x += [s["first_seen"], s["last_seen"], None]
-        line_y += [names[s["story_id"]], names[s["story_id"]], None]
+        line_y += [s["story_id"], s["story_id"], None]
     fmt = "%b %d %H:00" if hourly else "%b %d"
     half = timedelta(minutes=30) if hourly else timedelta(hours=6)
     biggest = max(per_bin["len"].max() or 1, 1)
@@ -53,22 +67,21 @@ def timeline(top: pl.DataFrame, per_bin: pl.DataFrame, names: dict[str, str], ch
         go.Scatter(x=line_x, y=line_y, mode="lines", line={"color": "#c5cbd8", "width": 2}, hoverinfo="skip",
                    showlegend=False),
         go.Scatter(
-            x=per_bin["at"].to_list(), y=[names[s] for s in per_bin["story_id"]], mode="markers",
+            x=per_bin["at"].to_list(), y=per_bin["story_id"].to_list(), mode="markers",
             marker={"size": [7 + 13 * (n / biggest) ** 0.5 for n in per_bin["len"]],
                     "color": [story_colour[s] for s in per_bin["story_id"]], "opacity": 0.85,
                     "line": {"width": 0}},
-            customdata=[[n, b.strftime(fmt), names[s]] for n, b, s in bins],
+            customdata=[[n, b.strftime(fmt), shown[s]] for n, b, s in bins],
             hovertemplate="%{customdata[2]}<br>%{customdata[1]}: %{customdata[0]} articles<extra></extra>",
             showlegend=False,
         ),
     ])
-    # Labels sit above their row (not as tick labels) so the plot keeps its width on a phone. Plotly reads
-    # annotation text as its own small markup (<b>, <br>), so a label's < and & are escaped for plotly.
-    for name in names.values():
-        figure.add_annotation(x=0, xref="paper", xanchor="left", y=name, yshift=15, text=html.escape(name, quote=False),
+    # Labels sit above their row (not as tick labels) so the plot keeps its width on a phone.
+    for story_id, name in shown.items():
+        figure.add_annotation(x=0, xref="paper", xanchor="left", y=story_id, yshift=15, text=name,
                               showarrow=False, font={"size": 11, "color": "#3d4659"})
     figure.update_layout(height=60 + 40 * top.height)
-    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(names.values()),
+    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=list(shown),
                         showticklabels=False, showgrid=False)
     figure.update_xaxes(showgrid=True, gridcolor="#eef0f5", range=[first - half, last + half])
     return _snippet(figure, "plot-timeline")
@@ -81,14 +94,18 @@ def copy_matrix(syndication: pl.DataFrame, origins: list[str], copiers: list[str
     cell = {(o, c): (n, d) for o, c, n, d in
             syndication.select("origin_source", "copier_source", "copies", "median_delay_hours").iter_rows()}
     z = [[cell[(o, c)][0] if (o, c) in cell else None for c in copiers] for o in origins]
-    delay = [[hours(cell[(o, c)][1]) if (o, c) in cell else "" for c in copiers] for o in origins]
+    hover = [[[chart_text(o), chart_text(c), hours(cell[(o, c)][1]) if (o, c) in cell else ""] for c in copiers]
+             for o in origins]
     figure = go.Figure(go.Heatmap(
-        z=z, x=copiers, y=origins, customdata=delay, colorscale="Blues", showscale=False, xgap=2, ygap=2,
-        texttemplate="%{z}", hovertemplate="%{y} → %{x}<br>%{z} copies, median %{customdata} later<extra></extra>",
+        z=z, customdata=hover, colorscale="Blues", showscale=False, xgap=2, ygap=2, texttemplate="%{z}",
+        hovertemplate="%{customdata[0]} → %{customdata[1]}<br>%{z} copies, median %{customdata[2]} later"
+                      "<extra></extra>",
     ))
     figure.update_layout(height=110 + 34 * len(origins))
-    figure.update_xaxes(side="top", title_text="copied by")
-    figure.update_yaxes(autorange="reversed", title_text="original publisher")
+    figure.update_xaxes(side="top", title_text="copied by", tickmode="array", tickvals=list(range(len(copiers))),
+                        ticktext=[chart_text(c) for c in copiers])
+    figure.update_yaxes(autorange="reversed", title_text="original publisher", tickmode="array",
+                        tickvals=list(range(len(origins))), ticktext=[chart_text(o) for o in origins])
     return _snippet(figure, "plot-syndication")
 
 
@@ -112,7 +129,8 @@ def reject_reasons(reasons: pl.DataFrame) -> str:
     import plotly.graph_objects as go
 
     figure = go.Figure(go.Bar(
-        x=reasons["rows"].to_list(), y=reasons["kind"].to_list(), orientation="h", marker_color="#b5412b",
+        x=reasons["rows"].to_list(), y=[chart_text(kind) for kind in reasons["kind"]], orientation="h",
+        marker_color="#b5412b",
         text=reasons["rows"].to_list(), textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x} rows<extra></extra>",
     ))

@@ -1,4 +1,8 @@
-"""Writing a run folder: each output table in the configured formats, ``report.html``, then ``run.json``."""
+"""Writing a run folder: each output table in the configured formats, ``report.html``, then ``run.json``.
+
+Parquet tables are written exact; CSV tables with the text cells that a spreadsheet would run as formulas quoted
+(``csv_cells``; ``cluster.runs`` reads them back exact).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from typing import Any
 import polars as pl
 
 from ..config import OutputConfig
+from ..csv_cells import write_csv
 from ..runs import MANIFEST, REPORT, TABLES
-from ..timeutil import ISO_UTC
 from .page import render_report
 
 
@@ -25,7 +29,7 @@ def write_run_folder(tables: dict[str, pl.DataFrame], manifest: dict[str, Any], 
         if "parquet" in output.formats:
             table.write_parquet(folder / f"{name}.parquet")
         if "csv" in output.formats:
-            table.write_csv(folder / f"{name}.csv", datetime_format=ISO_UTC)
+            write_csv(table, folder / f"{name}.csv")
     if output.html:
         (folder / REPORT).write_text(render_report(tables, manifest), encoding="utf-8")
     files = [*sorted(p.name for p in folder.iterdir()), MANIFEST]

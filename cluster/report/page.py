@@ -21,6 +21,7 @@ import jinja2
 import polars as pl
 from markupsafe import Markup
 
+from ..output_tables import stories_only_from_copies
 from ..runs import load_run
 from . import sections
 
@@ -51,12 +52,14 @@ _ENVIRONMENT = jinja2.Environment(
 )
 
 
-def _sections(tables: dict[str, pl.DataFrame], counts: dict[str, Any]) -> list[dict[str, Any]]:
+def _sections(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """The page's sections in order: (key: the part template and the anchor, title, nav label, view)."""
     articles = tables["articles"]
     stories = tables.get("stories")
     duplicates = tables.get("duplicates", pl.DataFrame())
-    shown = [("numbers", "The night in numbers", sections.numbers(counts, articles))]
+    from_copies = stories_only_from_copies(stories, articles)
+    shown = [("numbers", sections.numbers_title(articles, manifest),
+              sections.numbers(manifest.get("counts", {}), articles, from_copies))]
     if stories is not None and "story_id" in articles.columns:
         shown.append(("stories", "Top stories", sections.top_stories(stories, articles, duplicates)))
         shown.append(("timeline", "Story timeline", sections.timeline(stories, articles)))
@@ -79,7 +82,7 @@ def render_report(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> 
         "plotly_js": get_plotlyjs(),
     }
     return _ENVIRONMENT.get_template("report.html.j2").render(
-        page=page, sections=_sections(tables, manifest.get("counts", {})), footer=sections.run_details(manifest),
+        page=page, sections=_sections(tables, manifest), footer=sections.run_details(manifest),
     )
 
 

@@ -19,14 +19,13 @@ from . import figures
 
 TOP_STORIES = 10
 OPEN_STORIES = 3           # top stories shown unfolded
-MORE_STORIES = 50          # rows of the "more stories" table
 TIMELINE_STORIES = 25
 TIMELINE_LABEL_CHARS = 60
 LARGEST_GROUPS = 5
 HEATMAP_ORIGINS, HEATMAP_COPIERS = 15, 12
 SYNDICATION_ROWS = 50
 
-# The night's numbers, in page order: (run.json counts key, label). Keys missing from the counts are not shown.
+# The run's numbers, in page order: (run.json counts key, label). Keys missing from the counts are not shown.
 NUMBERS = (
     ("rows_in", "articles in"),
     ("rejected", "rejected"),
@@ -36,6 +35,7 @@ NUMBERS = (
     ("stories", "stories"),
     ("new_stories", "new stories"),
     ("continuing_stories", "continuing stories"),
+    ("stories_only_from_copies", "stories only from copies"),
     ("chains_with_rounds", "recurring chains"),
 )
 
@@ -63,11 +63,25 @@ def publication_span(articles: pl.DataFrame) -> str:
     return f"{day(first)}{year} – {day(last)}, {last.year}"
 
 
-# ---------------------------------------------------------------- the night in numbers
+# ---------------------------------------------------------------- the run in numbers
 
 
-def numbers(counts: dict[str, Any], articles: pl.DataFrame) -> dict[str, Any]:
-    """A card per counted number and one paragraph that says the same."""
+def numbers_title(articles: pl.DataFrame, manifest: dict[str, Any]) -> str:
+    """The numbers section's title, by the span of the run: "The night in numbers" for a nightly run or articles
+    published within 24 hours, else "12 days in numbers: Mar 2 – Mar 13, 2026" (calendar days counted)."""
+    dated = articles["published_at"].drop_nulls() if "published_at" in articles.columns else pl.Series([])
+    if dated.is_empty():
+        return "The night in numbers" if manifest.get("night") else "The run in numbers"
+    first, last = dated.min(), dated.max()
+    if manifest.get("night") or (last - first).total_seconds() <= SECONDS_PER_DAY:
+        return "The night in numbers"
+    days = (last.date() - first.date()).days + 1
+    return f"{days} days in numbers: {publication_span(articles)}"
+
+
+def numbers(counts: dict[str, Any], articles: pl.DataFrame, from_copies: int = 0) -> dict[str, Any]:
+    """A card per counted number and one paragraph that says the same; ``from_copies`` stories hold only copies of
+    earlier nights' articles (``output_tables.stories_only_from_copies``)."""
     cards = [{"key": key, "label": label, "value": number(counts[key]), "bad": key == "rejected" and bool(counts[key])}
              for key, label in NUMBERS if key in counts]
     lede = []
@@ -76,6 +90,9 @@ def numbers(counts: dict[str, Any], articles: pl.DataFrame) -> dict[str, Any]:
         lede.append(f"{plural(counts['rows_in'], 'article')} came in{unusable}.")
     if "copies" in counts and "duplicate_groups" in counts:
         in_stories = f" in {plural(counts['stories'], 'story', 'stories')}" if "stories" in counts else ""
+        if in_stories and from_copies:
+            in_stories += (f": {number(counts['stories'] - from_copies)} clustered from tonight's originals, "
+                           f"{number(from_copies)} holding only copies of earlier nights' articles")
         lede.append(f"{plural(counts['copies'], 'syndicated copy', 'syndicated copies')} collapsed into "
                     f"{plural(counts['duplicate_groups'], 'duplicate group')}, leaving "
                     f"{plural(counts.get('unique_articles', 0), 'unique article')}{in_stories}.")
@@ -92,7 +109,8 @@ def numbers(counts: dict[str, Any], articles: pl.DataFrame) -> dict[str, Any]:
 
 
 def top_stories(stories: pl.DataFrame, articles: pl.DataFrame, duplicates: pl.DataFrame) -> dict[str, Any] | None:
-    """The ``TOP_STORIES`` stories with the most unique articles (then sources) as cards, the next ones in a table."""
+    """The ``TOP_STORIES`` stories with the most unique articles (then sources) as cards, every other one as a row of
+    the "more stories" table; each with its articles (``story_articles``) and its id."""
     if stories.is_empty():
         return None
     ranked = stories.sort(["n_unique", "n_sources", "n_articles", "first_seen", "story_id"],
@@ -102,69 +120,100 @@ def top_stories(stories: pl.DataFrame, articles: pl.DataFrame, duplicates: pl.Da
         rounds.setdefault(row["chain_id"], []).append(row)
     match = duplicates.select("article_id", "rule", "jaccard", "containment") if not duplicates.is_empty() else None
     members = articles if match is None else articles.join(match, on="article_id", how="left")
-    by_story = {key[0]: frame for key, frame in members.group_by("story_id")}
+    by_story: dict[str, list[dict[str, Any]]] = {}
+    for row in members.sort("published_at", "article_id").iter_rows(named=True):
+        by_story.setdefault(row["story_id"], []).append(row)
+    ranked_rows = list(ranked.iter_rows(named=True))
     cards = [
-        _story_card(rank, story, by_story.get(story["story_id"], members.clear()), rounds.get(story["chain_id"], []))
-        for rank, story in enumerate(ranked.head(TOP_STORIES).iter_rows(named=True), start=1)
+        _story_card(rank, story, by_story.get(story["story_id"], []), rounds.get(story["chain_id"], []))
+        for rank, story in enumerate(ranked_rows[:TOP_STORIES], start=1)
     ]
-    return {"cards": cards, "more": _more_stories(ranked.slice(TOP_STORIES))}
+    more = [_story_row(story, by_story.get(story["story_id"], [])) for story in ranked_rows[TOP_STORIES:]]
+    return {"cards": cards, "more": {"summary": plural(len(more), "more story", "more stories"), "rows": more}
+            if more else None}
 
 
-def _story_card(rank: int, story: dict[str, Any], members: pl.DataFrame, chain: list[dict[str, Any]]) -> dict[str, Any]:
-    sources = (
-        members.group_by("source").agg(pl.len().alias("n")).drop_nulls("source")
-        .sort(["n", "source"], descending=[True, False])
-    )
-    originals = members.filter(pl.col("is_canonical")).sort("published_at", "article_id")
-    summary = plural(originals.height, "original")
-    if members.height > originals.height:
-        summary += ", " + plural(members.height - originals.height, "copy", "copies")
+def _story_card(rank: int, story: dict[str, Any], members: list[dict[str, Any]],
+                chain: list[dict[str, Any]]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for member in members:
+        if member["source"] is not None:
+            counts[member["source"]] = counts.get(member["source"], 0) + 1
+    sources = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     chained = len(chain) > 1
     return {
-        "rank": rank, "story_id": story["story_id"], "label": story["label"], "headline": story["headline"],
+        **_story_row(story, members), "rank": rank,
         "badge": f"round {story['round']} of {len(chain)}" if chained else None,
-        "n_unique": number(story["n_unique"]), "articles": plural(story["n_articles"], "article"),
-        "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
+        "articles_count": plural(story["n_articles"], "article"),
+        "sources_word": "source" if story["n_sources"] == 1 else "sources",
         "chain": [
             {"text": f"round {r['round']} · {span(r['first_seen'], r['last_seen'])}", "story_id": r["story_id"],
              "current": r["story_id"] == story["story_id"]}
             for r in chain
         ] if chained else [],
-        "sources": ", ".join(f"{s}{f' ({n})' if n > 1 else ''}" for s, n in sources.iter_rows()),
-        "open": rank <= OPEN_STORIES, "summary": summary,
-        "originals": [_original(original, members) for original in originals.iter_rows(named=True)],
+        "sources": ", ".join(f"{s}{f' ({n})' if n > 1 else ''}" for s, n in sources),
+        "open": rank <= OPEN_STORIES,
     }
 
 
-def _original(original: dict[str, Any], members: pl.DataFrame) -> dict[str, Any]:
+def _story_row(story: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the "more stories" table (and a card) shows of a story: its numbers, id, headline and articles.
+
+    A story holding only copies of earlier nights' articles tonight (a nightly run) has no headline of its own in
+    ``stories`` (it repeats the label), so none is shown."""
+    articles = story_articles(members)
+    own_headline = articles["originals"] or story["headline"] != story["label"]
+    return {
+        "story_id": story["story_id"], "label": story["label"], "headline": story["headline"] if own_headline else None,
+        "n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
+        "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
+        **articles,
+    }
+
+
+def story_articles(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """A story's articles (``members``: its rows of ``articles`` by time, with their match): the originals by time,
+    each with links to its copies; then the copies whose original is not in this run (in a nightly run, tonight's
+    copies of an earlier night's article), under the id of that original; and a summary of the counts."""
+    originals = [m for m in members if m["is_canonical"]]
+    copies_of: dict[str, list[dict[str, Any]]] = {}
+    for member in members:
+        if not member["is_canonical"]:
+            copies_of.setdefault(member["canonical_id"], []).append(member)
+    shown = {original["article_id"] for original in originals}
+    earlier = [{"canonical_id": canonical, "copies": [_earlier_copy(c) for c in copies]}
+               for canonical, copies in copies_of.items() if canonical not in shown]
+    n_earlier = sum(len(group["copies"]) for group in earlier)
+    n_copies = len(members) - len(originals) - n_earlier
+    parts = [plural(len(originals), "original")] if originals or not n_earlier else []
+    if n_copies:
+        parts.append(plural(n_copies, "copy", "copies"))
+    if n_earlier:
+        parts.append(plural(n_earlier, "copy of an earlier night's article", "copies of earlier nights' articles"))
+    return {
+        "summary": ", ".join(parts),
+        "originals": [_original(original, copies_of.get(original["article_id"], [])) for original in originals],
+        "earlier": earlier,
+    }
+
+
+def _original(original: dict[str, Any], copies: list[dict[str, Any]]) -> dict[str, Any]:
     """An original article of a story with links to its copies, each with how much later it appeared."""
-    copies = members.filter(~pl.col("is_canonical") & (pl.col("canonical_id") == original["article_id"]))
     return {
         "time": moment(original["published_at"]), "source": original["source"] or "",
         "href": href(original["url"]), "title": original["title"] or original["article_id"],
         "copies": [
             {"href": href(c["url"]), "name": c["source"] or c["article_id"], "rule": c.get("rule") or "",
              "delay": hours(delay_hours(original, c))}
-            for c in copies.sort("published_at", "article_id").iter_rows(named=True)
+            for c in copies
         ],
     }
 
 
-def _more_stories(rest: pl.DataFrame) -> dict[str, Any] | None:
-    if rest.is_empty():
-        return None
-    hidden = max(rest.height - MORE_STORIES, 0)
-    rest = rest.head(MORE_STORIES)
-    return {
-        "summary": plural(rest.height, "more story", "more stories"),
-        "rows": [
-            {"story_id": s["story_id"], "headline": s["headline"], "label": s["label"],
-             "n_unique": number(s["n_unique"]), "n_articles": number(s["n_articles"]),
-             "n_sources": number(s["n_sources"]), "seen": span(s["first_seen"], s["last_seen"])}
-            for s in rest.iter_rows(named=True)
-        ],
-        "hidden": plural(hidden, "more story", "more stories") if hidden else None,
-    }
+def _earlier_copy(copy: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose original is not in the run: what is known of it is its own."""
+    return {"time": moment(copy["published_at"]), "source": copy["source"] or "", "href": href(copy["url"]),
+            "title": copy["title"] or copy["article_id"], "rule": copy.get("rule") or ""}
 
 
 # ---------------------------------------------------------------- story timeline
@@ -234,12 +283,15 @@ def syndication(table: pl.DataFrame) -> dict[str, Any] | None:
 
 
 def duplicate_groups(duplicates: pl.DataFrame, articles: pl.DataFrame) -> dict[str, Any] | None:
-    """Group sizes, what the copies matched by, and the ``LARGEST_GROUPS`` largest groups member by member."""
+    """Group sizes, what the copies matched by, and the ``LARGEST_GROUPS`` largest groups member by member.
+
+    A group's size is ``group_size``: in a nightly run it counts members of earlier nights too (the original of a
+    late copy may be one), which are not in tonight's tables and are named by what is known of them."""
     if duplicates.is_empty():
         return None
     groups = (
         duplicates.group_by("dup_group_id")
-        .agg(pl.len().alias("size"), pl.col("canonical_id").first())
+        .agg(pl.col("group_size").max().alias("size"), pl.len().alias("tonight"), pl.col("canonical_id").first())
         .join(articles.select(pl.col("article_id").alias("canonical_id"), "published_at"), on="canonical_id",
               how="left")
         .sort(["size", "published_at", "dup_group_id"], descending=[True, False, False])
@@ -264,24 +316,30 @@ def duplicate_groups(duplicates: pl.DataFrame, articles: pl.DataFrame) -> dict[s
 
 
 def _group(group: dict[str, Any], members: pl.DataFrame) -> dict[str, Any]:
-    """One group: its original first (and the rule that chose it), then its copies by time."""
-    canonical = members.row(0, named=True)
-    rule = canonical["canonical_rule"] or ""
+    """One group: its original first (and the rule that chose it), then its copies by time. An original from an
+    earlier night is named by its id."""
+    first = members.row(0, named=True)
+    canonical = first if first["is_canonical"] else None
+    rule = first["canonical_rule"] or ""
+    earlier = group["size"] - group["tonight"]
+    size = plural(group["size"], "article") + (f", {earlier} of them from earlier nights" if earlier else "")
     return {
-        "dup_group_id": group["dup_group_id"], "size": plural(group["size"], "article"),
-        "story": canonical.get("story_label") or None, "rule": rule, "rule_means": CANONICAL_RULES.get(rule, rule),
+        "dup_group_id": group["dup_group_id"], "size": size,
+        "story": first.get("story_label") or None, "rule": rule, "rule_means": CANONICAL_RULES.get(rule, rule),
+        "earlier_original": None if canonical else first["canonical_id"],
         "members": [_member(m, canonical) for m in members.iter_rows(named=True)],
     }
 
 
-def _member(member: dict[str, Any], canonical: dict[str, Any]) -> dict[str, Any]:
+def _member(member: dict[str, Any], canonical: dict[str, Any] | None) -> dict[str, Any]:
     shown = {"source": member["source"] or "", "time": moment(member["published_at"]), "href": href(member["url"])}
     if member["is_canonical"]:
         return {**shown, "original": True, "title": member["title"] or member["article_id"], "credit": None}
-    same = (member["title"] or "") == (canonical["title"] or "")
+    same = canonical is not None and (member["title"] or "") == (canonical["title"] or "")
+    delay = delay_hours(canonical, member) if canonical is not None else None
     return {
         **shown, "original": False, "title": "same headline" if same else (member["title"] or member["article_id"]),
-        "delay": hours(delay_hours(canonical, member)), "rule": member["rule"],
+        "delay": None if canonical is None else hours(delay), "rule": member["rule"],
         "rule_means": MATCH_RULES.get(member["rule"], ""),
         "scores": f"J {member['jaccard']:.2f} · C {member['containment']:.2f}",
         "credit": member.get("attribution"),

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from ..display import columns, iso, plural, stamp
+from ..display import columns, iso, plural, printable, stamp
 from ..runs import Run, RunFolderError
 
 CHANGES = ("appeared", "ended", "grew", "shrank", "split", "merged", "renamed", "unchanged")
@@ -163,7 +163,8 @@ def _parts_lines(entries: list[dict[str, Any]], title: str, run: str, arrow: str
 
 
 def format_diff(diff: dict[str, Any]) -> str:
-    """The terminal text of ``diff_runs``."""
+    """The terminal text of ``diff_runs`` (labels with their control characters made visible)."""
+    diff = printable(diff)
     lines = [
         _run_line("A", diff["run_a"]),
         _run_line("B", diff["run_b"]),

@@ -1,7 +1,9 @@
 """``newsclust show story|article``: one story (its rounds, sources and articles) or one article (its duplicate group,
 the match that put it there, its story and centrality) of a finished run.
 
-An id may be given as a unique prefix. Scores in the JSON views are rounded to 4 decimals.
+An id may be given as a unique prefix. Scores in the JSON views are rounded to 4 decimals. The terminal text writes
+the control characters of feed text as visible escapes (``display.visible_controls``): a title cannot act on the
+terminal.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from ..display import columns, decimal, iso, plural, stamp
+from ..display import columns, decimal, iso, plural, printable, stamp, visible_controls
 from ..rules import ATTRIBUTION_RULES, CANONICAL_RULES, MATCH_RULES
 from ..runs import Run, RunFolderError
 
@@ -30,7 +32,8 @@ def _resolve(ids: list[str], wanted: str, kind: str, folder: Path) -> str:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise RunFolderError(f"{kind} id {wanted!r} is ambiguous in {folder}: {', '.join(matches[:5])}")
+        listed = visible_controls(", ".join(matches[:5]))  # ids are feed text
+        raise RunFolderError(f"{kind} id {wanted!r} is ambiguous in {folder}: {listed}")
     count = plural(len(ids), kind, "stories" if kind == "story" else None, grouped=False)
     raise RunFolderError(f"no {kind} {wanted!r} in {folder} ({count})")
 
@@ -52,22 +55,29 @@ def _rounds(stories: pl.DataFrame, chain_id: str, this_story: str) -> list[dict[
 
 
 def _story_articles(members: pl.DataFrame) -> list[dict[str, Any]]:
-    """The story's originals by time, each followed by its copies by time."""
-    originals = members.filter(pl.col("is_canonical")).sort("published_at", "article_id")
-    articles: list[dict[str, Any]] = []
-    for original in originals.iter_rows(named=True):
-        copies = members.filter(~pl.col("is_canonical") & (pl.col("canonical_id") == original["article_id"]))
-        for row in [original, *copies.sort("published_at", "article_id").iter_rows(named=True)]:
-            articles.append({
-                "article_id": row["article_id"], "source": row["source"], "title": row["title"], "url": row["url"],
-                "published_at": iso(row["published_at"]), "is_canonical": row["is_canonical"],
-                "canonical_id": row["canonical_id"], "dup_group_id": row["dup_group_id"],
-                "centrality": _rounded(row["centrality"]),
-                "jaccard": None if row["is_canonical"] else _rounded(row["jaccard"]),
-                "containment": None if row["is_canonical"] else _rounded(row["containment"]),
-                "rule": None if row["is_canonical"] else row["rule"],
-            })
-    return articles
+    """The story's originals by time, each followed by its copies by time; then the copies whose original is not in
+    the run (in a nightly run, tonight's copies of earlier nights' articles), grouped by that original."""
+    rows = members.sort("published_at", "article_id").to_dicts()
+    originals = [row for row in rows if row["is_canonical"]]
+    copies_of: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if not row["is_canonical"]:
+            copies_of.setdefault(row["canonical_id"], []).append(row)
+    in_run = {row["article_id"] for row in originals}
+    ordered = [row for original in originals for row in [original, *copies_of.get(original["article_id"], [])]]
+    ordered += [row for canonical, copies in copies_of.items() if canonical not in in_run for row in copies]
+    return [
+        {
+            "article_id": row["article_id"], "source": row["source"], "title": row["title"], "url": row["url"],
+            "published_at": iso(row["published_at"]), "is_canonical": row["is_canonical"],
+            "canonical_id": row["canonical_id"], "canonical_in_run": row["canonical_id"] in in_run,
+            "dup_group_id": row["dup_group_id"], "centrality": _rounded(row["centrality"]),
+            "jaccard": None if row["is_canonical"] else _rounded(row["jaccard"]),
+            "containment": None if row["is_canonical"] else _rounded(row["containment"]),
+            "rule": None if row["is_canonical"] else row["rule"],
+        }
+        for row in ordered
+    ]
 
 
 def story_view(run: Run, story_id: str) -> dict[str, Any]:
@@ -86,16 +96,32 @@ def story_view(run: Run, story_id: str) -> dict[str, Any]:
         .with_columns((pl.col("articles") - pl.col("originals")).alias("copies"))
         .sort(["articles", "source"], descending=[True, False])
     )
+    articles = _story_articles(members)
+    copies = [a for a in articles if not a["is_canonical"]]
     return {
         "story_id": story_id, "label": story["label"], "headline": story["headline"],
         "chain_id": story["chain_id"], "round": story["round"],
-        "n_articles": story["n_articles"], "n_unique": story["n_unique"],
-        "n_copies": story["n_articles"] - story["n_unique"], "n_sources": story["n_sources"],
+        "n_articles": story["n_articles"], "n_unique": story["n_unique"], "n_copies": len(copies),
+        "n_copies_of_earlier_nights": sum(not a["canonical_in_run"] for a in copies), "n_sources": story["n_sources"],
         "first_seen": iso(story["first_seen"]), "last_seen": iso(story["last_seen"]),
         "rounds": _rounds(run.stories, story["chain_id"], story_id),
         "sources": sources.to_dicts(),
-        "articles": _story_articles(members),
+        "articles": articles,
     }
+
+
+def _size_line(view: dict[str, Any]) -> str:
+    """``4 articles: 2 unique + 2 copies``; a story with copies of earlier nights' articles (whose originals count
+    as unique but are not in the run) says how many originals and copies are in the run."""
+    size = plural(view["n_articles"], "article", grouped=False)
+    sources = plural(view["n_sources"], "source", grouped=False)
+    copies = plural(view["n_copies"], "copy", "copies", grouped=False)
+    earlier = view["n_copies_of_earlier_nights"]
+    if not earlier:
+        return f"size       {size}: {view['n_unique']} unique + {copies}, from {sources}"
+    originals = plural(view["n_articles"] - view["n_copies"], "original", grouped=False)
+    return (f"size       {size}: {originals} + {copies} ({earlier} of earlier nights' articles); "
+            f"{view['n_unique']} unique, from {sources}")
 
 
 def _source_line(source: dict[str, Any]) -> list[str]:
@@ -109,21 +135,21 @@ def _article_line(article: dict[str, Any]) -> list[str]:
         role = f"original, centrality {decimal(article['centrality'], 3)}"
         name = article["article_id"]
     else:
-        role = (f"copy: {article['rule']} "
+        of = "" if article["canonical_in_run"] else f" of {article['canonical_id']}, an earlier night's article"
+        role = (f"copy{of}: {article['rule']} "
                 f"(J {decimal(article['jaccard'], 2)}, C {decimal(article['containment'], 2)})")
         name = "↳ " + article["article_id"]
     return [stamp(article["published_at"]), name, article["source"] or "-", role, article["title"] or ""]
 
 
 def format_story(view: dict[str, Any]) -> str:
-    """The terminal text of ``story_view``."""
+    """The terminal text of ``story_view`` (feed text with its control characters made visible)."""
+    view = printable(view)
     lines = [
         f"story      {view['story_id']}",
         f"label      {view['label']}",
         f"headline   {view['headline']}",
-        f"size       {plural(view['n_articles'], 'article', grouped=False)}: {view['n_unique']} unique + "
-        f"{plural(view['n_copies'], 'copy', 'copies', grouped=False)}, "
-        f"from {plural(view['n_sources'], 'source', grouped=False)}",
+        _size_line(view),
         f"seen       {stamp(view['first_seen'])} → {stamp(view['last_seen'])} UTC",
     ]
     rounds = view["rounds"]
@@ -140,7 +166,9 @@ def format_story(view: dict[str, Any]) -> str:
         lines.append(f"chain      {view['chain_id']}, round {view['round']} (no other round in this run)")
     lines += ["", "sources"]
     lines += columns([_source_line(s) for s in view["sources"]], indent="  ")
-    lines += ["", "articles (originals by time, each followed by its copies)"]
+    earlier = any(not a["canonical_in_run"] for a in view["articles"])
+    lines += ["", "articles (originals by time, each followed by its copies"
+              + ("; then copies of earlier nights' articles)" if earlier else ")")]
     lines += columns([_article_line(a) for a in view["articles"]], indent="  ")
     return "\n".join(lines)
 
@@ -151,17 +179,18 @@ def format_story(view: dict[str, Any]) -> str:
 def _group_view(run: Run, row: dict[str, Any]) -> dict[str, Any] | None:
     """The article's duplicate group, or None when it is alone in it."""
     group = run.duplicates.filter(pl.col("dup_group_id") == row["dup_group_id"])
-    if group.height <= 1:
+    if group.is_empty():  # ``duplicates`` holds the groups of two or more
         return None
-    canonical = run.article(row["canonical_id"]) or {}
+    canonical = run.article(row["canonical_id"])
     own = group.filter(pl.col("article_id") == row["article_id"]).row(0, named=True)
     members = group.join(run.articles.select("article_id", "source", "published_at"), on="article_id", how="left")
     dedup = run.manifest.get("config", {}).get("dedup", {})
     return {
-        "dup_group_id": row["dup_group_id"], "size": group.height,
+        "dup_group_id": row["dup_group_id"], "size": own["group_size"], "in_run": group.height,
         "canonical": {
-            "article_id": row["canonical_id"], "source": canonical.get("source"), "title": canonical.get("title"),
-            "published_at": iso(canonical.get("published_at")), "url": canonical.get("url"),
+            "article_id": row["canonical_id"], "in_run": canonical is not None,
+            "source": (canonical or {}).get("source"), "title": (canonical or {}).get("title"),
+            "published_at": iso((canonical or {}).get("published_at")), "url": (canonical or {}).get("url"),
         },
         "canonical_rule": own["canonical_rule"],
         "canonical_rule_means": CANONICAL_RULES.get(own["canonical_rule"] or "", ""),
@@ -224,10 +253,15 @@ def _group_lines(view: dict[str, Any]) -> list[str]:
     if group is None:
         return ["group      none: no other article in this run is a copy of it, or it of another"]
     canonical = group["canonical"]
+    earlier = group["size"] - group["in_run"]
+    size = plural(group["size"], "article", grouped=False) + (f", {earlier} of earlier nights" if earlier else "")
+    if canonical["in_run"]:
+        known = f"{canonical['source'] or '-'}  {stamp(canonical['published_at'])}"
+    else:
+        known = "an earlier night's article (not in this run)"
     lines = [
-        f"group      {group['dup_group_id']} ({plural(group['size'], 'article', grouped=False)})",
-        f"canonical  {canonical['article_id']}  {canonical['source'] or '-'}  {stamp(canonical['published_at'])}"
-        + ("  ← this article" if view["is_canonical"] else ""),
+        f"group      {group['dup_group_id']} ({size})",
+        f"canonical  {canonical['article_id']}  {known}" + ("  ← this article" if view["is_canonical"] else ""),
         f"           chosen by {group['canonical_rule']}: {group['canonical_rule_means']}",
     ]
     credit = group["attribution"]
@@ -270,7 +304,8 @@ def _story_lines(view: dict[str, Any]) -> list[str]:
 
 
 def format_article(view: dict[str, Any]) -> str:
-    """The terminal text of ``article_view``."""
+    """The terminal text of ``article_view`` (feed text with its control characters made visible)."""
+    view = printable(view)
     lines = [
         f"article    {view['article_id']}",
         f"source     {view['source'] or '-'}",
