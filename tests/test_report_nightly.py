@@ -120,13 +120,13 @@ articles (originals by time, each followed by its copies; then copies of earlier
 SHOW_COPY_GROUP = """\
 group      g-a473a8c1ab29 (2 articles, 1 of earlier nights)
 canonical  o1  an earlier night's article (not in this run)
-           chosen by not_aggregator: the other members come from listed aggregators (dedup.aggregators)
+           chosen by not_aggregator: the other members come from aggregators (the built-in list or dedup.aggregators, by source name or URL host)
 match      jaccard 1.000  containment 1.000  (thresholds 0.5 / 0.8)
 rule       jaccard: shingle Jaccard at or above dedup.jaccard_threshold
 
 members
   c1  NewsBreeze  2026-03-03 05:10  jaccard  J 1.000  C 1.000  ← this article
-"""
+"""  # noqa: E501 (the rule explanation is one line)
 
 
 def test_show_story_lists_copies_of_earlier_nights_articles(nights):
