@@ -12,6 +12,6 @@ log="$log_dir/nightly-$(date -u +%Y-%m).log"
 .venv/bin/newsclust nightly --config "$config" "$@" >>"$log" 2>&1
 rc=$?
 if [ "$rc" -ne 0 ]; then
-    echo "newsclust nightly failed (exit $rc: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused); see $log" >&2
+    echo "newsclust nightly failed (exit $rc: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused, 6 too many rejects, 143 SIGTERM); see $log" >&2
 fi
 exit "$rc"

@@ -257,7 +257,8 @@ def test_cron_wrapper_logs_to_file_and_reports_failure_in_one_line(site, tmp_pat
     )
     assert missing.returncode == 4
     assert missing.stderr == (
-        "newsclust nightly failed (exit 4: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused); "
+        "newsclust nightly failed (exit 4: 1 failure, 2 config, 3 locked, 4 no input, 5 state refused, "
+        "6 too many rejects, 143 SIGTERM); "
         f"see {log}\n"
     )
 
