@@ -134,8 +134,9 @@ class DedupConfig(_Strict):
 
 class EmbedConfig(_Strict):
     model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model name or local path")
-    backend: Literal["torch", "torch-int8"] = Field(
-        "torch", description="torch-int8: Linear layers quantised to int8 on the CPU (about 2x faster, see docs/stories.md)"
+    backend: Literal["torch", "torch-int8", "onnx-int8"] = Field(
+        "torch", description="torch-int8: Linear layers quantised to int8 on the CPU (about 2x faster, see docs/stories.md);"
+        " onnx-int8: ONNX Runtime, int8 per channel, exported from the model on first use (configs/fast.yaml; CPU only)"
     )
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N or mps")
     batch_size: int = Field(64, ge=1, le=4096)
