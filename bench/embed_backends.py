@@ -114,9 +114,8 @@ def candidates(batch_size: int, model2vec: Path | None) -> dict[str, Callable[[]
         "onnx-int8, batches of 64 by length": lambda: Batched(onnx("int8"), batch_size, by_length=True),
         "onnx-int8, batches of 64 in input order": lambda: Batched(onnx("int8"), batch_size, by_length=False),
         "onnx-int8 @96": lambda: onnx("int8", 96),
-        "onnx-int8 @64": lambda: onnx("int8", 64),
+        "onnx-int8 @64 (configs/fast.yaml)": lambda: onnx("int8", 64),
         "onnx-int8 @48": lambda: onnx("int8", 48),
-        "onnx-int8 @40": lambda: onnx("int8", 40),
         "onnx-int8 @32": lambda: onnx("int8", 32),
     }
     if model2vec:

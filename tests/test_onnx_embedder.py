@@ -46,12 +46,13 @@ def embedder(folder: Path, **options) -> OnnxEmbedder:
     return OnnxEmbedder("all-MiniLM-L6-v2", "auto", 128, cache=OnnxModelCache(folder), **options)
 
 
-def test_config_selects_the_backend_and_fast_yaml_changes_only_it():
+def test_config_selects_the_backend_and_fast_yaml_changes_only_backend_and_length():
     chosen = embedder_from_config(EmbedConfig(backend="onnx-int8"))
     assert isinstance(chosen, OnnxEmbedder)
     assert chosen.model_id == "all-MiniLM-L6-v2@128+onnx-int8"
     fast, default = load_config(REPO / "configs" / "fast.yaml"), load_config(REPO / "configs" / "default.yaml")
-    assert fast.embed.backend == "onnx-int8"
+    assert (fast.embed.backend, fast.embed.max_seq_length) == ("onnx-int8", 64)
+    assert fast.embed.model_copy(update={"backend": "torch", "max_seq_length": 128}) == default.embed
     assert fast.model_copy(update={"embed": default.embed}) == default
 
 
