@@ -11,7 +11,8 @@ and batch_size from configs/default.yaml), the first ``--limit`` unique ones of 
   same int8 graph fed padded batches of ``batch_size`` texts sorted by token count or in input order (what batching
   by length would buy), and ``onnx-int8 @N`` (``max_seq_length`` N instead of 128);
 - ``model2vec``: a static model distilled from the packaged MiniLM with model2vec (``--model2vec DIR`` loads a
-  saved one; without it the bench distils one if ``model2vec.distill`` imports, else skips it).
+  saved one; without it the bench distils one where ``model2vec`` and its distiller's ``skeletoken`` are installed,
+  else skips it: ``model2vec[distill]`` pins transformers below 5.4, so neither is a project dependency).
 
 Speed is measured interleaved, because the machine is shared: the texts are cut into chunks and every chunk is
 embedded by every candidate in a rotating order, so load from other work falls on all of them alike. Per candidate:
@@ -87,7 +88,8 @@ class StaticModel:
 
 
 def model2vec_folder(given: Path | None, scratch: Path) -> Path | None:
-    """``given``, else a static model distilled into ``scratch`` (None where model2vec's distiller is missing)."""
+    """``given``, else a static model distilled into ``scratch`` (None where model2vec's distiller is missing:
+    ``model2vec[distill]`` pins an older transformers, so it is not part of the project's environment)."""
     if given:
         return given
     folder = scratch / "model2vec-minilm-256"
@@ -95,14 +97,16 @@ def model2vec_folder(given: Path | None, scratch: Path) -> Path | None:
         return folder
     try:
         from model2vec.distill import distill
+
+        model = distill(model_name=resolve_model_path("all-MiniLM-L6-v2"), pca_dims=256)
     except ImportError as exc:
         print(f"model2vec: skipped ({exc})", file=sys.stderr)
         return None
-    distill(model_name=resolve_model_path("all-MiniLM-L6-v2"), pca_dims=256).save_pretrained(str(folder))
+    model.save_pretrained(str(folder))
     return folder
 
 
-def candidates(batch_size: int, model2vec: Path | None) -> dict[str, Callable[[], Embedder]]:
+def candidates(batch_size: int, model2vec: Callable[[], Path | None]) -> dict[str, Callable[[], Embedder]]:
     def onnx(precision: str, length: int = 128) -> OnnxEmbedder:
         return OnnxEmbedder("all-MiniLM-L6-v2", "cpu", length, precision)
 
@@ -118,8 +122,7 @@ def candidates(batch_size: int, model2vec: Path | None) -> dict[str, Callable[[]
         "onnx-int8 @48": lambda: onnx("int8", 48),
         "onnx-int8 @32": lambda: onnx("int8", 32),
     }
-    if model2vec:
-        found["model2vec"] = lambda: StaticModel(model2vec)
+    found["model2vec"] = lambda: StaticModel(model2vec())
     return found
 
 
@@ -183,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     embed = load_config(REPO / "configs" / "default.yaml").embed
-    makers = candidates(embed.batch_size, model2vec_folder(args.model2vec, args.scratch))
+    makers = candidates(embed.batch_size, lambda: model2vec_folder(args.model2vec, args.scratch))
     chosen = ["torch", *[n for n in makers if n != "torch" and (not args.only or n in args.only)]]
+    if "model2vec" in chosen and model2vec_folder(args.model2vec, args.scratch) is None:
+        chosen.remove("model2vec")
     embedders = {name: makers[name]() for name in chosen}
     texts = article_texts(args.articles, embed.lead_words, args.limit)
     rows, vectors = interleaved_speed(embedders, texts, args.chunk)

@@ -33,8 +33,8 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from cluster.config import StoriesConfig, load_config  # noqa: E402
-from cluster.embed import SentenceTransformerEmbedder, VectorCache, embed_texts, embedding_text  # noqa: E402
+from cluster.config import EmbedConfig, StoriesConfig, load_config  # noqa: E402
+from cluster.embed import VectorCache, embed_texts, embedder_from_config, embedding_text  # noqa: E402
 from cluster.evaluate import score  # noqa: E402
 from cluster.schema import TIME  # noqa: E402
 from cluster.stories import cluster_stories  # noqa: E402
@@ -135,8 +135,10 @@ def evaluate(path: Path, embedder, cache: VectorCache, cache_dir: Path) -> dict:
     ablations = {
         "  without lexical signal": default.model_copy(update={"lexical_weight": 0.0}),
         "  without shared neighbours": default.model_copy(update={"shared_neighbour_weight": 0.0}),
-        "  one threshold (article's) for all": default.model_copy(update={"headline_threshold": default.article_threshold}),
-        "  one threshold (headline's) for all": default.model_copy(update={"article_threshold": default.headline_threshold}),
+        "  one threshold (article's) for all":
+            default.model_copy(update={"headline_threshold": default.article_threshold}),
+        "  one threshold (headline's) for all":
+            default.model_copy(update={"article_threshold": default.headline_threshold}),
         "  without time decay (τ = 10⁶ days)": default.model_copy(update={"time_scale_days": 1e6}),
     }
     for name, config in ablations.items():
@@ -168,9 +170,9 @@ def table(result: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         extra = f" (outliers {r['outlier_share']:.0%})" if "outlier_share" in r else ""
-        lines.append(f"| {r['method']}{extra} | {r['pairwise_p']:.3f} | {r['pairwise_r']:.3f} | **{r['pairwise_f1']:.3f}** "
-                     f"| {r['bcubed_f1']:.3f} | {r['ari']:.3f} | {r['clusters']} | {r['singleton_share']:.0%} "
-                     f"| {r['seconds']} |")
+        lines.append(f"| {r['method']}{extra} | {r['pairwise_p']:.3f} | {r['pairwise_r']:.3f} "
+                     f"| **{r['pairwise_f1']:.3f}** | {r['bcubed_f1']:.3f} | {r['ari']:.3f} | {r['clusters']} "
+                     f"| {r['singleton_share']:.0%} | {r['seconds']} |")
     if "chains" in result:
         c = result["chains"]
         lines += ["", f"chains vs `gold_chain`: pairwise F1 {c['pairwise_f1']:.3f}, ARI {c['ari']:.3f}; "
@@ -184,10 +186,13 @@ def main(argv: list[str] | None = None) -> int:
                         "the recurring fixture)")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsclust-vectors")
-    parser.add_argument("--backend", choices=["torch", "torch-int8"], default="torch", help="embed.backend to evaluate")
+    parser.add_argument("--backend", choices=["torch", "torch-int8", "onnx-int8"], default="torch",
+                        help="embed.backend to evaluate")
+    parser.add_argument("--max-seq-length", type=int, default=128, help="embed.max_seq_length (fast.yaml: 64)")
     args = parser.parse_args(argv)
     files = args.files or [f for f in DEFAULT_FILES if f.exists()]
-    embedder = SentenceTransformerEmbedder(device="cpu" if args.backend == "torch-int8" else "auto", backend=args.backend)
+    embedder = embedder_from_config(EmbedConfig(backend=args.backend, max_seq_length=args.max_seq_length,
+                                                device="cpu" if args.backend != "torch" else "auto"))
     cache = VectorCache(args.cache_dir)
     results = []
     for path in files:

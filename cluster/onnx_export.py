@@ -95,8 +95,13 @@ def check_mean_pooled(model_path: Path) -> None:
 
 def export_fp32(model_path: Path, target: Path) -> None:
     """The fp32 graph (token ids, mask[, token types] → unit vectors), traced by torch's TorchScript exporter."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder needs no hub; make sure none is asked
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars on stderr, under cron too
 
     class MeanPooled(torch.nn.Module):
         def __init__(self, encoder: torch.nn.Module) -> None:
@@ -116,10 +121,12 @@ def export_fp32(model_path: Path, target: Path) -> None:
         names.append("token_type_ids")
     dummy = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"embedding": {0: "batch"}}
+    # torch 2.5+ defaults to (or offers) the dynamo exporter, which needs onnxscript: the TorchScript one does not
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and deprecation warnings of the TorchScript exporter
-        torch.onnx.export(MeanPooled(encoder), dummy, str(target), dynamo=False, input_names=names,
-                          output_names=["embedding"], dynamic_axes=axes, opset_version=OPSET)
+        torch.onnx.export(MeanPooled(encoder), dummy, str(target), input_names=names, output_names=["embedding"],
+                          dynamic_axes=axes, opset_version=OPSET, **legacy)
 
 
 def quantise_int8(fp32: Path, target: Path) -> None:
@@ -184,7 +191,7 @@ class OnnxModelCache:
             return target
         if target.exists() or manifest.exists():
             log.warning("embed: ONNX export %s is incomplete or damaged; exporting it again", target)
-        log.info("embed: exporting %s to ONNX (%s) into %s, once", model_path.name, precision, self.folder)
+        log.info("embed: exporting %s to ONNX (%s) into %s, once", model_path, precision, self.folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with quiet_exporters():

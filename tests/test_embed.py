@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cluster.embed import VectorCache, embed_texts, embedding_text, resolve_device, resolve_model_path, text_key
-from cluster.embed import ModelError, SentenceTransformerEmbedder
+from cluster.embed import (
+    ModelError,
+    SentenceTransformerEmbedder,
+    VectorCache,
+    embed_texts,
+    embedding_text,
+    resolve_device,
+    resolve_model_path,
+    text_key,
+)
 
 
 def test_embedding_text_is_title_then_lead():
@@ -43,7 +51,7 @@ def test_real_model_vectors_are_normalised_and_meaningful(real_embedder):
 
 def test_missing_model_is_a_clear_error(tmp_path):
     embedder = SentenceTransformerEmbedder(str(tmp_path / "no-such-model"), device="cpu")
-    with pytest.raises(ModelError, match="embed.model .*cannot load it offline"):
+    with pytest.raises(ModelError, match=r"embed\.model .*cannot load it offline"):
         embedder.encode(["text"])
 
 
@@ -55,7 +63,7 @@ def test_cache_makes_a_second_run_embed_nothing(tmp_path, hashing_embedder):
     assert (encoded_first, encoded_second) == (2, 0)
     assert hashing_embedder.texts_encoded == 2
     assert np.array_equal(first, second)
-    third, encoded_third = embed_texts(texts + ["gamma"], hashing_embedder, cache)
+    third, encoded_third = embed_texts([*texts, "gamma"], hashing_embedder, cache)
     assert encoded_third == 1 and np.array_equal(third[:3], first)
 
 
@@ -92,3 +100,11 @@ def test_cache_drops_vectors_unused_for_keep_days(tmp_path, hashing_embedder):
     _, encoded = embed_texts(["new story text"], hashing_embedder, later)
     assert encoded == 0
     assert set(later.load(hashing_embedder.model_id)) == {text_key(hashing_embedder.model_id, "new story text")}
+
+
+def test_auto_device_picks_cuda_when_torch_sees_a_gpu(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
+    assert resolve_device("cpu") == "cpu"
