@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cluster.config import EmbedConfig, StoriesConfig, load_config  # noqa: E402
-from cluster.embed import SentenceTransformerEmbedder, VectorCache, embed_texts, embedding_text  # noqa: E402
+from cluster.embed import VectorCache, embed_texts, embedder_from_config, embedding_text  # noqa: E402
 from cluster.evaluate import score  # noqa: E402
 from cluster.schema import TIME  # noqa: E402
 from cluster.stories import cluster_stories  # noqa: E402
@@ -187,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
                         "the recurring fixture)")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "newsclust-vectors")
-    parser.add_argument("--backend", choices=["torch", "torch-int8"], default="torch", help="embed.backend to evaluate")
+    parser.add_argument("--backend", choices=["torch", "torch-int8", "onnx-int8"], default="torch",
+                        help="embed.backend to evaluate")
+    parser.add_argument("--max-seq-length", type=int, default=128, help="embed.max_seq_length (fast.yaml: 64)")
     args = parser.parse_args(argv)
     files = args.files or [f for f in DEFAULT_FILES if f.exists()]
-    embedder = SentenceTransformerEmbedder(
-        EmbedConfig(device="cpu" if args.backend == "torch-int8" else "auto", backend=args.backend)
-    )
+    embedder = embedder_from_config(EmbedConfig(backend=args.backend, max_seq_length=args.max_seq_length,
+                                                device="cpu" if args.backend != "torch" else "auto"))
     cache = VectorCache(args.cache_dir, keep_days=None)
     results = []
     for path in files:

@@ -182,10 +182,11 @@ class EmbedConfig(_Strict):
         "all-MiniLM-L6-v2",
         description="the packaged model, or any sentence-transformers model name or local path (loaded offline)",
     )
-    backend: Literal["torch", "torch-int8"] = Field(
+    backend: Literal["torch", "torch-int8", "onnx-int8"] = Field(
         "torch",
         description="`torch-int8` quantises the model's Linear layers to int8 on the CPU: 2.3x faster, small accuracy "
-        "loss (see `docs/stories.md`)",
+        "loss; `onnx-int8` runs an int8 ONNX export of the model with ONNX Runtime, built from the packaged model on "
+        "first use (`configs/fast.yaml`; CPU only; see `docs/stories.md`)",
     )
     device: str = Field("auto", description="`auto` uses CUDA or MPS when present, else CPU")
     batch_size: int = Field(64, ge=1, le=4096, description="texts per encoder batch")

@@ -126,8 +126,12 @@ def _quantised(model):
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def embedder_from_config(config: EmbedConfig) -> SentenceTransformerEmbedder:
+def embedder_from_config(config: EmbedConfig) -> Embedder:
     """The embedder the pipeline uses when none is passed in (the one place that picks the implementation)."""
+    if config.backend == "onnx-int8":
+        from .onnx_embedder import OnnxEmbedder  # imports onnxruntime, so only when chosen
+
+        return OnnxEmbedder(config.model, config.device, config.max_seq_length)
     return SentenceTransformerEmbedder(config)
 
 

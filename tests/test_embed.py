@@ -101,3 +101,11 @@ def test_cache_drops_vectors_unused_for_keep_days(tmp_path, hashing_embedder):
     _, encoded = embed_texts(["new story text"], hashing_embedder, later)
     assert encoded == 0
     assert set(later.load(hashing_embedder.model_id)) == {text_key(hashing_embedder.model_id, "new story text")}
+
+
+def test_auto_device_picks_cuda_when_torch_sees_a_gpu(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == "cuda"
+    assert resolve_device("cpu") == "cpu"
