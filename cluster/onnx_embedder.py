@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import ModelError, resolve_model_path
+from .models import ModelError, resolve_model_path
 from .onnx_export import ExportError, OnnxModelCache, Precision
 
 
