@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .rows import RAW_CHARS, RawRow, StreamBroken, readable_text, stream_broken_row, text_lines, undecodable
+from .rows import RAW_CHARS, RawRow, all_lines, readable_text, stream_broken_row, text_lines, undecodable
 
 SUFFIXES = (".csv", ".csv.gz")
 _FIELD_LIMIT = 2**31 - 1  # csv's default (131,072 characters) is shorter than many articles; this is its C maximum
@@ -62,12 +62,7 @@ def read_rows(path: Path) -> Iterator[RawRow]:
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
     encoding, line_iterator = text_lines(path)
-    lines: list[str] = []
-    broken: StreamBroken | None = None
-    try:
-        lines.extend(line_iterator)
-    except StreamBroken as exc:
-        broken = exc
+    lines, broken = all_lines(line_iterator)
     number = 0
     for number, row in enumerate(_records(str(path), lines, encoding), start=1):  # noqa: B007 (used below)
         yield row

@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from .rows import RAW_CHARS, RawRow, StreamBroken, readable_text, stream_broken_row, text_lines, undecodable
+from .rows import RAW_CHARS, RawRow, StreamBroken, all_lines, readable_text, stream_broken_row, text_lines, undecodable
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json", ".json.gz")
 DOCUMENT_SUFFIXES = (".json", ".json.gz")
@@ -74,12 +74,7 @@ def _object_row(file: str, number: int, value: Any, raw: str, where: str = "") -
 
 def _document_rows(file: str, encoding: str, lines: Iterator[str]) -> Iterator[RawRow]:
     """A ``.json`` file: one JSON document (array, wrapped array or object) or else JSON Lines."""
-    collected: list[str] = []
-    broken: StreamBroken | None = None
-    try:
-        collected.extend(lines)
-    except StreamBroken as exc:
-        broken = exc
+    collected, broken = all_lines(lines)
     text = "".join(collected) + (broken.tail if broken is not None else "")
     document = _Document(file, text, encoding, broken)
     rows = document.array_rows() if document.array_start is not None else document.object_rows()

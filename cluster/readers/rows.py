@@ -169,6 +169,16 @@ def _split_lines(handle: IO[bytes], head: bytes, encoding: str) -> Iterator[str]
         yield pending
 
 
+def all_lines(lines: Iterator[str]) -> tuple[list[str], StreamBroken | None]:
+    """Every line ``text_lines`` gives, and the break that ended them early (``None`` when the file ended whole)."""
+    collected: list[str] = []
+    try:
+        collected.extend(lines)
+    except StreamBroken as broken:
+        return collected, broken
+    return collected, None
+
+
 def stream_broken_row(file: str, row: int, broken: StreamBroken, after: str) -> RawRow:
     """The one reject that stands for the unreadable rest of a file whose stream broke after ``after``."""
     reason = f"{broken.reason}; the rest of the file after {after} cannot be read"
