@@ -120,3 +120,15 @@ def load_run(folder: str | Path) -> Run:
     if articles is None or duplicates is None:
         raise RunFolderError(f"{folder} has no articles or duplicates table (.parquet or .csv)")
     return Run(path, manifest, articles, duplicates, read_table(path, "stories"))
+
+
+def originals_and_copies(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """A story's rows of ``articles`` split into its originals and, by canonical id, the copies of each, in the
+    given order. A copy whose canonical is not among the originals (in a nightly run, tonight's copy of an earlier
+    night's article) is listed under that canonical's id all the same."""
+    originals = [row for row in rows if row["is_canonical"]]
+    copies_of: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if not row["is_canonical"]:
+            copies_of.setdefault(row["canonical_id"], []).append(row)
+    return originals, copies_of

@@ -14,6 +14,7 @@ import polars as pl
 
 from ..display import day, hours, moment, number, plural, span
 from ..rules import CANONICAL_RULES, MATCH_RULES
+from ..runs import originals_and_copies
 from ..timeutil import SECONDS_PER_DAY, SECONDS_PER_HOUR
 from . import figures
 
@@ -175,11 +176,7 @@ def story_articles(members: list[dict[str, Any]]) -> dict[str, Any]:
     """A story's articles (``members``: its rows of ``articles`` by time, with their match): the originals by time,
     each with links to its copies; then the copies whose original is not in this run (in a nightly run, tonight's
     copies of an earlier night's article), under the id of that original; and a summary of the counts."""
-    originals = [m for m in members if m["is_canonical"]]
-    copies_of: dict[str, list[dict[str, Any]]] = {}
-    for member in members:
-        if not member["is_canonical"]:
-            copies_of.setdefault(member["canonical_id"], []).append(member)
+    originals, copies_of = originals_and_copies(members)
     shown = {original["article_id"] for original in originals}
     earlier = [{"canonical_id": canonical, "copies": [_earlier_copy(c) for c in copies]}
                for canonical, copies in copies_of.items() if canonical not in shown]

@@ -15,7 +15,7 @@ import polars as pl
 
 from ..display import columns, decimal, iso, plural, printable, stamp, visible_controls
 from ..rules import ATTRIBUTION_RULES, CANONICAL_RULES, MATCH_RULES
-from ..runs import Run, RunFolderError
+from ..runs import Run, RunFolderError, originals_and_copies
 
 _JSON_DIGITS = 4
 
@@ -58,11 +58,7 @@ def _story_articles(members: pl.DataFrame) -> list[dict[str, Any]]:
     """The story's originals by time, each followed by its copies by time; then the copies whose original is not in
     the run (in a nightly run, tonight's copies of earlier nights' articles), grouped by that original."""
     rows = members.sort("published_at", "article_id").to_dicts()
-    originals = [row for row in rows if row["is_canonical"]]
-    copies_of: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if not row["is_canonical"]:
-            copies_of.setdefault(row["canonical_id"], []).append(row)
+    originals, copies_of = originals_and_copies(rows)
     in_run = {row["article_id"] for row in originals}
     ordered = [row for original in originals for row in [original, *copies_of.get(original["article_id"], [])]]
     ordered += [row for canonical, copies in copies_of.items() if canonical not in in_run for row in copies]
