@@ -12,13 +12,12 @@ from ..continuity import continuation_table, match_registry, story_of_every_arti
 from ..schema import STORY_OF
 from ..stage import RunContext, Stage, StageOutput, Tables
 from ..state import RECENT, REGISTRY, PriorState
-from ..stories import centroids
-from .embed import vector_matrix
+from .stories import centroids_of
 
 
 class ContinuityStage(Stage):
     name = "continuity"
-    reads = ("dup_groups", "canonicals", "embeddings", "clusters", "story_spans")
+    reads = ("dup_groups", "clusters", "story_spans", "story_centroids")
     optional = ("state_recent", "state_registry")
     writes = ("members", "continuations", "story_of")
 
@@ -31,9 +30,8 @@ class ContinuityStage(Stage):
 
     def run(self, tables: Tables, context: RunContext) -> StageOutput:
         prior = prior_state(tables, context)
-        clusters, ids = tables["clusters"], tables["canonicals"]["article_id"].to_list()
-        vectors = vector_matrix(tables["embeddings"])
-        continued = match_registry(tables["story_spans"], centroids(clusters, ids, vectors), prior, self.config)
+        clusters = tables["clusters"]
+        continued = match_registry(tables["story_spans"], centroids_of(tables["story_centroids"]), prior, self.config)
         final_id = {temp: c.story_id for temp, c in continued.items()}
         members = clusters.with_columns(pl.col("story_id").replace_strict(final_id, return_dtype=pl.String))
         story_of = story_of_every_article(tables["dup_groups"], members, prior.recent)

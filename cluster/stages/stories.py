@@ -1,8 +1,10 @@
 """Stories: cluster tonight's canonical articles into stories (``clusters``, ids from their first article, made
-fresh against the registry) and link recurring stories into chains with rounds (``story_spans``)."""
+fresh against the registry), their centroids (``story_centroids``), and link recurring stories into chains with
+rounds (``story_spans``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from ..config import Config, StoriesConfig
@@ -17,7 +19,7 @@ class StoriesStage(Stage):
     name = "stories"
     reads = ("ingested", "dup_groups", "canonicals", "embeddings")
     optional = ("state_registry",)
-    writes = ("clusters", "story_spans")
+    writes = ("clusters", "story_spans", "story_centroids")
 
     def __init__(self, config: StoriesConfig) -> None:
         self.config = config
@@ -35,4 +37,20 @@ class StoriesStage(Stage):
         chains = link_chains(spans.select("story_id", "first_seen", "last_seen", "n_articles"), story_centroids,
                              self.config)
         counters = {"stories": spans.height, "singletons": int((spans["n_unique"] == 1).sum())}
-        return StageOutput({"clusters": clusters, "story_spans": spans.join(chains, on="story_id")}, counters)
+        tables = {"clusters": clusters, "story_spans": spans.join(chains, on="story_id"),
+                  "story_centroids": centroid_table(story_centroids)}
+        return StageOutput(tables, counters)
+
+
+def centroid_table(story_centroids: dict[str, np.ndarray]) -> pl.DataFrame:
+    """``story_id, vector``: each story's unit-length mean vector, as the continuity stage reads it."""
+    ids = list(story_centroids)
+    if not ids:
+        return pl.DataFrame({"story_id": ids, "vector": pl.Series([], dtype=pl.List(pl.Float32))},
+                            schema_overrides={"story_id": pl.String})
+    return pl.DataFrame({"story_id": ids, "vector": np.stack([story_centroids[s] for s in ids])})
+
+
+def centroids_of(table: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The inverse of ``centroid_table``."""
+    return dict(zip(table["story_id"], vector_matrix(table), strict=True))
