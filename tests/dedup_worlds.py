@@ -14,6 +14,17 @@ from cluster.dedup import Deduplicator
 from cluster.schema import ARTICLES, DUPLICATES
 from cluster.tokens import ShingleSets
 
+NEWS_PARAGRAPHS = [  # seven one-sentence news paragraphs, for chrome and token tests
+    "The council approved the budget on Monday after a long debate about road repairs and school funding.",
+    "Heavy rain closed two bridges in the north of the county and forced the evacuation of forty homes.",
+    "The central bank left interest rates unchanged and said inflation would fall back next year.",
+    "Hospital waiting times rose for the third month in a row, according to figures published on Thursday.",
+    "Farmers say the dry spring has cut the wheat harvest by a quarter compared with last year.",
+    "The airport will add twelve new routes this summer, including daily flights to Lisbon and Split.",
+    "Police arrested two men after a break-in at the museum in the old town late on Saturday night.",
+]
+
+
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
 WORDS = """
 government minister said plan would take effect next year after vote parliament council city budget tax rates bank

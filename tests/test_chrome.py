@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from dedup_worlds import NEWS_PARAGRAPHS as BODIES
 
 from cluster.chrome import strip_boilerplate
 from cluster.config import CleanConfig
@@ -127,15 +128,6 @@ def test_missing_source_is_one_shared_source():
 # ---------------------------------------------------------------- learned chrome: context, corpus rule, blocks
 
 
-BODIES = [
-    "The council approved the budget on Monday after a long debate about road repairs and school funding.",
-    "Heavy rain closed two bridges in the north of the county and forced the evacuation of forty homes.",
-    "The central bank left interest rates unchanged and said inflation would fall back next year.",
-    "Hospital waiting times rose for the third month in a row, according to figures published on Thursday.",
-    "Farmers say the dry spring has cut the wheat harvest by a quarter compared with last year.",
-    "The airport will add twelve new routes this summer, including daily flights to Lisbon and Split.",
-    "Police arrested two men after a break-in at the museum in the old town late on Saturday night.",
-]
 
 
 def test_syndicated_body_lines_repeated_with_their_neighbours_are_kept():

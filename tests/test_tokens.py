@@ -7,6 +7,7 @@ import unicodedata
 
 import numpy as np
 import polars as pl
+from dedup_worlds import NEWS_PARAGRAPHS as BODIES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,15 +67,6 @@ def test_shingle_sets_of_a_column_equal_one_text_at_a_time(texts, size, chunk):
         assert sets.tokens[index] == len(tokens)
 
 
-BODIES = [  # seven one-sentence news paragraphs (the same as in test_chrome.py)
-    "The council approved the budget on Monday after a long debate about road repairs and school funding.",
-    "Heavy rain closed two bridges in the north of the county and forced the evacuation of forty homes.",
-    "The central bank left interest rates unchanged and said inflation would fall back next year.",
-    "Hospital waiting times rose for the third month in a row, according to figures published on Thursday.",
-    "Farmers say the dry spring has cut the wheat harvest by a quarter compared with last year.",
-    "The airport will add twelve new routes this summer, including daily flights to Lisbon and Split.",
-    "Police arrested two men after a break-in at the museum in the old town late on Saturday night.",
-]
 
 
 def test_shingle_sets_in_threads_equal_one_thread():
