@@ -52,7 +52,6 @@ from .timeutil import epoch_days
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 _HASH_FEATURES = 2**20
-SNN_ON_CANDIDATES_ONLY = True
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d{4}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -236,11 +235,8 @@ class StoryClusterer:
         values = (1 - c.shared_neighbour_weight) * lexical_gain[first]
         snn = snn.tocoo()
         snn_keys = snn.row.astype(np.int64) * n + snn.col
-        if SNN_ON_CANDIDATES_ONLY:
-            on_candidates = np.isin(snn_keys, keys)
-            snn_keys, snn_data = snn_keys[on_candidates], snn.data[on_candidates]
-        else:
-            snn_data = snn.data
+        on_candidates = np.isin(snn_keys, keys)  # shared neighbours only strengthen pairs that are candidates
+        snn_keys, snn_data = snn_keys[on_candidates], snn.data[on_candidates]
         keys = np.concatenate([keys, snn_keys])
         values = np.concatenate([values, c.shared_neighbour_weight * snn_data])
         keys, inverse = np.unique(keys, return_inverse=True)
