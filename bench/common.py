@@ -616,21 +616,7 @@ def speed_corpus(base: pl.DataFrame, n: int, seed: int = 11, words: int = 600, c
             for k, t in enumerate(texts)]
     for k in range(n - n_orig):
         origin = rows[rng.randrange(n_orig)]
-        source = rng.choice(sorted(AGGREGATORS))
-        head, foot = AGGREGATORS[source]
-        paras = origin[2].split("\n")
-        kind = rng.choice(["chrome", "teaser", "dateline", "dropped"])
-        if kind == "teaser":
-            w = origin[2].split()
-            paras = [" ".join(w[: int(len(w) * rng.uniform(0.25, 1.0))]) + "\u2026"]
-        elif kind == "dateline":
-            paras[0] = f"{rng.choice(CITIES)} ({rng.choice(AGENCIES)}) \u2014 {paras[0]}"
-        elif kind == "dropped" and len(paras) > 2:
-            del paras[rng.randrange(1, len(paras))]
-        fill = {"origin": origin[3], "related1": rng.choice(titles), "related2": rng.choice(titles),
-                "related3": rng.choice(titles),
-                "posted": f"{rng.randint(1, 28)} March", "comments": rng.randint(2, 900)}
-        text = "\n".join([h.format(**fill) for h in head] + paras + [f.format(**fill) for f in foot])
+        source, text = aggregator_copy(origin[2], origin[3], titles, rng)
         rows.append((f"c{k}", origin[1], text, source, origin[4] + timedelta(hours=rng.uniform(0.5, 12))))
     rng.shuffle(rows)
     return pl.DataFrame(
@@ -641,3 +627,22 @@ def speed_corpus(base: pl.DataFrame, n: int, seed: int = 11, words: int = 600, c
         },
         schema=ARTICLES,
     )
+
+
+def aggregator_copy(text: str, origin_source: str, titles: list[str], rng: random.Random) -> tuple[str, str]:
+    """``(aggregator, text)``: one aggregator's copy of ``text``, made by one transform (its chrome alone, a teaser
+    of 25–100% of the words, a dateline, or a dropped paragraph), wrapped in that aggregator's header and footer."""
+    source = rng.choice(sorted(AGGREGATORS))
+    head, foot = AGGREGATORS[source]
+    paras = text.split("\n")
+    kind = rng.choice(["chrome", "teaser", "dateline", "dropped"])
+    if kind == "teaser":
+        w = text.split()
+        paras = [" ".join(w[: int(len(w) * rng.uniform(0.25, 1.0))]) + "\u2026"]
+    elif kind == "dateline":
+        paras[0] = f"{rng.choice(CITIES)} ({rng.choice(AGENCIES)}) \u2014 {paras[0]}"
+    elif kind == "dropped" and len(paras) > 2:
+        del paras[rng.randrange(1, len(paras))]
+    fill = {"origin": origin_source, "related1": rng.choice(titles), "related2": rng.choice(titles),
+            "related3": rng.choice(titles), "posted": f"{rng.randint(1, 28)} March", "comments": rng.randint(2, 900)}
+    return source, "\n".join([h.format(**fill) for h in head] + paras + [f.format(**fill) for f in foot])

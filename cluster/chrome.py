@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from .chrome_patterns import BUILTIN_PATTERNS, BUILTIN_REGEX
 from .config import CleanConfig
+from .minhash import default_threads
 from .schema import CLEANED, conform
 from .tokens import line_hashes
 
@@ -27,10 +29,12 @@ CHROME_KEYS = pl.Schema({"source": pl.String, "key": pl.UInt64})
 
 
 def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dict | None = None,
-                      known: pl.DataFrame | None = None, learned: list[pl.DataFrame] | None = None) -> pl.DataFrame:
+                      known: pl.DataFrame | None = None, learned: list[pl.DataFrame] | None = None,
+                      threads: int | None = None) -> pl.DataFrame:
     """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
 
-    A line is chrome when it matches one of ``config.all_patterns`` (case-insensitive regexes), or when it recurs in
+    A line is chrome when it matches one of ``config.all_patterns`` (case-insensitive regexes; the built-in ones
+    with ASCII word boundaries, ``chrome_patterns.BUILTIN_REGEX``), or when it recurs in
     varying surroundings: in at least ``boilerplate_min_docs`` distinct articles of one source with at most
     ``boilerplate_max_words`` words, or in at least ``corpus_min_docs`` articles of ``corpus_min_sources`` sources
     with at most ``corpus_max_words`` words (``corpus_min_docs=0`` turns the corpus rule off). Varying surroundings:
@@ -46,7 +50,7 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
     ``known`` (``CHROME_KEYS``) is chrome learned per source on earlier nights: those lines of those sources are
     chrome tonight too (``remembered``), so a small night with too few articles of a source to learn its banners
     still strips them. ``learned``, when given, receives the per-source chrome of tonight (learned or remembered),
-    for the next night's state.
+    for the next night's state. ``threads`` hash the lines (default: one per core).
     """
     lines = (
         articles.select(pl.col("source").fill_null(""), pl.col("text").fill_null(""))
@@ -58,12 +62,10 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
         .filter(pl.col("line").str.len_chars() > 0)
         .with_columns(pl.col("source").rank("dense").cast(pl.Int64).alias("source_code"))
     )
-    key, lead, words = line_hashes(lines["line"])
+    key, lead, words = line_hashes(lines["line"], threads or default_threads())
     rule = np.zeros(lines.height, dtype=np.int8)
-    patterns = config.all_patterns
-    if patterns and lines.height:
-        combined = "(?i)" + "|".join(f"(?:{p})" for p in patterns)
-        rule[lines["line"].str.contains(combined).to_numpy()] = 1
+    if lines.height:
+        rule[_matches_patterns(lines["line"], config)] = 1
     if known is not None and not known.is_empty() and lines.height:
         seen = lines.select("source").with_columns(pl.Series("key", key)).join(
             known.with_columns(pl.lit(True).alias("known")), on=["source", "key"], how="left", maintain_order="left"
@@ -105,6 +107,18 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
         text_chars = int(articles["text"].fill_null("").str.len_chars().sum() or 0)
         stats["chrome_share_chars"] = int(cleaned["chrome_chars"].sum() or 0) / text_chars if text_chars else 0.0
     return conform(cleaned, CLEANED, "clean")
+
+
+def _matches_patterns(lines: pl.Series, config: CleanConfig) -> np.ndarray:
+    """Which lines match a built-in pattern (when on) or one of the config's own (as written)."""
+    regexes = [BUILTIN_REGEX] if config.builtin_patterns else []
+    own = [p for p in config.patterns if not (config.builtin_patterns and p in BUILTIN_PATTERNS)]
+    if own:
+        regexes.append("(?i)" + "|".join(f"(?:{p})" for p in own))
+    matched = np.zeros(len(lines), dtype=bool)
+    for regex in regexes:
+        matched |= lines.str.contains(regex).fill_null(False).to_numpy()
+    return matched
 
 
 def _learn_chrome(

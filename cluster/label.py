@@ -9,15 +9,17 @@ Labels are unique within a run: a repeat gets its first day appended.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
 from collections import Counter
 
 import polars as pl
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-_STOP = set(ENGLISH_STOP_WORDS) | {
+from .stopwords import english_stop_words
+
+_LABEL_STOP = {
     "says", "said", "say", "new", "news", "year", "years", "week", "day", "today", "yesterday", "tonight",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mr", "mrs", "ms", "dr",
     "watch", "live", "update", "updates", "breaking", "report", "reports", "exclusive", "video", "just",
@@ -28,6 +30,11 @@ _STOP = set(ENGLISH_STOP_WORDS) | {
     "thing", "things", "people", "time", "times", "use", "uses", "using", "used", "need", "needs", "case", "could",
     "would", "should", "might", "must", "will", "can", "may", "shake", "shakes", "keep", "keeps", "put", "puts",
 }
+
+
+@functools.cache
+def _stop() -> frozenset[str]:
+    return english_stop_words() | _LABEL_STOP
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 _ENTITY = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’-]*)*)")
@@ -42,9 +49,9 @@ def entities(text: str, in_title: bool) -> list[str]:
     for match in pattern.finditer(text):
         phrase = match.group(1).strip()
         words = phrase.split()
-        while words and (words[0].lower() in _STOP or (len(words) == 1 and words[0].lower() in _MONTHS)):
+        while words and (words[0].lower() in _stop() or (len(words) == 1 and words[0].lower() in _MONTHS)):
             words = words[1:]
-        while words and (words[-1].lower() in _STOP - {"may"} or (len(words) == 1 and words[-1].lower() in _MONTHS)):
+        while words and (words[-1].lower() in _stop() - {"may"} or (len(words) == 1 and words[-1].lower() in _MONTHS)):
             words = words[:-1]
         if words and len(phrase) > 1:
             found.append(" ".join(words))
@@ -55,7 +62,7 @@ def event_phrases(text: str) -> list[str]:
     """Lower-case content unigrams and bigrams (no stop word at either end, no numbers, no contractions)."""
     tokens = [t.lower().strip("'’-") for t in _WORD.findall(text)]
     content = [
-        t if t not in _STOP and t not in _MONTHS and len(t) > 2 and "'" not in t and "’" not in t else None
+        t if t not in _stop() and t not in _MONTHS and len(t) > 2 and "'" not in t and "’" not in t else None
         for t in tokens
     ]
     phrases = [t for t in content if t]
@@ -65,7 +72,7 @@ def event_phrases(text: str) -> list[str]:
 
 def _title_case(title: str) -> bool:
     """Headlines in Title Case capitalise every word, so capitals there say nothing about names."""
-    content = [w for w in _WORD.findall(title) if w.lower() not in _STOP]
+    content = [w for w in _WORD.findall(title) if w.lower() not in _stop()]
     return len(content) >= 3 and sum(w[0].isupper() for w in content) >= 0.8 * len(content)
 
 

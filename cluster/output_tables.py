@@ -26,7 +26,10 @@ _TRAILING_COLUMNS = ["lead", "chrome_lines", "file", "row"]
 def articles_table(articles: pl.DataFrame, cleaned: pl.DataFrame, dup_groups: pl.DataFrame,
                    stories: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None) -> pl.DataFrame:
     """Every accepted article with its lead, group and (given ``(story_of, stories, members)``) its story."""
-    lead = pl.col("body").str.replace_all(r"\s+", " ").str.split(" ").list.head(LEAD_WORDS).list.join(" ").alias("lead")
+    lead = (  # the regex reads only the first words: normalising whole bodies first cost a second a 20k-article night
+        pl.col("body").str.extract(rf"^\s*((?:\S+\s+){{0,{LEAD_WORDS - 1}}}\S*)", 1)
+        .str.replace_all(r"\s+", " ").str.strip_chars_end(" ").fill_null("").alias("lead")
+    )
     table = articles.join(cleaned.select("article_id", "chrome_lines", lead), on="article_id", maintain_order="left")
     table = table.join(dup_groups.select("article_id", "dup_group_id", "canonical_id", "is_canonical"),
                        on="article_id", maintain_order="left")

@@ -41,12 +41,12 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
 
 from .config import StoriesConfig
 from .graph import component_roots
 from .ids import chain_of_story, story_id
 from .schema import STORY_MEMBERS, conform
+from .stopwords import english_stop_words
 from .timeutil import epoch_days
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
@@ -71,10 +71,11 @@ def proper_noun_analyzer(texts: list[str]):
     """Tokens that name things: words this batch writes capitalised more than twice as often as in lower case
     (sentence starts and Title Case headlines wash out), four-digit years, and bigrams of adjacent such tokens."""
     capital, lower = Counter(), Counter()
+    stop = english_stop_words()
     for text in texts:
         for word in _TOKEN.findall(text):
             (capital if word[0].isupper() else lower)[word.lower()] += 1
-    names = {w for w, c in capital.items() if c > 2 * lower[w] and w not in ENGLISH_STOP_WORDS}
+    names = {w for w, c in capital.items() if c > 2 * lower[w] and w not in stop}
 
     def analyse(text: str) -> list[str]:
         tokens = [w.lower() for w in _TOKEN.findall(text)]
@@ -93,6 +94,8 @@ def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
     counts = counts[:, keep].tocsr()
     if counts.shape[1] == 0:
         return sp.csr_matrix(counts.shape, dtype=np.float32)
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
     return tfidf.astype(np.float32).tocsr()
 
@@ -102,6 +105,8 @@ def lexical_vectors(titles: list[str], bodies: list[str]) -> sp.csr_matrix:
     texts = _lexical_texts(titles, bodies)
     if not texts:
         return sp.csr_matrix((0, 0), dtype=np.float32)
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     hashing = dict(n_features=_HASH_FEATURES, alternate_sign=False, norm=None, dtype=np.float32)
     words = HashingVectorizer(stop_words="english", ngram_range=(1, 2), **hashing).transform(texts)
     names = HashingVectorizer(analyzer=proper_noun_analyzer(texts), **hashing).transform(texts)

@@ -154,13 +154,16 @@ def shingle_sets(
     UTF-8, the blocks spread over ``threads`` threads (numpy and polars release the GIL)."""
     series = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
     series = series.cast(pl.String).fill_null("")
-    blocks = _blocks(series, chunk_bytes)
+    parts = _map_blocks(lambda block: _shingle_block(block, size), _blocks(series, chunk_bytes), threads)
+    return ShingleSets.concat(parts)
+
+
+def _map_blocks(work, blocks: list[pl.Series], threads: int) -> list:
+    """``work`` of every block, in order, spread over ``threads`` threads (numpy and polars release the GIL)."""
     if threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
-            parts = list(pool.map(lambda block: _shingle_block(block, size), blocks))
-    else:
-        parts = [_shingle_block(block, size) for block in blocks]
-    return ShingleSets.concat(parts)
+            return list(pool.map(work, blocks))
+    return [work(block) for block in blocks]
 
 
 def _blocks(series: pl.Series, chunk_bytes: int) -> list[pl.Series]:
@@ -344,15 +347,16 @@ def _window_hashes(word: np.ndarray, token_offsets: np.ndarray, size: int) -> tu
     return hashes, docs
 
 
-def line_hashes(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per line: a 64-bit hash of its words, a hash of its first ``LEAD_WORDS_HASHED`` words, and its word count.
+def line_hashes(lines: pl.Series, threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per line: a 64-bit hash of its words, a hash of its first ``LEAD_WORDS_HASHED`` words, and its word count
+    (in blocks spread over ``threads`` threads).
 
     Lines are compared by these hashes, so case, punctuation and spacing never make two lines differ.
     """
     if len(lines) == 0:
         empty = np.empty(0, dtype=np.uint64)
         return empty, empty, np.empty(0, dtype=np.int64)
-    parts = [_line_hashes_block(block) for block in _blocks(lines, _TEXT_CHUNK_BYTES)]
+    parts = _map_blocks(_line_hashes_block, _blocks(lines, _TEXT_CHUNK_BYTES), threads)
     return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))
 
 
