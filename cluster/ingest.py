@@ -272,9 +272,7 @@ class _RowValidator:
         self.rejected.append({"file": raw_row.file, "row": raw_row.row, "reason": reason, "raw": raw})
 
     def articles(self) -> pl.DataFrame:
-        if not self.accepted:
-            return pl.DataFrame(schema=ARTICLES)
-        return pl.DataFrame(self.accepted, schema=ARTICLES, orient="row")
+        return pl.DataFrame({name: [row[name] for row in self.accepted] for name in ARTICLES}, schema=ARTICLES)
 
     def rejects(self) -> pl.DataFrame:
         if not self.rejected:

@@ -347,6 +347,31 @@ def _window_hashes(word: np.ndarray, token_offsets: np.ndarray, size: int) -> tu
     return hashes, docs
 
 
+def last_shingles(texts: pl.Series, size: int, threads: int = 1) -> np.ndarray:
+    """Per text: the ``shingle_hash`` of its last ``size`` words (of all its words when it has fewer, which is then its
+    only shingle), as in ``shingle_sets``; 0 for a text without words."""
+    series = texts.cast(pl.String).fill_null("")
+    parts = _map_blocks(lambda block: _last_shingle_block(block, size), _blocks(series, _TEXT_CHUNK_BYTES), threads)
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
+
+
+def _last_shingle_block(texts: pl.Series, size: int) -> np.ndarray:
+    data, starts, ends, doc_starts = token_bounds(texts)
+    token_offsets = np.searchsorted(starts, doc_starts).astype(np.int64)
+    counts = np.diff(token_offsets)
+    word = _word_hashes(data, starts, ends)
+    taken = np.minimum(counts, size)
+    first = token_offsets[1:] - taken
+    acc = np.zeros(len(counts), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(size):  # the same recurrence as _window_hashes, over each text's last words
+            take = j < taken
+            acc[take] = acc[take] * np.uint64(_SHINGLE_MUL) + word[first[take] + j]
+        hashes = (fmix64(acc) >> np.uint64(32)).astype(np.uint32)
+    hashes[counts == 0] = 0
+    return hashes
+
+
 def line_hashes(lines: pl.Series, threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per line: a 64-bit hash of its words, a hash of its first ``LEAD_WORDS_HASHED`` words, and its word count
     (in blocks spread over ``threads`` threads).

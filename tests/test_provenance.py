@@ -12,6 +12,7 @@ from cluster.dedup.provenance import (
     AGGREGATOR_HOSTS,
     AGGREGATOR_NAMES,
     Aggregators,
+    cue_lines,
     ends_with_ellipsis,
     find_attributions,
     host_matches_source,
@@ -217,6 +218,24 @@ def test_every_attribution_in_order_with_its_line():
     assert [(a.line, a.rule) for a in found] == [("Al Jazeera", "name_line"),
                                                  ("This article originally appeared on Al Jazeera.",
                                                   "originally_published")]
+
+
+LONG_PROSE = " ".join(BODY)  # over 480 characters: only its start and its end are searched for a credit
+
+
+@pytest.mark.parametrize("line", [
+    *(line for line, _, _ in ATTRIBUTED),
+    "This article originally\x1cappeared on Al Jazeera.",  # a separator str.split() splits on, Rust's \s does not
+    "THIS STORY WAS FIRST PUBLISHED BY REUTERS",
+    f"{LONG_PROSE} Read the full story at aljazeera.com",
+    f"Source: Reuters. {LONG_PROSE}",
+])
+def test_the_vectorised_cue_test_keeps_every_line_the_search_credits(line):
+    cued = cue_lines(pl.Series([LONG_PROSE, line]))
+    assert not cued[0]
+    found = find_attributions([line], frozenset(), MEMBERS)
+    assert bool(found) <= bool(cued[1]) or found[0].rule in ("name_line", "via_line", "dateline")
+    assert find_attributions([line], frozenset(), MEMBERS, cued[1:]) == found
 
 
 def test_every_attribution_rule_is_explained_and_exercised():

@@ -7,11 +7,21 @@ import unicodedata
 
 import numpy as np
 import polars as pl
+import pytest
 from dedup_worlds import NEWS_PARAGRAPHS as BODIES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cluster.tokens import normalise, shingle_hash, shingle_hashes, shingle_sets, short_key, word_hash, words
+from cluster.tokens import (
+    last_shingles,
+    normalise,
+    shingle_hash,
+    shingle_hashes,
+    shingle_sets,
+    short_key,
+    word_hash,
+    words,
+)
 
 # ---------------------------------------------------------------- normalise and words
 
@@ -133,3 +143,14 @@ def test_long_words_hash_all_their_bytes():
     assert word_hash(long) != word_hash(long[:-1] + "x")
     sets = shingle_sets([f"{long} {long}x"], 1)
     assert sorted(sets[0].tolist()) == sorted({shingle_hash(long), shingle_hash(long + "x")})
+
+
+@pytest.mark.parametrize("size", [1, 4, 5])
+def test_last_shingles_is_the_shingle_of_each_texts_last_words(size):
+    texts = ["The ferry crews walked out at dawn on Monday", "Two words", "", "  ",
+             "Ünïcode ﬁne ｗｉｄｅ — “quoted” text…"]
+    last = last_shingles(pl.Series(texts), size)
+    for text, value in zip(texts, last.tolist(), strict=True):
+        tail = " ".join(words(text)[-size:])
+        expected = shingle_sets(pl.Series([tail]), size).values.tolist() if tail else [0]
+        assert [value] == expected

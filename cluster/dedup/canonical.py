@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..config import DedupConfig
+from ..minhash import default_threads
 from ..tokens import ShingleSets
 from .origin import LineShingles, Member, OriginChooser, line_shingles, members_from_frame
 from .provenance import Aggregators, Attribution
@@ -42,7 +43,7 @@ class CanonicalChooser:
         members = members_from_frame(frame[self.rows_], [shingles[row] for row in self.rows_])
         self.members_: dict[int, Member] = dict(zip(self.rows_, members, strict=True))
         self.lines_: dict[int, LineShingles] = dict(
-            zip(self.rows_, line_shingles(members, cfg.shingle_size), strict=True)
+            zip(self.rows_, line_shingles(members, cfg.shingle_size, cfg.threads or default_threads()), strict=True)
         )
         aggregators = Aggregators.from_lists(cfg.aggregators, builtin=cfg.builtin_aggregators)
         self.chooser_ = OriginChooser(cfg.shingle_size, cfg.containment_threshold, cfg.source_priority, aggregators)

@@ -65,10 +65,11 @@ import polars as pl
 
 from ..graph import component_roots
 from ..rules import CANONICAL_RULES
-from ..tokens import ShingleSets, shingle_sets, token_bounds
+from ..tokens import ShingleSets, last_shingles, shingle_sets
 from .provenance import (
     Aggregators,
     Attribution,
+    cue_lines,
     ends_with_ellipsis,
     find_attributions,
     host_matches_source,
@@ -132,30 +133,22 @@ class LineShingles:
     lines: tuple[str, ...]  # non-empty lines, stripped
     sets: ShingleSets  # one set per line; ``sets.tokens`` are the lines' word counts
     last: np.ndarray  # uint32: the hash of each line's last ``shingle_size`` words (its only shingle when shorter)
+    cued: np.ndarray  # bool: the lines that may hold a credit cue (``provenance.cue_lines``)
 
 
-def line_shingles(members: Sequence[Member], shingle_size: int) -> list[LineShingles]:
+def line_shingles(members: Sequence[Member], shingle_size: int, threads: int = 1) -> list[LineShingles]:
     """``LineShingles`` of every member, computed for all of them at once (pass every member of a run in one call:
-    the column tokeniser is fast per text, slow per call)."""
+    the column tokeniser is fast per text, slow per call), tokenised on ``threads`` threads."""
     lines = [tuple(line.strip() for line in m.lines if line.strip()) for m in members]
     flat = pl.Series([line for member in lines for line in member], dtype=pl.String)
-    sets = shingle_sets(flat, shingle_size)
-    last = np.zeros(len(flat), dtype=np.uint32)
-    worded = np.flatnonzero(sets.tokens > 0)
-    if len(worded):
-        data, starts, ends, line_starts = token_bounds(flat)
-        raw = data.tobytes()
-        offsets = np.searchsorted(starts, line_starts)
-        first = np.maximum(offsets[worded], offsets[worded + 1] - shingle_size).tolist()
-        stop = offsets[worded + 1].tolist()
-        starts, ends = starts.tolist(), ends.tolist()
-        tails = [b" ".join(raw[a:b] for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)).decode()
-                 for lo, hi in zip(first, stop, strict=True)]
-        last[worded] = shingle_sets(pl.Series(tails, dtype=pl.String), shingle_size).values  # one shingle each
+    sets = shingle_sets(flat, shingle_size, threads=threads)
+    last = last_shingles(flat, shingle_size, threads=threads)
+    cued = cue_lines(flat)
     bounds = np.concatenate([[0], np.cumsum([len(member) for member in lines])]).tolist()
     return [
         LineShingles(member, ShingleSets(sets.values[sets.offsets[lo] : sets.offsets[hi]],
-                                         sets.offsets[lo : hi + 1] - sets.offsets[lo], sets.tokens[lo:hi]), last[lo:hi])
+                                         sets.offsets[lo : hi + 1] - sets.offsets[lo], sets.tokens[lo:hi]), last[lo:hi],
+                     cued[lo:hi])
         for member, lo, hi in zip(lines, bounds[:-1], bounds[1:], strict=True)
     ]
 
@@ -329,7 +322,8 @@ class _Group:
         ids = [m.article_id for m in members]
         position = {article: i for i, article in enumerate(ids)}
         self.attributions = [
-            find_attributions(m.lines, keys[i], {ids[j]: keys[j] for j in range(len(members)) if j != i})
+            find_attributions(lines[i].lines, keys[i], {ids[j]: keys[j] for j in range(len(members)) if j != i},
+                              lines[i].cued)
             for i, m in enumerate(members)
         ]
         self.names = [{position[n] for a in found for n in a.named} for found in self.attributions]

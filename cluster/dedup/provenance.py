@@ -37,6 +37,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import numpy as np
+import polars as pl
+
 AGGREGATOR_NAMES: tuple[str, ...] = (
     # reader apps
     "inkl", "Apple News", "Google News", "Flipboard", "NewsBreak", "SmartNews", "Ground News", "Upday", "News360",
@@ -120,7 +123,6 @@ _CUES = re.compile("|".join(f"(?P<c{k}>{words})(?=(?P<n{k}>\\S.{{0,160}}))" for 
                             enumerate(_CUE_WORDINGS)), re.IGNORECASE)
 _CUE_WORDS = ("originally", "first", "publish", "reprint", "repost", "re-post", "syndicat", "produced", "written",
               "reported", "provided", "supplied", "created", "read", "source", "©", "(c)", "copyright")
-_CUE_WORD = re.compile("|".join(re.escape(word) for word in _CUE_WORDS))  # one scan instead of one per word
 _CUE_HINT = re.compile(  # on the lower-cased line with single spaces: every cue has one of these (and a word above)
     r"originally|first (?:appeared|published|posted|ran|aired)|(?:appeared|published) first|re-?published|reprinted|"
     r"re-?posted|syndicated|(?:produced|written|reported|provided|supplied|created) (?:by|for|in)|reading (?:on|at|in)|"
@@ -348,7 +350,7 @@ def _named_in_span(span: str, index: Mapping[str, list[str]]) -> list[str]:
     return named
 
 
-def _line_attribution(line: str, index: Mapping[str, list[str]]) -> Attribution | None:
+def _line_attribution(line: str, index: Mapping[str, list[str]], cued: bool = True) -> Attribution | None:
     short = len(line.split(maxsplit=NAME_LINE_MAX_WORDS)) <= NAME_LINE_MAX_WORDS  # a paragraph is not split whole
     tokens = name_tokens(line) if short else []
     if tokens and len(tokens) <= NAME_LINE_MAX_WORDS:
@@ -362,9 +364,9 @@ def _line_attribution(line: str, index: Mapping[str, list[str]]) -> Attribution 
         found = pattern.match(line)
         if found and (named := _named_in_span(found["name"], index)):
             return Attribution(line, "dateline", tuple(named))
-    for edge in _edges(line):
+    for edge in _edges(line) if cued else ():
         lowered = edge.lower()
-        if not _CUE_WORD.search(lowered) or not _CUE_HINT.search(" ".join(lowered.split())):
+        if not any(word in lowered for word in _CUE_WORDS) or not _CUE_HINT.search(" ".join(lowered.split())):
             continue
         for found in _CUES.finditer(edge):
             k = next(k for k in range(len(_CUE_WORDINGS)) if found.group(f"c{k}") is not None)
@@ -382,20 +384,39 @@ def _edges(line: str) -> tuple[str, ...]:
     return line[:CREDIT_EDGE_CHARS], line[-CREDIT_EDGE_CHARS:]
 
 
-def find_attributions(lines: Iterable[str], own_keys: frozenset[str],
-                      others: Mapping[str, frozenset[str]]) -> list[Attribution]:
+def find_attributions(lines: Iterable[str], own_keys: frozenset[str], others: Mapping[str, frozenset[str]],
+                      cued: Sequence[bool] | None = None) -> list[Attribution]:
     """Every line of an article (raw, before chrome removal) that names one of ``others`` (member id → its
     ``source_keys``) as the origin, in line order. Members sharing a key with ``own_keys`` are the article's own
-    source and never count."""
+    source and never count. ``cued``, when given, is ``cue_lines`` of the article's non-empty lines: the lines it
+    marks False are not searched for a credit cue."""
     index = _key_index({member: keys for member, keys in others.items() if keys and not keys & own_keys})
     if not index:
         return []
     found = []
-    for raw in lines:
-        line = raw.strip()
-        if line and (attribution := _line_attribution(line, index)):
+    stripped = (line for line in (raw.strip() for raw in lines) if line)
+    for k, line in enumerate(stripped):
+        if attribution := _line_attribution(line, index, cued is None or bool(cued[k])):
             found.append(attribution)
     return found
+
+
+def cue_lines(lines: pl.Series) -> np.ndarray:
+    """Which lines (stripped, non-empty) may hold a credit cue at an edge: the cheap tests of ``find_attributions``
+    (a cue word, then a cue hint) for many lines in one vectorised pass, so that the per-line search runs only on the
+    few that pass. A superset of the lines the search would find a cue in."""
+    long = (lines.str.len_chars() > 2 * CREDIT_EDGE_CHARS).fill_null(False)
+    heads = pl.select(pl.when(long).then(lines.str.slice(0, CREDIT_EDGE_CHARS)).otherwise(lines)).to_series()
+    edges = pl.DataFrame({"line": np.concatenate([np.arange(len(lines)), np.flatnonzero(long.to_numpy())]),
+                          "edge": pl.concat([heads, lines.filter(long).str.slice(-CREDIT_EDGE_CHARS)])})
+    worded = edges.with_columns(pl.col("edge").str.to_lowercase()).filter(
+        pl.col("edge").str.contains_any(list(_CUE_WORDS))
+    )
+    spaced = pl.col("edge").str.replace_all(r"[\s\x1c-\x1f]+", " ").str.strip_chars(" ")  # what str.split() splits on
+    hinted = worded.filter(spaced.str.contains(_CUE_HINT.pattern))["line"].to_numpy()
+    cued = np.zeros(len(lines), dtype=bool)
+    cued[hinted] = True
+    return cued
 
 
 def ends_with_ellipsis(line: str) -> bool:

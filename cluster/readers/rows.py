@@ -108,8 +108,13 @@ def sniff_encoding(head: bytes) -> tuple[str, int]:
 
 def undecodable(line: str, encoding: str) -> str | None:
     """Why ``line`` (from ``text_lines``) did not decode, or None when it did."""
-    if not _ESCAPED.search(line):
+    if line.isascii():
         return None
+    try:  # only the escape handler puts lone surrogates in decoded text, and they alone fail to encode
+        line.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
     if encoding == "UTF-8":  # UTF-8 errors are bytes >= 0x80, which surrogateescape restores: the decoder's own words
         try:
             line.encode("utf-8", "surrogateescape").decode("utf-8")
@@ -155,12 +160,16 @@ def _split_lines(handle: IO[bytes], head: bytes, encoding: str) -> Iterator[str]
             final = not data
             text = pending + decoder.decode(head + data, final=final and broken is None)
             head, position = b"", 0
-            for match in _LINE_END.finditer(text):
-                if not final and match.group() == "\r" and match.end() == len(text):
-                    break  # maybe the first half of a "\r\n" split across chunks
-                yield text[position : match.end()]
-                position = match.end()
-            pending = text[position:]
+            if "\r" not in text:  # the common case, split in C; a "\r" needs the regex (a lone "\r" ends a line)
+                *lines, pending = text.split("\n")
+                yield from (line + "\n" for line in lines)
+            else:
+                for match in _LINE_END.finditer(text):
+                    if not final and match.group() == "\r" and match.end() == len(text):
+                        break  # maybe the first half of a "\r\n" split across chunks
+                    yield text[position : match.end()]
+                    position = match.end()
+                pending = text[position:]
             if broken is not None:
                 raise StreamBroken(f"file ends early or is corrupt ({broken})", pending)
             if final:
