@@ -37,6 +37,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -45,6 +46,7 @@ import scipy.sparse as sp
 from .config import StoriesConfig
 from .graph import component_roots
 from .ids import chain_of_story, story_id
+from .minhash import default_threads
 from .schema import STORY_MEMBERS, conform
 from .stopwords import english_stop_words
 from .timeutil import epoch_days
@@ -76,10 +78,10 @@ def proper_noun_analyzer(texts: list[str]):
         for word in _TOKEN.findall(text):
             (capital if word[0].isupper() else lower)[word.lower()] += 1
     names = {w for w, c in capital.items() if c > 2 * lower[w] and w not in stop}
+    names |= {w for w in capital.keys() | lower.keys() if _YEAR.fullmatch(w)}  # years name things too
 
     def analyse(text: str) -> list[str]:
-        tokens = [w.lower() for w in _TOKEN.findall(text)]
-        marks = [(w if (w in names or _YEAR.fullmatch(w)) else None) for w in tokens]
+        marks = [(w if w in names else None) for w in (w.lower() for w in _TOKEN.findall(text))]
         found = [m for m in marks if m]
         return found + [f"{a} {b}" for a, b in itertools.pairwise(marks) if a and b]
 
@@ -122,12 +124,13 @@ def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int =
 
 
 def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int,
-                         block_cells: int = 16_000_000) -> tuple[np.ndarray, np.ndarray]:
+                         block_cells: int = 16_000_000, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` most similar other articles of each row by embedding cosine minus the time penalty.
 
     ``days`` must be sorted. Only articles within ``2τ`` days are compared (beyond that the penalty alone exceeds any
-    cosine), in row blocks, so memory stays ``O(block)``; ties go to the lower row. Returns ``(n, k)`` indices and
-    similarities; rows with fewer candidates are padded with index -1.
+    cosine), in row blocks, so memory stays ``O(block)`` per thread; the blocks are independent and run on
+    ``threads`` threads (default: one per core; numpy releases the GIL), which changes no result. Ties go to the lower
+    row. Returns ``(n, k)`` indices and similarities; rows with fewer candidates are padded with index -1.
     """
     n = len(vectors)
     k = min(k, n - 1)
@@ -135,9 +138,28 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
     sims = np.full((n, max(k, 0)), -np.inf, dtype=np.float64)
     if k <= 0:
         return index, sims
-    window = 2.0 * time_scale_days
+    blocks = _neighbour_blocks(days, 2.0 * time_scale_days, block_cells)
+
+    def fill(block: tuple[int, int, int, int]) -> None:
+        _neighbour_block(vectors, days, time_scale_days, k, *block, index, sims)
+
+    workers = min(threads or default_threads(), len(blocks))
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(fill, blocks))
+    else:
+        for block in blocks:
+            fill(block)
+    index[~np.isfinite(sims)] = -1
+    return index, sims
+
+
+def _neighbour_blocks(days: np.ndarray, window: float, block_cells: int) -> list[tuple[int, int, int, int]]:
+    """``(start, stop, lo, hi)``: rows ``start:stop`` compared with columns ``lo:hi`` (the rows within ``window``
+    days), each block at most ``block_cells`` cells unless it is one row."""
+    n = len(days)
     block = max(1, min(n, block_cells // max(n, 1), 4096))
-    start = 0
+    blocks, start = [], 0
     while start < n:
         stop = min(n, start + block)
         lo = int(np.searchsorted(days, days[start] - window, side="left"))
@@ -145,28 +167,42 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
         while stop - start > 1 and (stop - start) * (hi - lo) > block_cells:
             stop = start + max(1, (stop - start) // 2)
             hi = int(np.searchsorted(days, days[stop - 1] + window, side="right"))
-        scores = (vectors[start:stop] @ vectors[lo:hi].T).astype(np.float64)
-        gap = (days[start:stop, None] - days[None, lo:hi]) / time_scale_days
-        scores -= 0.5 * gap * gap
-        rows = np.arange(stop - start)
-        scores[rows, rows + start - lo] = -np.inf
-        width = hi - lo
-        take = min(k, width - 1) if width > 1 else 0
-        if take > 0:
-            # stable top-k: sort by (-score, column); argsort of the negated scores with a stable kind keeps ties in
-            # column order
-            if take < width:
-                part = np.argpartition(-scores, take - 1, axis=1)[:, :take]
-            else:
-                part = np.tile(np.arange(width), (stop - start, 1))
-            part_scores = np.take_along_axis(scores, part, axis=1)
-            order = np.lexsort((part, -part_scores), axis=1)
-            part = np.take_along_axis(part, order, axis=1)
-            index[start:stop, :take] = part + lo
-            sims[start:stop, :take] = np.take_along_axis(scores, part, axis=1)
+        blocks.append((start, stop, lo, hi))
         start = stop
-    index[~np.isfinite(sims)] = -1
-    return index, sims
+    return blocks
+
+
+def _neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int, start: int, stop: int,
+                     lo: int, hi: int, index: np.ndarray, sims: np.ndarray) -> None:
+    """The top ``k`` of rows ``start:stop`` among columns ``lo:hi``, written into ``index`` and ``sims``."""
+    scores = (vectors[start:stop] @ vectors[lo:hi].T).astype(np.float64)
+    gap = (days[start:stop, None] - days[None, lo:hi]) / time_scale_days
+    scores -= 0.5 * gap * gap
+    rows = np.arange(stop - start)
+    scores[rows, rows + start - lo] = -np.inf
+    width = hi - lo
+    take = min(k, width - 1) if width > 1 else 0
+    if take <= 0:
+        return
+    part = _top_columns(scores, take)
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -part_scores), axis=1)
+    part = np.take_along_axis(part, order, axis=1)
+    index[start:stop, :take] = part + lo
+    sims[start:stop, :take] = np.take_along_axis(scores, part, axis=1)
+
+
+def _top_columns(scores: np.ndarray, take: int) -> np.ndarray:
+    """Per row, the columns of its ``take`` highest scores (``take`` < the row's width), ties at the cut going to the
+    lower columns, in column order. One partition per row finds the cut (numpy partitions towards the top many
+    times faster than an argpartition of the negated scores); only rows with ties at the cut are settled one by one."""
+    cut = scores.shape[1] - take
+    kth = np.partition(scores, cut, axis=1)[:, cut : cut + 1]
+    chosen = scores >= kth
+    for row in np.flatnonzero(chosen.sum(axis=1) > take):
+        ties = np.flatnonzero(scores[row] == kth[row, 0])
+        chosen[row, ties[take - int((scores[row] > kth[row, 0]).sum()) :]] = False
+    return np.nonzero(chosen)[1].reshape(len(scores), take)
 
 
 class StoryClusterer:

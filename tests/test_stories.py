@@ -101,6 +101,22 @@ def test_candidate_neighbours_match_brute_force_within_the_time_window():
         assert np.allclose(sims[i], expected, atol=1e-5)
 
 
+def test_candidate_neighbours_ties_go_to_the_lower_row_and_threads_change_nothing():
+    """Copies that dedup kept apart (the same headline twice) have equal vectors: which of them is a neighbour must
+    not depend on numpy's partition order, block size or threads."""
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    vectors[10:20] = vectors[5]  # rows 5 and 10..19: one vector eleven times
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = np.zeros(40)
+    index, _ = candidate_neighbours(vectors, days, 7.0, 4, block_cells=200, threads=1)
+    assert index[5].tolist() == [10, 11, 12, 13]
+    assert index[15].tolist() == [5, 10, 11, 12]
+    for cells, threads in ((200, 2), (10_000, 1), (10_000, 2)):
+        other, _ = candidate_neighbours(vectors, days, 7.0, 4, block_cells=cells, threads=threads)
+        assert np.array_equal(other, index)
+
+
 def test_average_linkage_is_exact_against_scipy_on_a_dense_problem():
     """Headline-only, no shared-neighbour term: the result must equal dense average linkage cut at the threshold."""
     rng = np.random.default_rng(7)
