@@ -147,17 +147,18 @@ def round_label(base_label: str, round_number: int) -> str:
 
 
 def finalise_labels(stories: pl.DataFrame, base: dict[str, str]) -> dict[str, str]:
-    """Add "round N" to chained stories and make labels unique (first day, then the story id, appended).
+    """Add "round N" to chained stories and to stories whose articles state their round, and make labels unique
+    (first day, then the story id, appended).
 
-    ``stories`` has ``story_id, chain_id, round, chain_length, first_seen``.
+    ``stories`` has ``story_id, chain_id, round, chain_length, first_seen`` and optionally ``round_stated``.
     """
     chain_label: dict[str, str] = {}
     for row in stories.sort("first_seen", "story_id").iter_rows(named=True):
         chain_label.setdefault(row["chain_id"], base[row["story_id"]])
     rows = list(stories.iter_rows(named=True))
     labels = {
-        row["story_id"]: round_label(chain_label[row["chain_id"]], row["round"]) if row["chain_length"] > 1
-        else base[row["story_id"]]
+        row["story_id"]: round_label(chain_label[row["chain_id"]], row["round"])
+        if row["chain_length"] > 1 or row.get("round_stated") else base[row["story_id"]]
         for row in rows
     }
     return unique_labels(labels, rows)

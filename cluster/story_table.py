@@ -89,38 +89,64 @@ class _Rows:
     base_labels: dict[str, str]
 
 
+class ChainRounds:
+    """Tonight's round numbers: the chain's own count, moved to the round the coverage states (``ordinals``) when
+    that keeps the chain in order (above every earlier round of the chain); a stated round below that, or none,
+    leaves the count. Once a chain is moved, its later stories tonight move with it."""
+
+    def __init__(self) -> None:
+        self.shift: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+
+    def assign(self, chain: str, counted: int, stated: int | None, earlier: int = 0) -> tuple[int, bool]:
+        """The round of a story counted ``counted`` in ``chain`` (whose rounds before tonight reach ``earlier``), and
+        whether the coverage's own ordinal set it."""
+        floor = max(self.last.get(chain, 0), earlier)
+        number, from_text = counted + self.shift.get(chain, 0), False
+        if stated is not None and stated > floor and stated > 1:  # "the first strike in years" numbers nothing
+            self.shift[chain] = stated - counted
+            number, from_text = stated, True
+        self.last[chain] = max(self.last.get(chain, 0), number)
+        return number, from_text
+
+
 def story_rows(spans: pl.DataFrame, chains: pl.DataFrame, continued: dict[str, Continuation],
-               base: dict[str, str], registry: pl.DataFrame) -> _Rows:
+               base: dict[str, str], registry: pl.DataFrame, stated: dict[str, int | None] | None = None) -> _Rows:
     """Chain, round, status and (where it is fixed) the label of each story of ``spans`` (final ids).
 
     New stories are labelled later from tonight's articles; continuing stories keep the registry's label; a new
-    round of an earlier chain takes the chain's base label and its round.
+    round of an earlier chain takes the chain's base label and its round. ``stated`` is the round each of tonight's
+    stories (temporary ids) states in its own articles (``ordinals.story_round``): it sets the round of new stories
+    and new rounds where it keeps their chain in order (``ChainRounds``).
     """
     by_final = {c.story_id: (temp, c) for temp, c in continued.items()}
     registered = {row["story_id"]: row for row in registry.iter_rows(named=True)}
     chain_rows = {row["story_id"]: row for row in chains.iter_rows(named=True)}
-    rows = _Rows([], [], {}, {})
+    rows, rounds, stated = _Rows([], [], {}, {}), ChainRounds(), stated or {}
     for row in spans.sort("first_seen", "story_id").iter_rows(named=True):
         story = row["story_id"]
         temp, cont = by_final.get(story, (None, None))
         if cont is not None and cont.status == "new":
             chain = chain_rows[temp]
             rows.base_labels[story] = base.get(temp, UNTITLED)
-            rows.new.append({**row, "chain_id": chain["chain_id"], "round": chain["round"],
-                             "chain_length": chain["chain_length"], "status": "new"})
+            number, from_text = rounds.assign(chain["chain_id"], chain["round"], stated.get(temp))
+            rows.new.append({**row, "chain_id": chain["chain_id"], "round": number,
+                             "chain_length": chain["chain_length"], "status": "new", "round_stated": from_text})
         else:
-            rows.fixed.append(_fixed_row(row, temp, cont, base, registered, rows))
+            rows.fixed.append(_fixed_row(row, temp, cont, base, registered, rows, rounds, stated.get(temp)))
     return rows
 
 
 def _fixed_row(row: dict[str, Any], temp: str | None, cont: Continuation | None, base: dict[str, str],
-               registered: dict[str, dict[str, Any]], rows: _Rows) -> dict[str, Any]:
+               registered: dict[str, dict[str, Any]], rows: _Rows, rounds: ChainRounds,
+               stated: int | None) -> dict[str, Any]:
     """A continuing story or a new round: its label comes from the registry or the chain (recorded in ``rows``)."""
     story = row["story_id"]
     reg = registered.get(story) if cont is None else None
     chain_id = cont.chain_id if cont else (reg["chain_id"] if reg else chain_of_story(story))
     round_number = cont.round if cont else (reg["round"] if reg else 1)
     if cont is not None and cont.status == "new_round":
+        round_number, _ = rounds.assign(chain_id, round_number, stated, earlier=cont.round - 1)
         rows.base_labels[story] = cont.label or base.get(temp, UNTITLED)
         rows.fixed_labels[story] = round_label(rows.base_labels[story], round_number)
     else:
@@ -128,13 +154,14 @@ def _fixed_row(row: dict[str, Any], temp: str | None, cont: Continuation | None,
         rows.fixed_labels[story] = label
         rows.base_labels[story] = registered[story]["base_label"] if story in registered else base.get(temp, label)
     status = cont.status if cont else "continuing"
-    return {**row, "chain_id": chain_id, "round": round_number, "chain_length": 1, "status": status}
+    return {**row, "chain_id": chain_id, "round": round_number, "chain_length": 1, "status": status,
+            "round_stated": False}
 
 
 def stories_table(rows: _Rows, spans_schema: pl.Schema, story_headlines: dict[str, str]) -> pl.DataFrame:
     """The ``stories`` table (``schema.STORIES``) with unique labels, in time order."""
     frame_schema = {**spans_schema, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32,
-                    "status": pl.String}
+                    "status": pl.String, "round_stated": pl.Boolean}
     new_frame = pl.DataFrame(rows.new, schema=frame_schema, orient="row")
     labels = finalise_labels(new_frame, rows.base_labels) if rows.new else {}
     labels = unique_labels({**rows.fixed_labels, **labels}, rows.fixed + rows.new)
