@@ -232,7 +232,7 @@ class StoriesConfig(_Strict):
 
 
 class LabelConfig(_Strict):
-    max_words: int = Field(5, ge=1, le=12, description='words in a label (before "round N")')
+    max_words: int = Field(5, ge=1, le=6, description='words in a label (before "round N")')
 
 
 class NightlyConfig(_Strict):

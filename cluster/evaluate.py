@@ -6,15 +6,21 @@ predicted pairs ``Σ_i C(a_i, 2)``, recall by the gold pairs ``Σ_j C(b_j, 2)``.
 ``pair_confusion_matrix`` (ordered pairs, so each count twice); no pair list is ever materialised.
 B-cubed averages, over articles, the share of its predicted cluster that shares its gold label (precision) and the
 share of its gold cluster that shares its predicted cluster (recall).
+
+Labels are scored on content words against an annotator's name for the event (``label_score``): precision is the
+share of the label's words the annotator also used, recall the share of the annotator's words the label has.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import polars as pl
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics.cluster import pair_confusion_matrix
+
+from .stopwords import english_stop_words
 
 
 @dataclass(frozen=True)
@@ -74,3 +80,47 @@ def align(gold: pl.DataFrame, predicted: pl.DataFrame, gold_column: str,
         predicted.select("article_id", pl.col(pred_column).cast(pl.String).alias("p")), on="article_id", how="inner"
     ).sort("article_id")
     return joined["g"].to_list(), joined["p"].to_list()
+
+
+# ---------------------------------------------------------------- labels
+
+_LABEL_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_ROUND_SUFFIX = re.compile(r"\s+round\s+\d+$", re.IGNORECASE)
+
+
+def label_words(label: str) -> set[str]:
+    """A label's content words as label scores compare them: word tokens, lower-cased, without a possessive "'s",
+    English stop words dropped, Snowball-stemmed ("strikes" and "strike" meet); a trailing "round N" is left out
+    (rounds are scored as rounds, not as words)."""
+    from snowballstemmer import stemmer
+
+    stem = stemmer("english").stemWord
+    tokens = (re.sub(r"['’]s$", "", t.lower()) for t in _LABEL_TOKEN.findall(_ROUND_SUFFIX.sub("", label or "")))
+    return {stem(t) for t in tokens if t and t not in english_stop_words()}
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    precision: float  # share of the label's content words in the gold label
+    recall: float  # share of the gold label's content words in the label
+    f1: float
+    words: int  # the label's content words
+
+
+def label_score(gold: str, predicted: str) -> LabelScore:
+    """Content-word overlap of one label with the annotator's name for the event (``label_words``)."""
+    gold_words, predicted_words = label_words(gold), label_words(predicted)
+    shared = len(gold_words & predicted_words)
+    precision = shared / len(predicted_words) if predicted_words else 0.0
+    recall = shared / len(gold_words) if gold_words else 0.0
+    return LabelScore(precision, recall, _f1(precision, recall), len(predicted_words))
+
+
+def mean_label_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """Macro averages over events of ``label_score`` for ``(gold, predicted)`` pairs."""
+    scores = [label_score(gold, predicted) for gold, predicted in pairs]
+    if not scores:
+        return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "words": 0.0, "events": 0}
+    n = len(scores)
+    return {"precision": sum(s.precision for s in scores) / n, "recall": sum(s.recall for s in scores) / n,
+            "f1": sum(s.f1 for s in scores) / n, "words": sum(s.words for s in scores) / n, "events": n}
