@@ -231,6 +231,18 @@ class StoriesConfig(_Strict):
     chain_min_gap_days: float = Field(5.0, ge=0.0, description="a gap in coverage this long starts a new round")
 
 
+class TopicsConfig(_Strict):
+    threshold: float = Field(
+        0.45, gt=-1.0, lt=2.0,
+        description="mean similarity of story centroids two topics need to merge (average linkage, no time decay)",
+    )
+    shared_neighbours: int = Field(8, ge=1, description="neighbourhood size of the shared-nearest-neighbour signal")
+    shared_neighbour_weight: float = Field(
+        0.4, ge=0.0, lt=1.0, description="share of the shared-neighbour overlap in the similarity of two stories"
+    )
+    neighbours: int = Field(30, ge=2, description="candidate neighbour stories per story")
+
+
 class LabelConfig(_Strict):
     max_words: int = Field(5, ge=1, le=6, description='words in a label (before "round N")')
 
@@ -270,6 +282,7 @@ class Config(_Strict):
     dedup: DedupConfig = Field(default_factory=DedupConfig, description="syndicated copies (MinHash LSH, verified)")
     embed: EmbedConfig = Field(default_factory=EmbedConfig, description="sentence embeddings and their cache")
     stories: StoriesConfig = Field(default_factory=StoriesConfig, description="story clustering and chains")
+    topics: TopicsConfig = Field(default_factory=TopicsConfig, description="topics: the subjects stories belong to")
     label: LabelConfig = Field(default_factory=LabelConfig, description="story labels")
     nightly: NightlyConfig = Field(default_factory=NightlyConfig, description="the nightly job and its state")
 

@@ -1,4 +1,4 @@
-"""The output tables a user reads: ``articles`` (one row per accepted article, with its group and story) and
+"""The output tables a user reads: ``articles`` (one row per accepted article, with its group, story and topic) and
 ``duplicates`` (members of groups of two or more), and the run's headline counts for ``run.json``.
 
 In a nightly run, ``stories`` counts every story tonight's articles are in: those clustered from tonight's originals
@@ -19,7 +19,7 @@ LEAD_WORDS = 40  # words of the cleaned body shown in the articles table
 
 _ARTICLE_COLUMNS = ["article_id", "source", "title", "url", "published_at", "date_missing",
                     "dup_group_id", "canonical_id", "is_canonical"]
-_STORY_COLUMNS = ["story_id", "story_label", "centrality"]
+_STORY_COLUMNS = ["story_id", "story_label", "topic_id", "centrality"]
 _TRAILING_COLUMNS = ["lead", "chrome_lines", "file", "row"]
 
 
@@ -44,11 +44,15 @@ def _with_stories(table: pl.DataFrame, story_of: pl.DataFrame, stories: pl.DataF
                   members: pl.DataFrame) -> pl.DataFrame:
     assigned = dict(zip(story_of["article_id"], story_of["story_id"], strict=True))
     labels = dict(zip(stories["story_id"], stories["label"], strict=True))
+    topics = dict(zip(stories["story_id"], stories["topic_id"], strict=True)) if "topic_id" in stories.columns else {}
     centrality = dict(zip(members["article_id"], members["centrality"], strict=True))
     return table.with_columns(
         pl.col("article_id").replace_strict(assigned, return_dtype=pl.String).alias("story_id"),
         pl.col("canonical_id").replace_strict(centrality, default=None, return_dtype=pl.Float64).alias("centrality"),
-    ).with_columns(pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("story_label"))
+    ).with_columns(
+        pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("story_label"),
+        pl.col("story_id").replace_strict(topics, default=None, return_dtype=pl.String).alias("topic_id"),
+    )
 
 
 def duplicates_table(dup_groups: pl.DataFrame) -> pl.DataFrame:
@@ -78,6 +82,8 @@ def run_counts(tables: dict[str, pl.DataFrame], prior_night: date | None) -> dic
             singleton_share=round(singletons / stories.height, 4) if stories.height else 0.0,
             chains_with_rounds=int(stories.filter(pl.col("round") > 1)["chain_id"].n_unique()),
         )
+        if "topics" in tables:
+            counts["topics"] = tables["topics"].height
         counts.update(continuity_counts(tables, prior_night))
     return counts
 

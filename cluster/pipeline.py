@@ -1,7 +1,7 @@
 """The one place that knows the stage order, as declared lists of stages:
 
 - ``DEDUP_STAGES``: ingest → clean → dedup → outputs (no model loaded);
-- ``STORY_STAGES``: ingest → clean → dedup → embed → stories → continuity → label → outputs;
+- ``STORY_STAGES``: ingest → clean → dedup → embed → stories → continuity → label → topics → outputs;
 - with a prior state (the nightly job), the ``state`` stage follows and builds the next state.
 
 ``run`` hands the list to an executor (``executor.LocalExecutor`` by default), which times and counts each stage;
@@ -41,15 +41,16 @@ from .stages.label import LabelStage
 from .stages.outputs import OutputTablesStage
 from .stages.state import NextStateStage
 from .stages.stories import StoriesStage
+from .stages.topics import TopicsStage
 from .state import PriorState, remembered_chrome
 
 log = logging.getLogger("newsclust")
 
 DEDUP_STAGES: tuple[type[Stage], ...] = (IngestStage, CleanStage, DedupStage, OutputTablesStage)
 STORY_STAGES: tuple[type[Stage], ...] = (IngestStage, CleanStage, DedupStage, EmbedStage, StoriesStage,
-                                         ContinuityStage, LabelStage, OutputTablesStage)
+                                         ContinuityStage, LabelStage, TopicsStage, OutputTablesStage)
 NEXT_STATE_STAGES: tuple[type[Stage], ...] = (NextStateStage,)
-OUTPUT_TABLES = ("articles", "duplicates", "stories", "syndication", "rejects")
+OUTPUT_TABLES = ("articles", "duplicates", "stories", "topics", "syndication", "rejects")
 
 
 @dataclass
@@ -110,7 +111,7 @@ def run(
     tables: dict[str, pl.DataFrame] = {}
     stage_list = list(stages)
     if prior is not None:
-        tables.update(state_recent=prior.recent, state_registry=prior.registry)
+        tables.update(state_recent=prior.recent, state_registry=prior.registry, state_topics=prior.topics)
         if config.nightly.chrome_days > 0:
             tables["state_chrome"] = remembered_chrome(prior.chrome, night, config.nightly.chrome_days)
         if EmbedStage in stage_list:
@@ -121,7 +122,8 @@ def run(
     outputs = {name: tables[name] for name in OUTPUT_TABLES if name in tables}
     result = RunResult(outputs, executor.stages_, run_counts(tables, context.prior_night), config, model_id, started)
     if "next_registry" in tables:
-        result.next_state = PriorState(night, tables["next_recent"], tables["next_registry"], tables["next_chrome"])
+        result.next_state = PriorState(night, tables["next_recent"], tables["next_registry"], tables["next_chrome"],
+                                       tables["next_topics"])
     result.finished_at = datetime.now(timezone.utc)
     return result
 

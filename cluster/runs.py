@@ -18,10 +18,10 @@ from typing import Any
 import polars as pl
 
 from .csv_cells import restore
-from .schema import DUPLICATES, REJECTS, STORIES, SYNDICATION, TIME
+from .schema import DUPLICATES, REJECTS, STORIES, SYNDICATION, TIME, TOPICS
 from .timeutil import ISO_UTC
 
-TABLES = ("articles", "duplicates", "stories", "syndication", "rejects")  # in the order a run writes them
+TABLES = ("articles", "duplicates", "stories", "topics", "syndication", "rejects")  # in the order a run writes them
 MANIFEST = "run.json"
 REPORT = "report.html"
 
@@ -36,6 +36,7 @@ _COLUMN_TYPES: dict[str, dict[str, pl.DataType]] = {
                  "centrality": pl.Float64, "chrome_lines": pl.Int32, "row": pl.Int64},
     "duplicates": _typed_columns(DUPLICATES),
     "stories": _typed_columns(STORIES),
+    "topics": _typed_columns(TOPICS),
     "syndication": _typed_columns(SYNDICATION),
     "rejects": _typed_columns(REJECTS),
 }

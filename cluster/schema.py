@@ -61,9 +61,27 @@ STORIES = pl.Schema(
         "last_seen": TIME,
         "headline": pl.String,
         "status": pl.String,
+        "topic_id": pl.String,
     }
 )
-"""One row per story; ``status`` is ``new``, ``continuing`` (seen on an earlier night) or ``new_round``."""
+"""One row per story; ``status`` is ``new``, ``continuing`` (seen on an earlier night) or ``new_round``;
+``topic_id`` is the subject it belongs to (``TOPICS``)."""
+
+LABELLED_STORIES = pl.Schema({name: dtype for name, dtype in STORIES.items() if name != "topic_id"})
+"""The stories table as the label stage writes it, before the topics stage names each story's topic."""
+
+TOPICS = pl.Schema(
+    {
+        "topic_id": pl.String,
+        "label": pl.String,
+        "n_stories": pl.Int32,
+        "n_articles": pl.Int32,
+        "first_seen": TIME,
+        "last_seen": TIME,
+    }
+)
+"""One row per topic of the run's stories: the subject that ties stories together over weeks or years (a person,
+an organisation, a league, an ongoing affair); a recurring chain's rounds share one; a topic may hold one story."""
 
 STORY_OF = pl.Schema({"article_id": pl.String, "story_id": pl.String})
 """Final story of each of tonight's articles, copies included (a copy is in its canonical's story)."""

@@ -9,6 +9,8 @@ Layout of the state folder::
         manifest.json              format, date, fingerprint of the settings that matter, counts
         recent_articles.parquet    articles of the last ``dedup_days`` (cleaned body, group, story) for late copies
         stories.parquet            the story registry: id, chain, round, label, centroid, first/last seen
+        topics.parquet             the topic registry: id, label, centroid, stories, first/last seen
+        chrome_lines.parquet       chrome learned per source, by the hash of its words
 
 A night ``D`` reads the newest snapshot before ``D`` and writes snapshot ``D``, so running the same night twice
 starts from the same state and gives the same result. Snapshots are written to a temporary folder and renamed into
@@ -70,6 +72,19 @@ REGISTRY = pl.Schema(
 )
 """Every story seen in the last ``registry_days``: what tonight's stories are matched against."""
 
+TOPIC_REGISTRY = pl.Schema(
+    {
+        "topic_id": pl.String,
+        "label": pl.String,
+        "centroid": pl.List(pl.Float32),
+        "n_stories": pl.Int32,
+        "first_seen": TIME,
+        "last_seen": TIME,
+        "last_night": pl.Date,
+    }
+)
+"""Every topic seen in the last ``registry_days``: the subjects tonight's stories may join."""
+
 CHROME = pl.Schema({"source": pl.String, "key": pl.UInt64, "last_night": pl.Date})
 """Chrome lines learned per source (by the hash of their words), kept ``nightly.chrome_days`` after last seen."""
 
@@ -90,15 +105,18 @@ def _read_snapshot(folder: Path) -> tuple[dict[str, Any], PriorState]:
         registry = pl.read_parquet(folder / "stories.parquet")
         chrome_file = folder / "chrome_lines.parquet"
         chrome = pl.read_parquet(chrome_file) if chrome_file.exists() else pl.DataFrame(schema=CHROME)
+        topics_file = folder / "topics.parquet"  # a snapshot from before topics existed has none
+        topics = pl.read_parquet(topics_file) if topics_file.exists() else pl.DataFrame(schema=TOPIC_REGISTRY)
     except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
         raise UnreadableSnapshot(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
     if not isinstance(manifest, dict):
         raise UnreadableSnapshot(f"{MANIFEST} is not a JSON object")
-    tables = (("recent_articles", recent, RECENT), ("stories", registry, REGISTRY), ("chrome_lines", chrome, CHROME))
+    tables = (("recent_articles", recent, RECENT), ("stories", registry, REGISTRY), ("chrome_lines", chrome, CHROME),
+              ("topics", topics, TOPIC_REGISTRY))
     for name, table, schema in tables:
         if table.schema != schema:
             raise UnreadableSnapshot(f"{name}.parquet does not have the state's schema")
-    return manifest, PriorState(None, recent, registry, chrome)
+    return manifest, PriorState(None, recent, registry, chrome, topics)
 
 
 def _check_fingerprint(folder: Path, stored: dict[str, Any], expected: dict[str, Any], snapshots: Path) -> None:
@@ -131,6 +149,7 @@ class PriorState:
     recent: pl.DataFrame
     registry: pl.DataFrame
     chrome: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHROME))
+    topics: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TOPIC_REGISTRY))
 
     @classmethod
     def empty(cls) -> PriorState:
@@ -215,6 +234,7 @@ class StateStore:
             state.recent.write_parquet(staging / "recent_articles.parquet")
             state.registry.write_parquet(staging / "stories.parquet")
             state.chrome.write_parquet(staging / "chrome_lines.parquet")
+            state.topics.write_parquet(staging / "topics.parquet")
             manifest = {"state_format": STATE_FORMAT, "night": night.isoformat(), "fingerprint": fingerprint_,
                         "counts": counts}
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -305,3 +325,23 @@ def next_chrome(chrome: pl.DataFrame, night: date, chrome_days: float, tonight: 
     horizon = night - timedelta(days=chrome_days)
     kept = chrome.join(seen, on=["source", "key"], how="anti").filter(pl.col("last_night") > horizon)
     return pl.concat([kept, seen]).sort("source", "key")
+
+
+def next_topics(topics: pl.DataFrame, night: date, registry_days: float, tonight: pl.DataFrame,
+                centroids: pl.DataFrame) -> pl.DataFrame:
+    """The topic registry after tonight: tonight's topics (``schema.TOPICS``) with their updated centroids
+    (``topic_id, vector, new_stories``), the others kept while last seen within ``registry_days``."""
+    earlier = topics.select("topic_id", pl.col("n_stories").alias("before"), pl.col("first_seen").alias("since"))
+    seen = (
+        tonight.join(centroids, on="topic_id", how="inner").join(earlier, on="topic_id", how="left")
+        .select(
+            "topic_id", "label", pl.col("vector").alias("centroid"),
+            (pl.col("before").fill_null(0) + pl.col("new_stories")).cast(pl.Int32).alias("n_stories"),
+            pl.min_horizontal("first_seen", "since").alias("first_seen"), "last_seen",
+            pl.lit(night, pl.Date).alias("last_night"),
+        )
+    )
+    horizon = night - timedelta(days=registry_days)
+    kept = topics.join(seen.select("topic_id"), on="topic_id", how="anti").filter(pl.col("last_night") > horizon)
+    return conform(pl.concat([kept, conform(seen, TOPIC_REGISTRY, "state")]).sort("topic_id"), TOPIC_REGISTRY,
+                   "state")

@@ -16,7 +16,7 @@ import polars as pl
 from .continuity import Continuation
 from .ids import chain_of_story, fresh_story_id, story_of_chain
 from .label import UNTITLED, finalise_labels, round_label, unique_labels
-from .schema import STORIES, conform
+from .schema import LABELLED_STORIES, conform
 
 HEADLINE_WORDS = 12  # words of the body that stand in for a missing title
 
@@ -159,7 +159,7 @@ def _fixed_row(row: dict[str, Any], temp: str | None, cont: Continuation | None,
 
 
 def stories_table(rows: _Rows, spans_schema: pl.Schema, story_headlines: dict[str, str]) -> pl.DataFrame:
-    """The ``stories`` table (``schema.STORIES``) with unique labels, in time order."""
+    """The ``stories`` table (``schema.LABELLED_STORIES``: no topic yet) with unique labels, in time order."""
     frame_schema = {**spans_schema, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32,
                     "status": pl.String, "round_stated": pl.Boolean}
     new_frame = pl.DataFrame(rows.new, schema=frame_schema, orient="row")
@@ -170,4 +170,4 @@ def stories_table(rows: _Rows, spans_schema: pl.Schema, story_headlines: dict[st
         pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("label"),
         pl.col("story_id").replace_strict(story_headlines, default=None, return_dtype=pl.String).alias("headline"),
     ).with_columns(pl.col("headline").fill_null(pl.col("label"))).sort("first_seen", "story_id")
-    return conform(stories, STORIES, "label")
+    return conform(stories, LABELLED_STORIES, "label")

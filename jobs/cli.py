@@ -231,11 +231,12 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Print the v
 
 @main.group()
 def show() -> None:
-    """Explain one story or one article of a finished run.
+    """Explain one story, topic or article of a finished run.
 
     \b
     Example:
         newsclust show story s-ca61ce23b38a --run out
+        newsclust show topic t-1c8e549768b9 --run out
         newsclust show article c001 --run out --json
     """
 
@@ -257,6 +258,25 @@ def show_story(story_id: str, run_dir: str, as_json: bool) -> None:
     from cluster.views.show import format_story, story_view
 
     _inspect(lambda: story_view(load_run(run_dir), story_id), as_json=as_json, formatter=format_story)
+
+
+@show.command("topic", short_help="A topic: the stories it ties together.")
+@click.argument("topic_id")
+@_run_option
+@_json_option
+def show_topic(topic_id: str, run_dir: str, as_json: bool) -> None:
+    """A topic: its label and its stories in time order (rounds, sizes, spans).
+
+    TOPIC_ID may be a unique prefix of the id.
+
+    \b
+    Example:
+        newsclust show topic t-1c8e549768b9 --run out
+    """
+    from cluster.runs import load_run
+    from cluster.views.show import format_topic, topic_view
+
+    _inspect(lambda: topic_view(load_run(run_dir), topic_id), as_json=as_json, formatter=format_topic)
 
 
 @show.command("article", short_help="An article: its group, canonical, match, story and centrality.")

@@ -63,6 +63,8 @@ def _sections(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> list
     if stories is not None and "story_id" in articles.columns:
         shown.append(("stories", "Top stories", sections.top_stories(stories, articles, duplicates)))
         shown.append(("timeline", "Story timeline", sections.timeline(stories, articles)))
+        shown.append(("topics", "Topics: the subjects stories belong to",
+                      sections.topics(tables.get("topics"), stories)))
     shown.append(("syndication", "Syndication: who copies whom",
                   sections.syndication(tables.get("syndication", pl.DataFrame()))))
     shown.append(("duplicates", "Duplicate groups", sections.duplicate_groups(duplicates, articles)))

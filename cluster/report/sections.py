@@ -21,6 +21,8 @@ from . import figures
 TOP_STORIES = 10
 OPEN_STORIES = 3           # top stories shown unfolded
 TIMELINE_STORIES = 25
+TOP_TOPICS = 15            # topics listed open; the rest under "more topics"
+TOPIC_STORIES = 8          # stories listed under a topic
 TIMELINE_LABEL_CHARS = 60
 LARGEST_GROUPS = 5
 HEATMAP_ORIGINS, HEATMAP_COPIERS = 15, 12
@@ -38,6 +40,7 @@ NUMBERS = (
     ("continuing_stories", "continuing stories"),
     ("stories_only_from_copies", "stories only from copies"),
     ("chains_with_rounds", "recurring chains"),
+    ("topics", "topics"),
 )
 
 
@@ -211,6 +214,35 @@ def _earlier_copy(copy: dict[str, Any]) -> dict[str, Any]:
     """A copy whose original is not in the run: what is known of it is its own."""
     return {"time": moment(copy["published_at"]), "source": copy["source"] or "", "href": href(copy["url"]),
             "title": copy["title"] or copy["article_id"], "rule": copy.get("rule") or ""}
+
+
+# ---------------------------------------------------------------- topics
+
+
+def topics(topic_table: pl.DataFrame | None, stories: pl.DataFrame) -> dict[str, Any] | None:
+    """Topics by articles (then stories), each with its largest stories (links to their cards or rows)."""
+    if topic_table is None or topic_table.is_empty() or "topic_id" not in stories.columns:
+        return None
+    by_topic: dict[str, list[dict[str, Any]]] = {}
+    ranked_stories = stories.sort(["n_unique", "n_articles", "first_seen", "story_id"],
+                                  descending=[True, True, False, False])
+    for row in ranked_stories.iter_rows(named=True):
+        by_topic.setdefault(row["topic_id"], []).append(row)
+    rows = []
+    for topic in topic_table.sort(["n_articles", "n_stories", "first_seen", "topic_id"],
+                                  descending=[True, True, False, False]).iter_rows(named=True):
+        members = by_topic.get(topic["topic_id"], [])
+        shown = [{"story_id": m["story_id"], "label": m["label"], "n_articles": number(m["n_articles"])}
+                 for m in members[:TOPIC_STORIES]]
+        rows.append({"topic_id": topic["topic_id"], "label": topic["label"],
+                     "n_stories": number(topic["n_stories"]), "n_articles": number(topic["n_articles"]),
+                     "seen": span(topic["first_seen"], topic["last_seen"]), "stories": shown,
+                     "hidden": plural(len(members) - len(shown), "more story", "more stories")
+                     if len(members) > len(shown) else None})
+    several = sum(topic["n_stories"] > 1 for topic in topic_table.iter_rows(named=True))
+    return {"top": rows[:TOP_TOPICS], "more": rows[TOP_TOPICS:],
+            "more_summary": plural(len(rows) - TOP_TOPICS, "more topic") if len(rows) > TOP_TOPICS else None,
+            "lede": f"{plural(len(rows), 'topic')}, {number(several)} of them with more than one story."}
 
 
 # ---------------------------------------------------------------- story timeline

@@ -1,5 +1,6 @@
 """Next state (nightly runs only): the recent articles window moved on to include tonight's, and the story
-registry updated with tonight's stories (``next_recent``, ``next_registry``)."""
+registry updated with tonight's stories, chrome and topics (``next_recent``, ``next_registry``, ``next_chrome``,
+``next_topics``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import polars as pl
 from ..config import Config, NightlyConfig
 from ..continuity import updated_registry
 from ..stage import RunContext, Stage, StageOutput, Tables
-from ..state import CHROME, next_chrome, next_recent
+from ..state import CHROME, TOPIC_REGISTRY, next_chrome, next_recent, next_topics
 from ..stories import centroids
 from .continuity import prior_state
 from .embed import vector_matrix
@@ -20,9 +21,9 @@ from .embed import vector_matrix
 class NextStateStage(Stage):
     name = "state"
     reads = ("ingested", "cleaned", "chrome_keys", "dup_groups", "canonicals", "embeddings", "members", "story_of",
-             "stories", "base_labels", "state_recent", "state_registry")
-    optional = ("state_chrome",)
-    writes = ("next_recent", "next_registry", "next_chrome")
+             "stories", "base_labels", "state_recent", "state_registry", "topics", "topic_centroids")
+    optional = ("state_chrome", "state_topics")
+    writes = ("next_recent", "next_registry", "next_chrome", "next_topics")
 
     def __init__(self, config: NightlyConfig) -> None:
         self.config = config
@@ -44,4 +45,7 @@ class NextStateStage(Stage):
                                     self.config.registry_days)
         chrome = next_chrome(tables.get("state_chrome", pl.DataFrame(schema=CHROME)), night, self.config.chrome_days,
                              tables["chrome_keys"])
-        return StageOutput({"next_recent": recent, "next_registry": registry, "next_chrome": chrome})
+        topics = next_topics(tables.get("state_topics", pl.DataFrame(schema=TOPIC_REGISTRY)), night,
+                             self.config.registry_days, tables["topics"], tables["topic_centroids"])
+        return StageOutput({"next_recent": recent, "next_registry": registry, "next_chrome": chrome,
+                            "next_topics": topics})

@@ -1,5 +1,5 @@
-"""``newsclust show story|article``: one story (its rounds, sources and articles) or one article (its duplicate group,
-the match that put it there, its story and centrality) of a finished run.
+"""``newsclust show story|topic|article``: one story (its rounds, sources and articles), one topic (its stories) or
+one article (its duplicate group, the match that put it there, its story and centrality) of a finished run.
 
 An id may be given as a unique prefix. Scores in the JSON views are rounded to 4 decimals. The terminal text writes
 the control characters of feed text as visible escapes (``display.visible_controls``): a title cannot act on the
@@ -15,7 +15,7 @@ import polars as pl
 
 from ..display import columns, decimal, iso, plural, printable, stamp, visible_controls
 from ..rules import ATTRIBUTION_RULES, CANONICAL_RULES, MATCH_RULES
-from ..runs import Run, RunFolderError, originals_and_copies
+from ..runs import Run, RunFolderError, originals_and_copies, read_table
 
 _JSON_DIGITS = 4
 
@@ -166,6 +166,48 @@ def format_story(view: dict[str, Any]) -> str:
     lines += ["", "articles (originals by time, each followed by its copies"
               + ("; then copies of earlier nights' articles)" if earlier else ")")]
     lines += columns([_article_line(a) for a in view["articles"]], indent="  ")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- show topic
+
+
+def topic_view(run: Run, topic_id: str) -> dict[str, Any]:
+    """A topic with its stories in time order (their rounds, sizes and spans)."""
+    topics = read_table(run.folder, "topics")
+    if topics is None or run.stories is None or "topic_id" not in run.stories.columns:
+        raise RunFolderError(f"{run.folder} has no topics (a dedup-only run, or one from before topics existed)")
+    topic_id = _resolve(topics["topic_id"].to_list(), topic_id, "topic", run.folder)
+    topic = topics.filter(pl.col("topic_id") == topic_id).row(0, named=True)
+    stories = run.stories.filter(pl.col("topic_id") == topic_id).sort("first_seen", "story_id")
+    return {
+        "topic_id": topic_id, "label": topic["label"], "n_stories": topic["n_stories"],
+        "n_articles": topic["n_articles"], "first_seen": iso(topic["first_seen"]), "last_seen": iso(topic["last_seen"]),
+        "stories": [
+            {"story_id": r["story_id"], "label": r["label"], "chain_id": r["chain_id"], "round": r["round"],
+             "n_articles": r["n_articles"], "first_seen": iso(r["first_seen"]), "last_seen": iso(r["last_seen"])}
+            for r in stories.iter_rows(named=True)
+        ],
+    }
+
+
+def format_topic(view: dict[str, Any]) -> str:
+    """The terminal text of ``topic_view``."""
+    view = printable(view)
+    lines = [
+        f"topic      {view['topic_id']}",
+        f"label      {view['label']}",
+        f"size       {plural(view['n_stories'], 'story', 'stories', grouped=False)}, "
+        f"{plural(view['n_articles'], 'article', grouped=False)}",
+        f"seen       {stamp(view['first_seen'])} → {stamp(view['last_seen'])} UTC",
+        "", "stories (by time)",
+    ]
+    lines += columns([
+        [s["story_id"], s["label"], f"round {s['round']}" if s["round"] > 1 else "",
+         f"{stamp(s['first_seen'])[:10]} → {stamp(s['last_seen'])[:10]}",
+         plural(s["n_articles"], "article", grouped=False)]
+        for s in view["stories"]
+    ], indent="  ")
     return "\n".join(lines)
 
 
