@@ -233,8 +233,12 @@ class StoriesConfig(_Strict):
 
 class TopicsConfig(_Strict):
     threshold: float = Field(
-        0.45, gt=-1.0, lt=2.0,
+        0.15, gt=-1.0, lt=2.0,
         description="mean similarity of story centroids two topics need to merge (average linkage, no time decay)",
+    )
+    lexical_weight: float = Field(
+        0.85, ge=0.0, le=1.0,
+        description="share of the word + proper-noun TF-IDF cosine of the stories' headlines in their similarity",
     )
     shared_neighbours: int = Field(8, ge=1, description="neighbourhood size of the shared-nearest-neighbour signal")
     shared_neighbour_weight: float = Field(

@@ -74,16 +74,26 @@ class _Token:
     stem: str | None  # the content word's stem; None for a stop word or a bare number
 
 
-def _tokens(text: str) -> list[_Token]:
-    found = []
-    for match in _TOKEN.finditer(text or ""):
-        written = match.group().rstrip(".'’-")
-        word = _POSSESSIVE.sub("", written.lower()).strip(".'’-")
-        if not word:
-            continue
-        content = word not in _stop() and len(word) > 1 and not word.replace(".", "").replace(",", "").isdigit()
-        found.append(_Token(written, word, _stemmer().stemWord(word) if content else None))
-    return found
+@functools.lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[_Token, ...]:
+    """The tokens of a text (cached: a story's headlines are read several times, and runs repeat headlines)."""
+    return tuple(token for match in _TOKEN.finditer(text or "") if (token := _token(match.group())) is not None)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _token(raw: str) -> _Token | None:
+    """One token, its stem looked up once per distinct spelling (stemming is most of the labelling time)."""
+    written = raw.rstrip(".'’-")
+    word = _POSSESSIVE.sub("", written.lower()).strip(".'’-")
+    if not word:
+        return None
+    content = word not in _stop() and len(word) > 1 and not word.replace(".", "").replace(",", "").isdigit()
+    return _Token(written, word, _stem(word) if content else None)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
 
 
 def _stems(text: str) -> set[str]:
@@ -107,7 +117,7 @@ class _Story:
         self.articles = max(len(titles), len(leads), 1)
         self.name_case = _name_case(leads, [t for t in titles if not _title_case(t)])
 
-    def names_in(self, tokens: list[_Token], title_case: bool) -> list[bool]:
+    def names_in(self, tokens: tuple[_Token, ...], title_case: bool) -> list[bool]:
         """Which tokens of a headline are names: as the story writes them inside sentences; in a sentence-case
         headline, a capital after its first word; in a Title Case one, nothing else."""
         names = []
@@ -142,7 +152,7 @@ def _name_case(leads: list[str], sentence_case_titles: list[str]) -> dict[str, b
 
 
 def _label(story: _Story, weight, max_words: int) -> str:
-    scored = [(sum(weight(s) for s in stems) / math.sqrt(len(stems)), -k) for k, tokens in
+    scored = [(math.fsum(weight(s) for s in sorted(stems)) / math.sqrt(len(stems)), -k) for k, tokens in
               enumerate(story.headlines) if (stems := {t.stem for t in tokens if t.stem})]
     if not scored:
         return UNTITLED
@@ -173,7 +183,7 @@ def _label(story: _Story, weight, max_words: int) -> str:
     return _cased(positions, tokens, names)
 
 
-def _units(tokens: list[_Token], names: list[bool]) -> list[list[int]]:
+def _units(tokens: tuple[_Token, ...], names: list[bool]) -> list[list[int]]:
     """Content words, a run of adjacent name words as one ("Grand Harbour", "Peter Strzok"): a label never cuts a
     name in two."""
     units: list[list[int]] = []
@@ -187,7 +197,7 @@ def _units(tokens: list[_Token], names: list[bool]) -> list[list[int]]:
     return units
 
 
-def _with_joining_words(tokens: list[_Token], kept: list[int], max_words: int) -> list[int]:
+def _with_joining_words(tokens: tuple[_Token, ...], kept: list[int], max_words: int) -> list[int]:
     """``kept`` with the single stop words between two kept words ("Bank of Valdoria"), while the label stays within
     ``max_words`` words; pronouns never join."""
     positions = list(kept)
@@ -200,7 +210,7 @@ def _with_joining_words(tokens: list[_Token], kept: list[int], max_words: int) -
 _JOINING = frozenset({"of", "in", "at", "for", "on", "to", "and", "with", "from", "against", "by"})
 
 
-def _cased(positions: list[int], tokens: list[_Token], names: list[bool]) -> str:
+def _cased(positions: list[int], tokens: tuple[_Token, ...], names: list[bool]) -> str:
     words = []
     for k in positions:
         text = tokens[k].text.strip("'’\"“”‘")

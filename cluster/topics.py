@@ -3,8 +3,9 @@ ongoing affair such as a debt crisis or a war). Every story belongs to exactly o
 
 **Clustering.** Stories are clustered by their centroids (the unit mean embedding of their canonical articles) with
 the story engine's own average linkage (``stories.StoryClusterer``), configured for subjects rather than events: no
-time decay (a subject outlives any event), no lexical term, one threshold (``topics.threshold``), and the
-shared-neighbour signal, which lets a dense subject (many stories about one person) hold together while two
+time decay (a subject outlives any event), one threshold (``topics.threshold``), the lexical term on the stories'
+headlines (``topics.lexical_weight``: the names and words a subject's stories share, "Aleppo", "Assad", "Article 50"),
+and the shared-neighbour signal, which lets a dense subject (many stories about one person) hold together while two
 subjects of one kind stay apart. Earlier nights' topics take part as one node each (their centroid), so tonight's
 stories join the subjects already known. A recurring chain's rounds always share a topic (their topics merge).
 
@@ -28,7 +29,7 @@ from .config import StoriesConfig, TopicsConfig
 from .graph import component_roots
 from .ids import fresh_topic_id, topic_id
 from .label import label_stories
-from .stories import StoryClusterer
+from .stories import StoryClusterer, lexical_vectors
 
 NO_TIME_DECAY_DAYS = 1e6  # the time scale that makes the story engine's time penalty vanish
 
@@ -43,18 +44,19 @@ class KnownTopic:
 
 
 def subject_config(config: TopicsConfig) -> StoriesConfig:
-    """The story engine's settings that make it cluster subjects: no time decay, no lexical term, one threshold."""
+    """The story engine's settings that make it cluster subjects: no time decay, one threshold."""
     return StoriesConfig(
-        article_threshold=config.threshold, headline_threshold=config.threshold, lexical_weight=0.0,
+        article_threshold=config.threshold, headline_threshold=config.threshold, lexical_weight=config.lexical_weight,
         shared_neighbours=config.shared_neighbours, shared_neighbour_weight=config.shared_neighbour_weight,
         time_scale_days=NO_TIME_DECAY_DAYS, neighbours=config.neighbours,
     )
 
 
 def assign_topics(stories: pl.DataFrame, centroids: dict[str, np.ndarray], config: TopicsConfig,
-                  known: list[KnownTopic] | None = None) -> dict[str, str]:
+                  known: list[KnownTopic] | None = None, texts: dict[str, str] | None = None) -> dict[str, str]:
     """The topic id of each story of ``stories`` (``story_id, chain_id, first_seen``); ``centroids`` holds the
-    stories' unit mean vectors (a story without one is a topic of its own unless its chain says otherwise)."""
+    stories' unit mean vectors (a story without one is a topic of its own unless its chain says otherwise);
+    ``texts`` the headlines of each story's articles, for the lexical term (names a subject's stories share)."""
     known = known or []
     order = stories.sort("first_seen", "story_id")
     ids = order["story_id"].to_list()
@@ -68,7 +70,12 @@ def assign_topics(stories: pl.DataFrame, centroids: dict[str, np.ndarray], confi
     for row, topic in enumerate(known, start=n):
         vectors[row] = topic.centroid
     days = np.zeros(n + len(known))  # no time decay: every node is compared with every other
-    groups = StoryClusterer(subject_config(config)).fit(vectors, days).labels_
+    rich, lexical = None, None
+    if texts and config.lexical_weight > 0:  # earlier topics have no text: their pairs count the embedding alone
+        headlines = [texts.get(story, "") for story in ids] + [""] * len(known)
+        rich = np.array([1.0 if text else 0.0 for text in headlines])
+        lexical = lexical_vectors(headlines, [""] * len(headlines)) if rich.any() else None
+    groups = StoryClusterer(subject_config(config)).fit(vectors, days, rich, lexical).labels_
     chain_first: dict[str, int] = {}
     pairs = [(row, chain_first.setdefault(chain, row)) for row, chain in enumerate(order["chain_id"].to_list())]
     pairs += [(a, b) for a, b in _same_group_pairs(groups)]
@@ -88,36 +95,31 @@ def _same_group_pairs(groups: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _topic_ids(ids: list[str], roots: np.ndarray, known: list[KnownTopic]) -> dict[str, str]:
-    """Names per component: the largest earlier topic it holds, else its first story's topic id (made fresh when an
-    earlier topic already has it)."""
+    """Names per component: the largest earlier topic it holds (most stories, then lowest id), else its first
+    story's topic id (made fresh when an earlier topic already has it)."""
     n = len(ids)
-    earlier: dict[int, KnownTopic] = {}
+    held: dict[int, list[KnownTopic]] = {}
     for row, topic in enumerate(known, start=n):
-        best = earlier.get(int(roots[row]))
-        if best is None or (topic.n_stories, _neg(topic.topic_id)) > (best.n_stories, _neg(best.topic_id)):
-            earlier[int(roots[row])] = topic
+        held.setdefault(int(roots[row]), []).append(topic)
+    earlier = {root: min(topics, key=lambda t: (-t.n_stories, t.topic_id)).topic_id for root, topics in held.items()}
     taken = {topic.topic_id for topic in known}
     named: dict[int, str] = {}
     result = {}
-    for row, story in enumerate(ids):  # time order: a component is named after its first story
+    for row, story in enumerate(ids):  # time order: a new component is named after its first story
         root = int(roots[row])
         if root not in named:
-            if root in earlier:
-                named[root] = earlier[root].topic_id
-            else:
-                candidate, attempt = topic_id(story), 0
-                while candidate in taken:
-                    attempt += 1
-                    candidate = fresh_topic_id(topic_id(story), attempt)
-                named[root] = candidate
-                taken.add(candidate)
+            named[root] = earlier.get(root) or _fresh(topic_id(story), taken)
+            taken.add(named[root])
         result[story] = named[root]
     return result
 
 
-def _neg(text: str) -> tuple[int, ...]:
-    """A key that orders strings in reverse (for "the lowest id wins" inside a max)."""
-    return tuple(-ord(c) for c in text)
+def _fresh(natural: str, taken: set[str]) -> str:
+    candidate, attempt = natural, 0
+    while candidate in taken:
+        attempt += 1
+        candidate = fresh_topic_id(natural, attempt)
+    return candidate
 
 
 def topic_labels(stories: pl.DataFrame, max_words: int) -> dict[str, str]:

@@ -112,6 +112,7 @@ def write_run(folder: Path, rows: list[tuple], formats: tuple[str, ...] = ("parq
             _story_meta(2, "round", pl.Int32), _story_meta(3, "headline", pl.String),
             pl.lit("new").alias("status"),
         )
+        .with_columns(pl.col("chain_id").str.replace("^c-", "t-").alias("topic_id"))  # a topic per chain
         .select(list(STORIES)).sort("first_seen", "story_id")
     )
     for name, table in (("articles", articles), ("duplicates", duplicates), ("stories", stories)):

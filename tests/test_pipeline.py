@@ -38,13 +38,13 @@ def test_every_input_row_is_in_articles_exactly_once(sample_run):
 def test_all_outputs_written_in_both_formats_and_manifest_last(sample_run):
     out, _, _ = sample_run
     names = {p.name for p in out.iterdir()}
-    for table in ("articles", "duplicates", "stories", "syndication", "rejects"):
+    for table in ("articles", "duplicates", "stories", "topics", "syndication", "rejects"):
         assert {f"{table}.csv", f"{table}.parquet"} <= names
     assert {"report.html", "run.json"} <= names
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["counts"]["rows_in"] == 133
     assert [s["name"] for s in manifest["stages"]] == [
-        "ingest", "clean", "dedup", "embed", "stories", "continuity", "label", "outputs"
+        "ingest", "clean", "dedup", "embed", "stories", "continuity", "label", "topics", "outputs"
     ]
     assert manifest["model"] == "all-MiniLM-L6-v2@128"
     assert "sentence-transformers" in manifest["versions"]

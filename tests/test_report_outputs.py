@@ -24,7 +24,8 @@ def test_only_the_configured_formats_and_no_report_when_html_is_off(sample_run_w
     manifest = {"started_at": "2026-03-14T02:00:00+00:00", "counts": {}}
     write_run_folder(run.tables(), manifest, OutputConfig(formats=["csv"], html=False), tmp_path)
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == ["articles.csv", "duplicates.csv", "rejects.csv", "run.json", "stories.csv", "syndication.csv"]
+    assert files == ["articles.csv", "duplicates.csv", "rejects.csv", "run.json", "stories.csv", "syndication.csv",
+                     "topics.csv"]
     written = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
     tables = [name for name in files if name != "run.json"]
     assert written == {**manifest, "files": [*tables, "run.json"]}  # every file; run.json, written last, last

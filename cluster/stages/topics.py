@@ -18,7 +18,7 @@ TOPIC_CENTROIDS = pl.Schema({"topic_id": pl.String, "vector": pl.List(pl.Float32
 
 class TopicsStage(Stage):
     name = "topics"
-    reads = ("stories", "continuations", "story_centroids")
+    reads = ("stories", "continuations", "story_centroids", "canonicals", "members")
     optional = ("state_registry", "state_topics")
     writes = ("stories", "topics", "topic_centroids")
 
@@ -35,7 +35,7 @@ class TopicsStage(Stage):
         story_centroids = self._final_centroids(tables)
         known = known_topics(tables.get("state_topics", pl.DataFrame(schema=TOPIC_REGISTRY)))
         topic_of = assign_topics(stories.select("story_id", "chain_id", "first_seen"), story_centroids, self.config,
-                                 known)
+                                 known, self._headlines(tables))
         stories = conform(stories.with_columns(pl.col("story_id").replace_strict(topic_of, return_dtype=pl.String)
                                                .alias("topic_id")), STORIES, "topics")
         topics = topics_table(stories, topic_labels(stories, self.max_words))
@@ -43,6 +43,18 @@ class TopicsStage(Stage):
         counters = {"topics": topics.height, "single_story_topics": int((topics["n_stories"] == 1).sum()),
                     "topics_from_earlier_nights": int(topics["topic_id"].is_in([t.topic_id for t in known]).sum())}
         return StageOutput({"stories": stories, "topics": topics, "topic_centroids": centroids}, counters)
+
+    @staticmethod
+    def _headlines(tables: Tables) -> dict[str, str]:
+        """Each story's headlines by final id: tonight's articles', else (reached only through copies) its own."""
+        final = tables["continuations"].select("temp_id", "story_id")
+        titles = (tables["members"].select("article_id", pl.col("story_id").alias("temp_id"))
+                  .join(final, on="temp_id").join(tables["canonicals"].select("article_id", "title"), on="article_id")
+                  .sort("article_id").group_by("story_id").agg(pl.col("title").fill_null("").str.join(". ")))
+        texts = dict(titles.iter_rows())
+        for story, headline in tables["stories"].select("story_id", "headline").iter_rows():
+            texts.setdefault(story, headline or "")
+        return texts
 
     @staticmethod
     def _final_centroids(tables: Tables) -> dict[str, np.ndarray]:
