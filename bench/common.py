@@ -513,18 +513,12 @@ def canonical_per_kind(copies: pl.DataFrame, column: str) -> pl.DataFrame:
 # ---------------------------------------------------------------- the datasketch documentation recipe
 
 
-def recipe_shingles(text: str, size: int = 5) -> set[bytes]:
-    """Word 5-grams of the plain text (lower-cased, split on whitespace), as the datasketch examples do."""
-    tokens = text.lower().split()
-    if not tokens:
-        return set()
-    return {" ".join(tokens[i : i + size]).encode("utf8") for i in range(max(len(tokens) - size + 1, 1))}
-
-
 def datasketch_recipe(articles: pl.DataFrame, bulk: bool = False) -> tuple[pl.DataFrame, dict]:
-    """The datasketch documentation recipe: word 5-gram shingles, ``MinHash(num_perm=128)`` (``MinHash.bulk`` when
-    ``bulk``), ``MinHashLSH(threshold=0.8)``, union-find over query hits. Returns groups and timings."""
-    from datasketch import MinHash, MinHashLSH
+    """The datasketch documentation recipe (``datasketch_dedup.py``): word 5-gram shingles, ``MinHash(num_perm=128)``
+    (``MinHash.bulk`` when ``bulk``), ``MinHashLSH(threshold=0.8)``, union-find over query hits. Returns groups and
+    timings."""
+    from datasketch import MinHash
+    from datasketch_dedup import lsh_groups, recipe_shingles
 
     texts = [(t or "") if (t or "").strip() else (h or "")
              for h, t in zip(articles["title"].to_list(), articles["text"].to_list(), strict=True)]
@@ -541,25 +535,8 @@ def datasketch_recipe(articles: pl.DataFrame, bulk: bool = False) -> tuple[pl.Da
                 m.update(d)
             hashes.append(m)
     signed = time.perf_counter()
-    lsh = MinHashLSH(threshold=0.8, num_perm=128)
-    with lsh.insertion_session() as session:
-        for key, m in zip(ids, hashes, strict=True):
-            session.insert(key, m)
-    parent = {key: key for key in ids}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for key, m in zip(ids, hashes, strict=True):
-        for other in lsh.query(m):
-            a, b = find(key), find(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+    groups = lsh_groups(ids, hashes)
     done = time.perf_counter()
-    groups = [find(k) for k in ids]
     published = dict(zip(ids, articles["published_at"].to_list(), strict=True))
     first: dict[str, str] = {}
     for key, group in zip(ids, groups, strict=True):  # canonical: the earliest member (the recipe has none)

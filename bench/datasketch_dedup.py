@@ -17,17 +17,17 @@ import polars as pl
 from datasketch import MinHash, MinHashLSH
 
 
-def shingles(text: str, size: int = 5) -> list[bytes]:
+def recipe_shingles(text: str, size: int = 5) -> set[bytes]:
+    """Word 5-grams of the plain text (lower-cased, split on whitespace), as the datasketch examples do."""
     tokens = text.lower().split()
-    return list({" ".join(tokens[i : i + size]).encode("utf8") for i in range(max(len(tokens) - size + 1, 1))})
+    if not tokens:
+        return set()
+    return {" ".join(tokens[i : i + size]).encode("utf8") for i in range(max(len(tokens) - size + 1, 1))}
 
 
-def main(source: str, target: str) -> None:
-    path = Path(source)
-    frame = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_ndjson(path)
-    ids = frame["id"].cast(pl.String).to_list()
-    texts = [t or h or "" for h, t in zip(frame["title"].to_list(), frame["text"].to_list(), strict=True)]
-    signatures = MinHash.bulk([shingles(t) for t in texts], num_perm=128)
+def lsh_groups(ids: list[str], signatures: list) -> list[str]:
+    """Each id's group (its lowest-id member): ``MinHashLSH(threshold=0.8)`` filled in an insertion session, every
+    signature queried, hits joined with union-find."""
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     with lsh.insertion_session() as session:
         for key, signature in zip(ids, signatures, strict=True):
@@ -45,7 +45,16 @@ def main(source: str, target: str) -> None:
             a, b = find(key), find(other)
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    pl.DataFrame({"id": ids, "group": [find(k) for k in ids]}).write_csv(target)
+    return [find(k) for k in ids]
+
+
+def main(source: str, target: str) -> None:
+    path = Path(source)
+    frame = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_ndjson(path)
+    ids = frame["id"].cast(pl.String).to_list()
+    texts = [t or h or "" for h, t in zip(frame["title"].to_list(), frame["text"].to_list(), strict=True)]
+    signatures = MinHash.bulk([list(recipe_shingles(t)) for t in texts], num_perm=128)
+    pl.DataFrame({"id": ids, "group": lsh_groups(ids, signatures)}).write_csv(target)
 
 
 if __name__ == "__main__":
