@@ -102,8 +102,10 @@ def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
     return tfidf.astype(np.float32).tocsr()
 
 
-def lexical_vectors(titles: list[str], bodies: list[str]) -> sp.csr_matrix:
-    """Rows ``l_i`` with ``l_i · l_j`` = mean of the word TF-IDF cosine and the proper-noun TF-IDF cosine."""
+def lexical_vectors(titles: list[str], bodies: list[str], min_df: int = 2) -> sp.csr_matrix:
+    """Rows ``l_i`` with ``l_i · l_j`` = mean of the word TF-IDF cosine and the proper-noun TF-IDF cosine; terms in
+    fewer than ``min_df`` rows are dropped (1 keeps every term in the norms: for a handful of long rows, where a
+    term two rows happen to share would otherwise be all that is left of them)."""
     texts = _lexical_texts(titles, bodies)
     if not texts:
         return sp.csr_matrix((0, 0), dtype=np.float32)
@@ -112,7 +114,8 @@ def lexical_vectors(titles: list[str], bodies: list[str]) -> sp.csr_matrix:
     hashing = dict(n_features=_HASH_FEATURES, alternate_sign=False, norm=None, dtype=np.float32)
     words = HashingVectorizer(stop_words="english", ngram_range=(1, 2), **hashing).transform(texts)
     names = HashingVectorizer(analyzer=proper_noun_analyzer(texts), **hashing).transform(texts)
-    return (sp.hstack([_tfidf(words), _tfidf(names)], format="csr") * np.float32(np.sqrt(0.5))).astype(np.float32)
+    return (sp.hstack([_tfidf(words, min_df), _tfidf(names, min_df)], format="csr")
+            * np.float32(np.sqrt(0.5))).astype(np.float32)
 
 
 def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 50_000) -> np.ndarray:

@@ -74,7 +74,7 @@ def assign_topics(stories: pl.DataFrame, centroids: dict[str, np.ndarray], confi
     if texts and config.lexical_weight > 0:  # earlier topics have no text: their pairs count the embedding alone
         headlines = [texts.get(story, "") for story in ids] + [""] * len(known)
         rich = np.array([1.0 if text else 0.0 for text in headlines])
-        lexical = lexical_vectors(headlines, [""] * len(headlines)) if rich.any() else None
+        lexical = lexical_vectors(headlines, [""] * len(headlines), min_df=1) if rich.any() else None
     groups = StoryClusterer(subject_config(config)).fit(vectors, days, rich, lexical).labels_
     chain_first: dict[str, int] = {}
     pairs = [(row, chain_first.setdefault(chain, row)) for row, chain in enumerate(order["chain_id"].to_list())]

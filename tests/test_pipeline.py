@@ -129,3 +129,16 @@ def test_rerun_is_byte_identical(sample_run, tmp_path, real_embedder):
     run_to_folder(config, again, embedder=real_embedder)
     for name in ("articles.csv", "duplicates.csv", "stories.csv", "syndication.csv"):
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_topics_on_the_sample_hold_the_talks_rounds_together_and_every_other_story_alone(sample_run):
+    out, _, gold = sample_run
+    articles = pl.read_parquet(out / "articles.parquet").join(gold.select("article_id", "gold"), on="article_id")
+    topics = pl.read_parquet(out / "topics.parquet")
+    by_gold = articles.group_by("gold").agg(pl.col("topic_id").unique())
+    topic_of = {g: t[0] for g, t in by_gold.iter_rows() if len(t) == 1}
+    assert len(topic_of) == 14  # every gold story within one topic
+    assert topic_of["fisheries-talks-r1"] == topic_of["fisheries-talks-r2"]
+    others = [t for g, t in topic_of.items() if not g.startswith("fisheries-talks")]
+    assert len(set(others)) == len(others) == 12 and topic_of["fisheries-talks-r1"] not in others
+    assert topics.height == 13 and topics["n_articles"].sum() == 133
