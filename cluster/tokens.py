@@ -175,12 +175,17 @@ def _blocks(series: pl.Series, chunk_bytes: int) -> list[pl.Series]:
     return [series.slice(int(a), int(b - a)) for a, b in itertools.pairwise(edges)]
 
 
+def _hashed_words(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hash of every word of ``texts`` in order, each text's first word (``offsets``, one more than texts: the
+    last is the word count) and each text's word count."""
+    data, starts, ends, text_starts = token_bounds(texts)
+    token_offsets = np.searchsorted(starts, text_starts).astype(np.int64)
+    return _word_hashes(data, starts, ends), token_offsets, np.diff(token_offsets)
+
+
 def _shingle_block(texts: pl.Series, size: int) -> ShingleSets:
-    data, starts, ends, doc_starts = token_bounds(texts)
     n = len(texts)
-    token_offsets = np.searchsorted(starts, doc_starts).astype(np.int64)
-    counts = np.diff(token_offsets)
-    word = _word_hashes(data, starts, ends)
+    word, token_offsets, counts = _hashed_words(texts)
     shingle, doc = _window_hashes(word, token_offsets, size)
     key = np.sort((doc.astype(np.uint64) << np.uint64(32)) | shingle.astype(np.uint64))
     if len(key):
@@ -356,10 +361,7 @@ def last_shingles(texts: pl.Series, size: int, threads: int = 1) -> np.ndarray:
 
 
 def _last_shingle_block(texts: pl.Series, size: int) -> np.ndarray:
-    data, starts, ends, doc_starts = token_bounds(texts)
-    token_offsets = np.searchsorted(starts, doc_starts).astype(np.int64)
-    counts = np.diff(token_offsets)
-    word = _word_hashes(data, starts, ends)
+    word, token_offsets, counts = _hashed_words(texts)
     taken = np.minimum(counts, size)
     first = token_offsets[1:] - taken
     acc = np.zeros(len(counts), dtype=np.uint64)
@@ -386,10 +388,7 @@ def line_hashes(lines: pl.Series, threads: int = 1) -> tuple[np.ndarray, np.ndar
 
 
 def _line_hashes_block(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    data, starts, ends, line_starts = token_bounds(lines)
-    token_offsets = np.searchsorted(starts, line_starts).astype(np.int64)
-    counts = np.diff(token_offsets)
-    word = _word_hashes(data, starts, ends)
+    word, token_offsets, counts = _hashed_words(lines)
     position = np.arange(len(word), dtype=np.int64) - np.repeat(token_offsets[:-1], counts)
     with np.errstate(over="ignore"):
         mixed = fmix64(word ^ (position.astype(np.uint64) * np.uint64(_CHUNK_MUL)))
