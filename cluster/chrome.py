@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .chrome_patterns import BUILTIN_PATTERNS, BUILTIN_REGEX
+from .chrome_patterns import BUILTIN_REGEX
 from .config import CleanConfig
 from .minhash import default_threads
 from .schema import CLEANED, conform
@@ -33,8 +33,8 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
                       threads: int | None = None) -> pl.DataFrame:
     """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
 
-    A line is chrome when it matches one of ``config.all_patterns`` (case-insensitive regexes; the built-in ones
-    with ASCII word boundaries, ``chrome_patterns.BUILTIN_REGEX``), or when it recurs in
+    A line is chrome when it matches a built-in pattern (when on, ``chrome_patterns.BUILTIN_REGEX``: ASCII word
+    boundaries) or one of ``config.own_patterns`` (case-insensitive regexes), or when it recurs in
     varying surroundings: in at least ``boilerplate_min_docs`` distinct articles of one source with at most
     ``boilerplate_max_words`` words, or in at least ``corpus_min_docs`` articles of ``corpus_min_sources`` sources
     with at most ``corpus_max_words`` words (``corpus_min_docs=0`` turns the corpus rule off). Varying surroundings:
@@ -112,9 +112,8 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
 def _matches_patterns(lines: pl.Series, config: CleanConfig) -> np.ndarray:
     """Which lines match a built-in pattern (when on) or one of the config's own (as written)."""
     regexes = [BUILTIN_REGEX] if config.builtin_patterns else []
-    own = [p for p in config.patterns if not (config.builtin_patterns and p in BUILTIN_PATTERNS)]
-    if own:
-        regexes.append("(?i)" + "|".join(f"(?:{p})" for p in own))
+    if config.own_patterns:
+        regexes.append("(?i)" + "|".join(f"(?:{p})" for p in config.own_patterns))
     matched = np.zeros(len(lines), dtype=bool)
     for regex in regexes:
         matched |= lines.str.contains(regex).fill_null(False).to_numpy()

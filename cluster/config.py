@@ -100,12 +100,13 @@ class CleanConfig(_Strict):
     )
 
     @property
-    def all_patterns(self) -> list[str]:
-        """The patterns the clean stage applies: the built-in ones (when on), then the config's own."""
+    def own_patterns(self) -> list[str]:
+        """The config's patterns that the built-in ones (when on) do not already hold, once each; the clean stage
+        applies these as written and the built-in ones as ``chrome_patterns.BUILTIN_REGEX``."""
         from .chrome_patterns import BUILTIN_PATTERNS
 
-        builtin = list(BUILTIN_PATTERNS) if self.builtin_patterns else []
-        return list(dict.fromkeys([*builtin, *self.patterns]))
+        builtin = set(BUILTIN_PATTERNS) if self.builtin_patterns else set()
+        return [p for p in dict.fromkeys(self.patterns) if p not in builtin]
 
     @field_validator("patterns")
     @classmethod
