@@ -76,9 +76,7 @@ def assign_topics(stories: pl.DataFrame, centroids: dict[str, np.ndarray], confi
         rich = np.array([1.0 if text else 0.0 for text in headlines])
         lexical = lexical_vectors(headlines, [""] * len(headlines), min_df=1) if rich.any() else None
     groups = StoryClusterer(subject_config(config)).fit(vectors, days, rich, lexical).labels_
-    chain_first: dict[str, int] = {}
-    pairs = [(row, chain_first.setdefault(chain, row)) for row, chain in enumerate(order["chain_id"].to_list())]
-    pairs += [(a, b) for a, b in _same_group_pairs(groups)]
+    pairs = _to_first_of_key(order["chain_id"].to_list()) + _to_first_of_key(groups.tolist())
     roots = component_roots(n + len(known), pairs)
     return _topic_ids(ids, roots, known)
 
@@ -89,9 +87,10 @@ def _dimension(centroids: dict[str, np.ndarray], known: list[KnownTopic]) -> int
     return len(known[0].centroid) if known else 1
 
 
-def _same_group_pairs(groups: np.ndarray) -> list[tuple[int, int]]:
-    first: dict[int, int] = {}
-    return [(row, first.setdefault(int(group), row)) for row, group in enumerate(groups.tolist())]
+def _to_first_of_key(keys: list) -> list[tuple[int, int]]:
+    """Each row linked to the first row with the same key (a chain, a cluster): the edges of their components."""
+    first: dict = {}
+    return [(row, first.setdefault(key, row)) for row, key in enumerate(keys)]
 
 
 def _topic_ids(ids: list[str], roots: np.ndarray, known: list[KnownTopic]) -> dict[str, str]:
@@ -138,8 +137,7 @@ def topic_labels(stories: pl.DataFrame, max_words: int) -> dict[str, str]:
 
 def topic_centroid(members: list[np.ndarray], earlier: KnownTopic | None = None) -> np.ndarray:
     """Unit mean of a topic's story centroids, an earlier topic's centroid counted once per story it held."""
-    total = np.sum(members, axis=0) if members else np.zeros_like(earlier.centroid if earlier else np.zeros(1))
-    if earlier is not None:
-        total = total + earlier.centroid * earlier.n_stories
+    parts = [*members, *([earlier.centroid * earlier.n_stories] if earlier is not None else [])]
+    total = np.sum(parts, axis=0)
     norm = float(np.linalg.norm(total))
     return (total / norm).astype(np.float32) if norm else np.asarray(total, dtype=np.float32)

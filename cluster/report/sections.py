@@ -239,7 +239,7 @@ def topics(topic_table: pl.DataFrame | None, stories: pl.DataFrame) -> dict[str,
                      "seen": span(topic["first_seen"], topic["last_seen"]), "stories": shown,
                      "hidden": plural(len(members) - len(shown), "more story", "more stories")
                      if len(members) > len(shown) else None})
-    several = sum(topic["n_stories"] > 1 for topic in topic_table.iter_rows(named=True))
+    several = int((topic_table["n_stories"] > 1).sum())
     return {"top": rows[:TOP_TOPICS], "more": rows[TOP_TOPICS:],
             "more_summary": plural(len(rows) - TOP_TOPICS, "more topic") if len(rows) > TOP_TOPICS else None,
             "lede": f"{plural(len(rows), 'topic')}, {number(several)} of them with more than one story."}

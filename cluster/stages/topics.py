@@ -63,9 +63,11 @@ class TopicsStage(Stage):
         tonight = centroids_of(tables["story_centroids"])
         final = dict(zip(tables["continuations"]["temp_id"], tables["continuations"]["story_id"], strict=True))
         result = {final[temp]: vector for temp, vector in tonight.items() if temp in final}
-        registry = tables.get("state_registry", pl.DataFrame(schema=REGISTRY))
-        for story, centroid in zip(registry["story_id"], registry["centroid"], strict=True):
-            if story not in result and centroid is not None:
+        missing = [story for story in tables["stories"]["story_id"] if story not in result]
+        if missing:  # only those: the registry holds every story of the last registry_days
+            registry = tables.get("state_registry", pl.DataFrame(schema=REGISTRY))
+            found = registry.filter(pl.col("story_id").is_in(missing) & pl.col("centroid").is_not_null())
+            for story, centroid in zip(found["story_id"], found["centroid"], strict=True):
                 result[story] = np.asarray(centroid, dtype=np.float32)
         return result
 
