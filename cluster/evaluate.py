@@ -20,7 +20,7 @@ import polars as pl
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics.cluster import pair_confusion_matrix
 
-from .stopwords import english_stop_words
+from .english import english_stem, english_stop_words
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,8 @@ def label_words(label: str) -> set[str]:
     """A label's content words as label scores compare them: word tokens, lower-cased, without a possessive "'s",
     English stop words dropped, Snowball-stemmed ("strikes" and "strike" meet); a trailing "round N" is left out
     (rounds are scored as rounds, not as words)."""
-    from snowballstemmer import stemmer
-
-    stem = stemmer("english").stemWord
     tokens = (re.sub(r"['’]s$", "", t.lower()) for t in _LABEL_TOKEN.findall(_ROUND_SUFFIX.sub("", label or "")))
-    return {stem(t) for t in tokens if t and t not in english_stop_words()}
+    return {english_stem(t) for t in tokens if t and t not in english_stop_words()}
 
 
 @dataclass(frozen=True)

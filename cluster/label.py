@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .stopwords import english_stop_words
+from .english import english_stem, english_stop_words
 
 LEAD_WEIGHT = 0.5  # a lead using a word counts half a headline
 MIN_SUPPORT = 2  # articles of a story that must use a word for it to stay in the label
@@ -60,13 +60,6 @@ def _stop() -> frozenset[str]:
     return english_stop_words() | _LABEL_STOP
 
 
-@functools.cache
-def _stemmer():
-    from snowballstemmer import stemmer
-
-    return stemmer("english")
-
-
 @dataclass(frozen=True)
 class _Token:
     text: str  # as written, trailing dots and apostrophes off
@@ -82,18 +75,13 @@ def _tokens(text: str) -> tuple[_Token, ...]:
 
 @functools.lru_cache(maxsize=1 << 18)
 def _token(raw: str) -> _Token | None:
-    """One token, its stem looked up once per distinct spelling (stemming is most of the labelling time)."""
+    """One token and, for a content word, its stem (cached: stemming was most of the labelling time)."""
     written = raw.rstrip(".'’-")
     word = _POSSESSIVE.sub("", written.lower()).strip(".'’-")
     if not word:
         return None
     content = word not in _stop() and len(word) > 1 and not word.replace(".", "").replace(",", "").isdigit()
-    return _Token(written, word, _stem(word) if content else None)
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return _Token(written, word, english_stem(word) if content else None)
 
 
 def _stems(text: str) -> set[str]:

@@ -44,11 +44,11 @@ import polars as pl
 import scipy.sparse as sp
 
 from .config import StoriesConfig
+from .english import english_stop_words
 from .graph import component_roots
 from .ids import chain_of_story, story_id
 from .minhash import default_threads
 from .schema import STORY_MEMBERS, conform
-from .stopwords import english_stop_words
 from .timeutil import epoch_days
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
