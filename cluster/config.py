@@ -280,7 +280,32 @@ class NightlyConfig(_Strict):
         return value
 
 
+class SparkConfig(_Strict):
+    master: str = Field("local[*]", description="Spark master URL: `local[*]`, `local[2]`, `spark://host:7077`, `yarn`, …")
+    app_name: str = Field("newsclust", description="application name shown in the Spark UI")
+    executor_memory: str | None = Field(None, description="`spark.executor.memory` (e.g. `4g`); unset: Spark's default")
+    driver_memory: str | None = Field(
+        None, description="`spark.driver.memory` (e.g. `8g`); only takes effect when this process starts the JVM"
+    )
+    shuffle_partitions: int = Field(16, ge=1, description="`spark.sql.shuffle.partitions`")
+    partitions: int | None = Field(
+        None, ge=1, description="partitions of the article table; unset: Spark's default parallelism"
+    )
+    conf: dict[str, str] = Field(default_factory=dict, description="any other Spark settings, passed as given")
+
+    @field_validator("executor_memory", "driver_memory")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d+[kmgt]?", value.strip().lower()):
+            raise ValueError("must be a JVM memory size such as 512m or 4g")
+        return value
+
+
 class Config(_Strict):
+    engine: Literal["local", "spark"] = Field(
+        "local", description="where the stages run: `local` (this process) or `spark` (the `spark` section; "
+        "`pip install -e '.[spark]'` and Java 17)"
+    )
     input: InputConfig = Field(default_factory=InputConfig, description="where articles come from, how to read them")
     output: OutputConfig = Field(default_factory=OutputConfig, description="what a run writes, and where")
     clean: CleanConfig = Field(default_factory=CleanConfig, description="boilerplate (chrome) removal")
@@ -290,11 +315,13 @@ class Config(_Strict):
     topics: TopicsConfig = Field(default_factory=TopicsConfig, description="topics: the subjects stories belong to")
     label: LabelConfig = Field(default_factory=LabelConfig, description="story labels")
     nightly: NightlyConfig = Field(default_factory=NightlyConfig, description="the nightly job and its state")
+    spark: SparkConfig = Field(default_factory=SparkConfig, description="the Spark engine (`engine: spark`)")
 
     def config_hash(self) -> str:
         """Hash of the settings that change results (the output folder does not)."""
         settings = self.model_dump(
-            mode="json", exclude={"output": {"dir"}, "input": {"paths"}, "nightly": {"input", "state_dir", "out_root"}}
+            mode="json", exclude={"output": {"dir"}, "input": {"paths"}, "nightly": {"input", "state_dir", "out_root"},
+                                  "engine": True, "spark": True}
         )
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 

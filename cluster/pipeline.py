@@ -25,7 +25,8 @@ import polars as pl
 from . import __version__
 from .atomic import atomic_folder, ensure_replaceable
 from .config import Config
-from .embed import Embedder, embedder_from_config
+from .embed import Embedder
+from .engines import Engine, engine_from_config
 from .executor import LocalExecutor, StageLog
 from .output_tables import run_counts
 from .readers import expand_inputs
@@ -63,6 +64,7 @@ class RunResult:
     started_at: datetime
     finished_at: datetime | None = None
     next_state: PriorState | None = None
+    engine: dict[str, Any] = field(default_factory=lambda: {"name": "local"})
     annotations: dict[str, Any] = field(default_factory=dict)
 
     def manifest(self) -> dict[str, Any]:
@@ -74,6 +76,7 @@ class RunResult:
             "counts": self.counts,
             "stages": [stage.as_manifest() for stage in self.stages],
             "model": self.model_id,
+            "engine": self.engine,
             "versions": _versions(),
             "config": self.config.model_dump(mode="json"),
             **self.annotations,
@@ -97,17 +100,26 @@ def run(
     run_date: date | None = None,
     prior: PriorState | None = None,
     files: list[Path] | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
     """Run ``stages`` in order and return the output tables with the run's counters.
 
     With ``prior`` (the nightly job's state), earlier nights' articles join the dedup stage so late copies find their
     originals, tonight's stories are matched against the story registry, and ``RunResult.next_state`` is set.
-    ``files`` are the input files when the caller has already expanded ``input.paths``.
+    ``files`` are the input files when the caller has already expanded ``input.paths``. ``engine`` runs the heavy
+    kernels (default: the one ``config.engine`` names, closed after the run).
     """
+    if engine is None:
+        engine = engine_from_config(config)
+        try:
+            return run(config, stages=stages, embedder=embedder, run_date=run_date, prior=prior, files=files,
+                       engine=engine)
+        finally:
+            engine.close()
     started = datetime.now(timezone.utc)
     night = run_date or (date.fromisoformat(config.input.run_date) if config.input.run_date else started.date())
     context = RunContext(night, files if files is not None else expand_inputs(config.input.paths),
-                         prior.night if prior else None, lambda: embedder or embedder_from_config(config.embed))
+                         prior.night if prior else None, lambda: embedder or engine.embedder(config.embed), engine)
     tables: dict[str, pl.DataFrame] = {}
     stage_list = list(stages)
     if prior is not None:
@@ -120,7 +132,8 @@ def run(
     tables = executor.run([stage.from_config(config) for stage in stage_list], tables, context)
     model_id = context.embedder().model_id if EmbedStage in stage_list else None
     outputs = {name: tables[name] for name in OUTPUT_TABLES if name in tables}
-    result = RunResult(outputs, executor.stages_, run_counts(tables, context.prior_night), config, model_id, started)
+    result = RunResult(outputs, executor.stages_, run_counts(tables, context.prior_night), config, model_id, started,
+                       engine=engine.describe())
     if "next_registry" in tables:
         result.next_state = PriorState(night, tables["next_recent"], tables["next_registry"], tables["next_chrome"],
                                        tables["next_topics"])

@@ -24,6 +24,7 @@ import polars as pl
 
 from .config import Config
 from .embed import Embedder
+from .engines import Engine, LocalEngine
 
 Tables = dict[str, pl.DataFrame]
 
@@ -34,12 +35,14 @@ class StageContractError(Exception):
 
 @dataclass
 class RunContext:
-    """What a run knows besides its tables: the night, the input files, and lazily built shared resources."""
+    """What a run knows besides its tables: the night, the input files, the engine that runs the heavy kernels, and
+    lazily built shared resources."""
 
     night: date
     files: list[Path]
     prior_night: date | None = None
     make_embedder: Callable[[], Embedder] | None = None
+    engine: Engine = field(default_factory=LocalEngine)
     _embedder: Embedder | None = field(default=None, repr=False)
 
     def embedder(self) -> Embedder:

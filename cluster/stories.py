@@ -126,6 +126,9 @@ def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int =
     return out
 
 
+NeighbourFinder = Callable[[np.ndarray, np.ndarray, float, int], tuple[np.ndarray, np.ndarray]]
+
+
 def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int,
                          block_cells: int = 16_000_000, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` most similar other articles of each row by embedding cosine minus the time penalty.
@@ -141,10 +144,10 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
     sims = np.full((n, max(k, 0)), -np.inf, dtype=np.float64)
     if k <= 0:
         return index, sims
-    blocks = _neighbour_blocks(days, 2.0 * time_scale_days, block_cells)
+    blocks = neighbour_blocks(days, 2.0 * time_scale_days, block_cells)
 
     def fill(block: tuple[int, int, int, int]) -> None:
-        _neighbour_block(vectors, days, time_scale_days, k, *block, index, sims)
+        neighbour_block(vectors, days, time_scale_days, k, *block, index, sims)
 
     workers = min(threads or default_threads(), len(blocks))
     if workers > 1:
@@ -153,11 +156,16 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
     else:
         for block in blocks:
             fill(block)
+    return unfilled_marked(index, sims)
+
+
+def unfilled_marked(index: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``index`` with -1 wherever no candidate was found (similarity still -inf)."""
     index[~np.isfinite(sims)] = -1
     return index, sims
 
 
-def _neighbour_blocks(days: np.ndarray, window: float, block_cells: int) -> list[tuple[int, int, int, int]]:
+def neighbour_blocks(days: np.ndarray, window: float, block_cells: int) -> list[tuple[int, int, int, int]]:
     """``(start, stop, lo, hi)``: rows ``start:stop`` compared with columns ``lo:hi`` (the rows within ``window``
     days), each block at most ``block_cells`` cells unless it is one row."""
     n = len(days)
@@ -175,12 +183,15 @@ def _neighbour_blocks(days: np.ndarray, window: float, block_cells: int) -> list
     return blocks
 
 
-def _neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int, start: int, stop: int,
-                     lo: int, hi: int, index: np.ndarray, sims: np.ndarray) -> None:
-    """The top ``k`` of rows ``start:stop`` among columns ``lo:hi``, written into ``index`` and ``sims``."""
+def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int, start: int, stop: int,
+                     lo: int, hi: int, index: np.ndarray, sims: np.ndarray, row_offset: int = 0) -> None:
+    """The top ``k`` of rows ``start:stop`` among columns ``lo:hi``, written into rows ``start - row_offset`` on of
+    ``index`` and ``sims``. A column more than ``2τ`` days from the row is never a candidate, so the answer for a
+    row does not depend on which block it is in."""
     scores = (vectors[start:stop] @ vectors[lo:hi].T).astype(np.float64)
     gap = (days[start:stop, None] - days[None, lo:hi]) / time_scale_days
     scores -= 0.5 * gap * gap
+    scores[np.abs(gap) > 2.0] = -np.inf
     rows = np.arange(stop - start)
     scores[rows, rows + start - lo] = -np.inf
     width = hi - lo
@@ -191,8 +202,8 @@ def _neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: flo
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=1)
     part = np.take_along_axis(part, order, axis=1)
-    index[start:stop, :take] = part + lo
-    sims[start:stop, :take] = np.take_along_axis(scores, part, axis=1)
+    index[start - row_offset : stop - row_offset, :take] = part + lo
+    sims[start - row_offset : stop - row_offset, :take] = np.take_along_axis(scores, part, axis=1)
 
 
 def _top_columns(scores: np.ndarray, take: int) -> np.ndarray:
@@ -212,11 +223,13 @@ class StoryClusterer:
     """Average-linkage clustering on the combined similarity; ``labels_`` holds one story index per row.
 
     Rows must be in time order (``days`` sorted). ``richness`` and ``lexical`` are optional (headline-only
-    behaviour without them).
+    behaviour without them). ``neighbours`` finds the candidate neighbours (``candidate_neighbours`` in this
+    process by default; the Spark engine passes one that computes the same blocks on executors).
     """
 
-    def __init__(self, config: StoriesConfig | None = None) -> None:
+    def __init__(self, config: StoriesConfig | None = None, neighbours: NeighbourFinder | None = None) -> None:
         self.config = config or StoriesConfig()
+        self.neighbours = neighbours
 
     def time_penalty(self, days_a: np.ndarray, days_b: np.ndarray) -> np.ndarray:
         """``(Δt / τ)² / 2`` for aligned arrays of days."""
@@ -242,7 +255,7 @@ class StoryClusterer:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         days = np.asarray(days, dtype=np.float64)
         rich = np.zeros(n) if rich is None or lexical is None else np.asarray(rich, dtype=np.float64)
-        index, sims = candidate_neighbours(vectors, days, c.time_scale_days, c.neighbours)
+        index, sims = (self.neighbours or candidate_neighbours)(vectors, days, c.time_scale_days, c.neighbours)
         k = index.shape[1]
         rows = np.repeat(np.arange(n), k)
         cols = index.ravel()
@@ -397,7 +410,8 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
     return labels.astype(np.int64)
 
 
-def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: StoriesConfig) -> pl.DataFrame:
+def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: StoriesConfig,
+                    neighbours: NeighbourFinder | None = None) -> pl.DataFrame:
     """Story of each canonical article (``schema.STORY_MEMBERS``), independent of the input's row order.
 
     ``canonicals`` has ``article_id`` and ``published_at``, and optionally ``title`` and ``body`` (used for the
@@ -413,7 +427,7 @@ def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: Stori
         bodies = order["body"].fill_null("").to_list() if "body" in order.columns else [""] * order.height
         rich = richness(titles, bodies)
         lexical = lexical_vectors(titles, bodies) if rich.any() else None
-    labels = StoryClusterer(config).fit(ordered_vectors, days, rich, lexical).labels_
+    labels = StoryClusterer(config, neighbours).fit(ordered_vectors, days, rich, lexical).labels_
     members = order.select("article_id").with_columns(pl.Series("cluster", labels, dtype=pl.Int64))
     first_ids = members.group_by("cluster").agg(pl.col("article_id").first().alias("first_id"))
     centrality = _centrality(ordered_vectors, labels)

@@ -61,22 +61,39 @@ class CandidatePairs:
         self.index_bytes_ = int(sigs.nbytes + 8 * int(samples.sum()))
         return self
 
-    def _passes(self, jaccard_: np.ndarray, containment_: np.ndarray) -> np.ndarray:
-        """Pairs whose estimated Jaccard or containment is at most ``estimate_margin`` below its threshold."""
-        cfg = self.config
-        return (jaccard_ >= cfg.jaccard_threshold - cfg.estimate_margin) | (
-            containment_ >= cfg.containment_threshold - cfg.estimate_margin
-        )
-
     def _lsh_estimates_pass(self, pairs: np.ndarray, sigs: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         agreement = np.empty(len(pairs))
         for start in range(0, len(pairs), _AGREEMENT_BLOCK):
             part = pairs[start : start + _AGREEMENT_BLOCK]
-            agreement[start : start + _AGREEMENT_BLOCK] = (sigs[part[:, 0]] == sigs[part[:, 1]]).mean(axis=1)
-        size_a, size_b = sizes[pairs[:, 0]].astype(float), sizes[pairs[:, 1]].astype(float)
-        shared = agreement * (size_a + size_b) / (1.0 + agreement)
-        return self._passes(agreement, containment(shared, size_a, size_b))
+            agreement[start : start + _AGREEMENT_BLOCK] = signature_agreement(sigs[part[:, 0]], sigs[part[:, 1]])
+        return lsh_estimates_pass(agreement, sizes[pairs[:, 0]], sizes[pairs[:, 1]], self.config)
 
     def _sampled_estimates_pass(self, pairs: np.ndarray, shared: np.ndarray, samples: np.ndarray) -> np.ndarray:
-        size_a, size_b = samples[pairs[:, 0]].astype(float), samples[pairs[:, 1]].astype(float)
-        return self._passes(jaccard(shared, size_a, size_b), containment(shared, size_a, size_b))
+        return sampled_estimates_pass(shared, samples[pairs[:, 0]], samples[pairs[:, 1]], self.config)
+
+
+def signature_agreement(sigs_a: np.ndarray, sigs_b: np.ndarray) -> np.ndarray:
+    """Per row, the share of equal positions of two aligned signature matrices: the MinHash estimate of Jaccard."""
+    return (sigs_a == sigs_b).mean(axis=1)
+
+
+def estimates_pass(jaccard_: np.ndarray, containment_: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """Pairs whose estimated Jaccard or containment is at most ``estimate_margin`` below its threshold."""
+    return (jaccard_ >= config.jaccard_threshold - config.estimate_margin) | (
+        containment_ >= config.containment_threshold - config.estimate_margin
+    )
+
+
+def lsh_estimates_pass(agreement: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+                       config: DedupConfig) -> np.ndarray:
+    """The estimate filter of LSH pairs from their signature agreement and shingle-set sizes."""
+    size_a, size_b = size_a.astype(float), size_b.astype(float)
+    shared = agreement * (size_a + size_b) / (1.0 + agreement)
+    return estimates_pass(agreement, containment(shared, size_a, size_b), config)
+
+
+def sampled_estimates_pass(shared: np.ndarray, samples_a: np.ndarray, samples_b: np.ndarray,
+                           config: DedupConfig) -> np.ndarray:
+    """The estimate filter of sampled-view pairs from their shared and per-text sample counts."""
+    samples_a, samples_b = samples_a.astype(float), samples_b.astype(float)
+    return estimates_pass(jaccard(shared, samples_a, samples_b), containment(shared, samples_a, samples_b), config)

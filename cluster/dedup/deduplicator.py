@@ -25,6 +25,8 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -54,51 +56,33 @@ class Deduplicator:
     candidate generation) and ``verdicts_`` (every pair verified on shingles: its match or ``None``).
     """
 
-    def __init__(self, config: DedupConfig, threads: int | None = None) -> None:
+    def __init__(self, config: DedupConfig, threads: int | None = None, finder: LinkFinder | None = None) -> None:
         self.config = config
         self.threads = threads or config.threads or default_threads()
+        self.finder = finder
 
     def fit(self, articles: pl.DataFrame, cleaned: pl.DataFrame) -> Deduplicator:
-        clock = _Clock()
+        clock = Clock()
         frame = _compared_texts(articles, cleaned)
         self.ids_: list[str] = frame["article_id"].to_list()
-        self.shingles_, self.short_ = self._shingles(frame)
-        clock.lap("shingles")
-
-        self.signatures_ = text_signatures(self.shingles_, self.short_, self.config, self.threads)
-        clock.lap("signatures")
-
-        candidates = self._candidates()
-        clock.lap("candidates")
-
-        verifier = ShingleVerifier(self.shingles_, self.config)
-        links = verifier.verify(candidates.pairs_)
-        clock.lap("verify")
+        found = (self.finder or LocalLinkFinder(self.config, self.threads)).find(frame, clock)
+        self.shingles_, self.short_, self.signatures_ = found.shingles, found.short, found.signatures
+        self.bands_, self.rows_ = found.bands, found.rows
+        self.n_candidates_lsh_, self.n_candidates_sampled_ = found.n_lsh, found.n_sampled
+        self.n_candidates_, self.n_checked_, self.index_bytes_ = found.n_distinct, found.n_checked, found.index_bytes
+        links = dict(found.links)
 
         short = ShortTexts(self.config).fit(frame, self.short_)
         links.update(short.pairs())
         self.n_short_, self.n_verified_ = int(self.short_.sum()), len(links)
         clock.lap("short")
 
-        self.groups_ = self._groups(frame, links, ArticleMatcher(verifier, short, self.short_))
+        self.groups_ = self._groups(frame, links, ArticleMatcher(found.verifier, short, self.short_))
         self.table_ = duplicates_table(self.ids_, self.groups_)
-        self.verdicts_ = verifier.verdicts_
+        self.verdicts_ = found.verifier.verdicts_
         clock.lap("groups")
         self.timings_ = clock.laps
         return self
-
-    def _shingles(self, frame: pl.DataFrame) -> tuple[ShingleSets, np.ndarray]:
-        """Shingle sets of the compared texts, and the mask of the short ones (headline-only or too few shingles)."""
-        shingles = shingle_sets(frame["compared"], self.config.shingle_size, threads=self.threads)
-        return shingles, frame["headline_only"].to_numpy() | (shingles.sizes < self.config.min_shingles)
-
-    def _candidates(self) -> CandidatePairs:
-        candidates = CandidatePairs(self.config).fit(self.signatures_, self.shingles_, self.short_)
-        self.bands_, self.rows_ = candidates.bands_, candidates.rows_
-        self.n_candidates_lsh_, self.n_candidates_sampled_ = candidates.n_lsh_, candidates.n_sampled_
-        self.n_candidates_, self.n_checked_ = candidates.n_distinct_, len(candidates.pairs_)
-        self.index_bytes_ = candidates.index_bytes_
-        return candidates
 
     def _groups(self, frame: pl.DataFrame, links: dict[Pair, Match], matcher: ArticleMatcher) -> list[Group]:
         """The guarded groups, by canonical article id."""
@@ -107,6 +91,61 @@ class Deduplicator:
         chooser = CanonicalChooser(self.config).fit(frame, self.shingles_, (node for pair in kept for node in pair))
         groups, self.n_split_ = verified_groups(kept, shared, chooser, matcher)
         return sorted(groups, key=lambda group: self.ids_[group.canonical])
+
+
+@dataclass
+class FoundLinks:
+    """What the comparison on shingles found, by row of the compared frame: ``shingles`` (a finder that runs
+    elsewhere may leave empty the rows that no link and no short text needs), the ``short`` mask, the verified
+    ``links``, the ``verifier`` holding every verdict (and judging any further pair), and the candidate counters."""
+
+    shingles: ShingleSets
+    short: np.ndarray
+    links: dict[Pair, Match]
+    verifier: ShingleVerifier
+    bands: int
+    rows: int
+    n_lsh: int
+    n_sampled: int
+    n_distinct: int
+    n_checked: int
+    index_bytes: int
+    signatures: np.ndarray | None = None
+
+
+class LinkFinder(Protocol):
+    def find(self, frame: pl.DataFrame, clock: Clock) -> FoundLinks:
+        """Shingle, sign, propose and verify ``frame``'s ``compared`` texts (``headline_only`` marks the short)."""
+
+
+class LocalLinkFinder:
+    """Steps 1 to 3 in this process: shingle sets and signatures of all texts, the two candidate views, the exact
+    verification (``engines.spark`` runs the same steps over partitions)."""
+
+    def __init__(self, config: DedupConfig, threads: int) -> None:
+        self.config = config
+        self.threads = threads
+
+    def find(self, frame: pl.DataFrame, clock: Clock) -> FoundLinks:
+        cfg = self.config
+        shingles = shingle_sets(frame["compared"], cfg.shingle_size, threads=self.threads)
+        short = short_mask(frame["headline_only"].to_numpy(), shingles, cfg)
+        clock.lap("shingles")
+        signatures = text_signatures(shingles, short, cfg, self.threads)
+        clock.lap("signatures")
+        candidates = CandidatePairs(cfg).fit(signatures, shingles, short)
+        clock.lap("candidates")
+        verifier = ShingleVerifier(shingles, cfg)
+        links = verifier.verify(candidates.pairs_)
+        clock.lap("verify")
+        return FoundLinks(shingles, short, links, verifier, candidates.bands_, candidates.rows_, candidates.n_lsh_,
+                          candidates.n_sampled_, candidates.n_distinct_, len(candidates.pairs_),
+                          candidates.index_bytes_, signatures)
+
+
+def short_mask(headline_only: np.ndarray, shingles: ShingleSets, config: DedupConfig) -> np.ndarray:
+    """The texts compared on their letters instead of shingles: headline-only items and too few shingles."""
+    return headline_only | (shingles.sizes < config.min_shingles)
 
 
 def _compared_texts(articles: pl.DataFrame, cleaned: pl.DataFrame) -> pl.DataFrame:
@@ -122,7 +161,7 @@ def _compared_texts(articles: pl.DataFrame, cleaned: pl.DataFrame) -> pl.DataFra
     )
 
 
-class _Clock:
+class Clock:
     """Seconds per named step, each lap measured from the end of the previous one."""
 
     def __init__(self) -> None:

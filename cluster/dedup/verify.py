@@ -69,7 +69,7 @@ class ShingleVerifier:
         jaccards, containments = jaccard(shared, size_a, size_b), containment(shared, size_a, size_b)
         matched = {}
         for k, pair in enumerate(map(tuple, pairs.tolist())):
-            verdict = self._verdict(float(jaccards[k]), float(containments[k]))
+            verdict = shingle_verdict(float(jaccards[k]), float(containments[k]), self.config)
             self.verdicts_[pair] = verdict
             if verdict is not None:
                 matched[pair] = verdict
@@ -80,17 +80,20 @@ class ShingleVerifier:
         if pair not in self.verdicts_:
             a, b = self.shingles[i], self.shingles[j]
             shared = len(np.intersect1d(a, b, assume_unique=True))
-            self.verdicts_[pair] = self._verdict(
-                float(jaccard(shared, len(a), len(b))), float(containment(shared, len(a), len(b)))
+            self.verdicts_[pair] = shingle_verdict(
+                float(jaccard(shared, len(a), len(b))), float(containment(shared, len(a), len(b))), self.config
             )
         return self.verdicts_[pair]
 
-    def _verdict(self, jaccard_: float, containment_: float) -> Match | None:
-        if jaccard_ >= self.config.jaccard_threshold:
-            return Match(jaccard_, containment_, "jaccard")
-        if containment_ >= self.config.containment_threshold:
-            return Match(jaccard_, containment_, "containment")
-        return None
+
+
+def shingle_verdict(jaccard_: float, containment_: float, config: DedupConfig) -> Match | None:
+    """The match of two texts compared on shingles, or ``None``: Jaccard first, then containment."""
+    if jaccard_ >= config.jaccard_threshold:
+        return Match(jaccard_, containment_, "jaccard")
+    if containment_ >= config.containment_threshold:
+        return Match(jaccard_, containment_, "containment")
+    return None
 
 
 class ArticleMatcher:

@@ -36,7 +36,8 @@ class DedupStage(Stage):
         if articles.is_empty():
             groups = pl.DataFrame(schema=DUPLICATES)
         else:
-            model = Deduplicator(self.config).fit(every_article, pl.concat([earlier_cleaned, cleaned]))
+            model = Deduplicator(self.config, finder=context.engine.link_finder(self.config)).fit(
+                every_article, pl.concat([earlier_cleaned, cleaned]))
             groups = model.table_.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
             counters.update(_model_counters(model))
         tonight = articles["article_id"].implode()

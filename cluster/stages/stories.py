@@ -31,7 +31,8 @@ class StoriesStage(Stage):
     def run(self, tables: Tables, context: RunContext) -> StageOutput:
         canonicals, vectors = tables["canonicals"], vector_matrix(tables["embeddings"])
         registry = tables.get("state_registry", pl.DataFrame(schema=REGISTRY))
-        clusters = fresh_story_ids(cluster_stories(canonicals, vectors, self.config), registry)
+        members = cluster_stories(canonicals, vectors, self.config, context.engine.neighbour_finder())
+        clusters = fresh_story_ids(members, registry)
         story_centroids = centroids(clusters, canonicals["article_id"].to_list(), vectors)
         spans = clustered_spans(tables["ingested"], tables["dup_groups"], clusters)
         chains = link_chains(spans.select("story_id", "first_seen", "last_seen", "n_articles"), story_centroids,

@@ -1,0 +1,74 @@
+"""Engines: where the heavy kernels of the stages run, apart from the stages themselves.
+
+A stage says *what* it computes (``cluster/stages``); the run's engine says *where* its expensive kernels run:
+
+- ``local`` (``LocalEngine``): in this process, numpy and threads;
+- ``spark`` (``engines.spark.SparkEngine``): the same library functions over partitions of a Spark cluster, for the
+  comparison of texts on shingles in the dedup stage (signatures, LSH bands, the sampled-shingle index, exact
+  verification), the embeddings (the model loaded once per executor) and the story neighbour search.
+
+Every kernel gives the same answer on either engine (``tests/test_spark_engine.py``), so the engine is not part of
+``Config.config_hash``: a nightly state written by one engine is read by the other.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..config import Config, DedupConfig, EmbedConfig
+from ..dedup.deduplicator import LinkFinder
+from ..embed import Embedder, embedder_from_config
+from ..stories import NeighbourFinder
+
+
+class EngineError(Exception):
+    """The configured engine cannot run here (a missing package or runtime); the message names the fix."""
+
+
+class Engine(Protocol):
+    name: str
+
+    def link_finder(self, config: DedupConfig) -> LinkFinder | None:
+        """How the dedup stage compares texts on shingles (``None``: in this process)."""
+
+    def neighbour_finder(self) -> NeighbourFinder | None:
+        """How the story stage finds candidate neighbours (``None``: in this process)."""
+
+    def embedder(self, config: EmbedConfig) -> Embedder:
+        """The embedding model as this engine runs it."""
+
+    def describe(self) -> dict[str, object]:
+        """What ``run.json`` records about the engine."""
+
+    def close(self) -> None:
+        """Release what the engine holds (a Spark session)."""
+
+
+class LocalEngine:
+    """Everything in this process."""
+
+    name = "local"
+
+    def link_finder(self, config: DedupConfig) -> LinkFinder | None:
+        return None
+
+    def neighbour_finder(self) -> NeighbourFinder | None:
+        return None
+
+    def embedder(self, config: EmbedConfig) -> Embedder:
+        return embedder_from_config(config)
+
+    def describe(self) -> dict[str, object]:
+        return {"name": self.name}
+
+    def close(self) -> None:
+        return None
+
+
+def engine_from_config(config: Config) -> Engine:
+    """The engine ``config.engine`` names; a Spark engine checks pyspark and Java here, before any work."""
+    if config.engine == "spark":
+        from .spark import SparkEngine  # the local engine never imports pyspark
+
+        return SparkEngine(config.spark)
+    return LocalEngine()

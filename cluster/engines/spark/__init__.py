@@ -1,0 +1,68 @@
+"""The Spark engine: the stages' heavy kernels over a Spark cluster, with the local engine's answers.
+
+``SparkEngine`` checks pyspark and Java when it is built (before any work) and starts its session on first use.
+Its kernels: ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact verification),
+``embed.SparkEmbedder`` (batches as tasks, the model loaded once per executor) and ``neighbours.SparkNeighbours``
+(the story neighbour blocks as tasks). The stages and everything after these kernels run on the driver, as in
+the local engine, on the tables the kernels return.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ...config import DedupConfig, EmbedConfig, SparkConfig
+from ...dedup.deduplicator import LinkFinder
+from ...embed import Embedder
+from ...stories import NeighbourFinder
+from .session import check_runtime, spark_settings, start_session
+
+log = logging.getLogger("newsclust")
+
+
+class SparkEngine:
+    name = "spark"
+
+    def __init__(self, config: SparkConfig) -> None:
+        check_runtime()
+        self.config = config
+        self._session: Any = None
+
+    @property
+    def session(self) -> Any:
+        if self._session is None:
+            log.info("engine spark: starting a session on %s", self.config.master)
+            self._session = start_session(self.config)
+        return self._session
+
+    def partitions(self) -> int:
+        return self.config.partitions or self.session.sparkContext.defaultParallelism
+
+    def link_finder(self, config: DedupConfig) -> LinkFinder | None:
+        from .dedup import SparkLinkFinder
+
+        return SparkLinkFinder(self.session, config, self.partitions())
+
+    def neighbour_finder(self) -> NeighbourFinder | None:
+        from .neighbours import SparkNeighbours
+
+        return SparkNeighbours(self.session)
+
+    def embedder(self, config: EmbedConfig) -> Embedder:
+        from .embed import SparkEmbedder
+
+        return SparkEmbedder(self.session, config, self.partitions())
+
+    def describe(self) -> dict[str, object]:
+        described: dict[str, object] = {"name": self.name, "master": self.config.master}
+        if self._session is not None:
+            described.update(spark_version=self._session.version,
+                             default_parallelism=self._session.sparkContext.defaultParallelism)
+        described["conf"] = {k: v for k, v in spark_settings(self.config).items() if k != "spark.master"}
+        return described
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.stop()
+            self._session = None

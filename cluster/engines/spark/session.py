@@ -1,0 +1,83 @@
+"""The Spark session of a run: built from the ``spark`` config section, after checking that pyspark and a Java
+runtime Spark 4 can use are installed (each missing piece is an ``EngineError`` that names the fix)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from typing import Any
+
+from ...config import SparkConfig
+from .. import EngineError
+
+MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
+_JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
+
+
+def check_runtime() -> None:
+    """Refuse, with the fix, when pyspark or Java 17+ is missing."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise EngineError("engine spark needs pyspark: pip install -e '.[spark]'")
+    java = _java_binary()
+    if java is None:
+        raise EngineError("engine spark needs a Java 17 runtime: apt-get install openjdk-17-jre-headless "
+                          "(or set JAVA_HOME)")
+    version = java_major_version(java)
+    if version is not None and version < MIN_JAVA:
+        raise EngineError(f"engine spark needs Java {MIN_JAVA} or later, {java} is Java {version}: "
+                          "apt-get install openjdk-17-jre-headless and set JAVA_HOME to it")
+
+
+def _java_binary() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
+        return os.path.join(home, "bin", "java")
+    return shutil.which("java")
+
+
+def java_major_version(java: str) -> int | None:
+    """The major version ``java -version`` reports (``1.8`` is 8), or None when it cannot be read."""
+    try:
+        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = _JAVA_VERSION.search(done.stderr + done.stdout)
+    if found is None:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2) or 0) if major == 1 else major
+
+
+def spark_settings(config: SparkConfig) -> dict[str, str]:
+    """The Spark conf of a run: ours first, the config's ``conf`` last (it may override any of them)."""
+    settings = {
+        "spark.app.name": config.app_name,
+        "spark.master": config.master,
+        "spark.sql.shuffle.partitions": str(config.shuffle_partitions),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+    }
+    if config.executor_memory:
+        settings["spark.executor.memory"] = config.executor_memory
+    if config.driver_memory:
+        settings["spark.driver.memory"] = config.driver_memory
+    return {**settings, **config.conf}
+
+
+def start_session(config: SparkConfig) -> Any:
+    """A Spark session with ``spark_settings``; executors run this interpreter (so they import this package)."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    for key, value in spark_settings(config).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
