@@ -54,6 +54,7 @@ from .timeutil import epoch_days
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 _HASH_FEATURES = 2**20
+BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 128 MB of float64 scores
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d{4}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -130,7 +131,7 @@ NeighbourFinder = Callable[[np.ndarray, np.ndarray, float, int], tuple[np.ndarra
 
 
 def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int,
-                         block_cells: int = 16_000_000, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                         block_cells: int = BLOCK_CELLS, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` most similar other articles of each row by embedding cosine minus the time penalty.
 
     ``days`` must be sorted. Only articles within ``2τ`` days are compared (beyond that the penalty alone exceeds any

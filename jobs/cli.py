@@ -22,6 +22,7 @@ from cluster.config import Config, ConfigError, load_config
 from cluster.config_reference import resolved_yaml
 from cluster.display import json_text
 from cluster.embed import ModelError
+from cluster.engines import Engine, EngineError, engine_from_config
 from cluster.readers import InputError
 from jobs.evaluation import evaluate_run
 from jobs.exit_codes import (
@@ -59,7 +60,7 @@ def _run_failures(write_error: Callable[[OSError], str]) -> Iterator[None]:
             yield
     except FolderInUse as exc:
         raise UsageOrConfigError(str(exc)) from None
-    except (InputError, ModelError) as exc:
+    except (InputError, ModelError, EngineError) as exc:
         raise RunFailed(str(exc)) from None
     except OSError as exc:
         raise RunFailed(write_error(exc)) from None
@@ -83,8 +84,18 @@ def _load_config(path: str | Path | None, overrides: dict[str, Any] | None = Non
         raise UsageOrConfigError(str(exc)) from None
 
 
-def _load(config_path: str | None, inputs: tuple[str, ...], out: str | None) -> Config:
+def _engine(config: Config) -> Engine:
+    """The run's engine, built before any work: a missing pyspark or Java is a usage error naming the fix."""
+    try:
+        return engine_from_config(config)
+    except EngineError as exc:
+        raise UsageOrConfigError(str(exc)) from None
+
+
+def _load(config_path: str | None, inputs: tuple[str, ...], out: str | None, engine: str | None = None) -> Config:
     overrides: dict[str, Any] = {}
+    if engine:
+        overrides["engine"] = engine
     if inputs:
         overrides["input.paths"] = list(inputs)
     if out:
@@ -103,6 +114,8 @@ _common_options = [
                  help=f"YAML config [default: {DEFAULT_CONFIG}]"),
     click.option("--input", "inputs", multiple=True, help="File, glob or folder (repeatable); replaces input.paths."),
     click.option("--out", help="Output folder; replaces output.dir."),
+    click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
+                 help="Where the stages run; replaces engine (spark: the config's spark section)."),
     click.option("-v", "--verbose", count=True, help="More log lines."),
     click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr."),
 ]
@@ -130,8 +143,13 @@ def main() -> None:
 def _execute(config: Config, dedup_only: bool) -> None:
     from cluster.pipeline import DEDUP_STAGES, STORY_STAGES, run_to_folder
 
-    with _run_failures(lambda exc: f"cannot write outputs to {config.output.dir}: {exc}"):
-        result = run_to_folder(config, config.output.dir, stages=DEDUP_STAGES if dedup_only else STORY_STAGES)
+    engine = _engine(config)
+    try:
+        with _run_failures(lambda exc: f"cannot write outputs to {config.output.dir}: {exc}"):
+            result = run_to_folder(config, config.output.dir, stages=DEDUP_STAGES if dedup_only else STORY_STAGES,
+                                   engine=engine)
+    finally:
+        engine.close()
     counts = result.counts
     line = (
         f"{counts['accepted']} articles ({counts['rejected']} rejected), "
@@ -145,7 +163,8 @@ def _execute(config: Config, dedup_only: bool) -> None:
 
 @main.command()
 @common_options
-def run(config_path: str | None, inputs: tuple[str, ...], out: str | None, verbose: int, quiet: bool) -> None:
+def run(config_path: str | None, inputs: tuple[str, ...], out: str | None, engine: str | None, verbose: int,
+        quiet: bool) -> None:
     """Run the whole pipeline: dedup, stories, reports.
 
     With no options it runs configs/default.yaml (the bundled sample into ./out).
@@ -153,14 +172,16 @@ def run(config_path: str | None, inputs: tuple[str, ...], out: str | None, verbo
     \b
     Example:
         newsclust run --config configs/default.yaml --input 'feeds/2026-03-*.jsonl.gz' --out out/march
+        newsclust run --engine spark --input 'feeds/2026-03-*.jsonl.gz' --out out/march
     """
     _setup_logging(verbose, quiet)
-    _execute(_load(config_path, inputs, out), dedup_only=False)
+    _execute(_load(config_path, inputs, out, engine), dedup_only=False)
 
 
 @main.command()
 @common_options
-def dedup(config_path: str | None, inputs: tuple[str, ...], out: str | None, verbose: int, quiet: bool) -> None:
+def dedup(config_path: str | None, inputs: tuple[str, ...], out: str | None, engine: str | None, verbose: int,
+          quiet: bool) -> None:
     """Stop after deduplication (no model is loaded): articles, duplicates, syndication, rejects.
 
     \b
@@ -168,7 +189,7 @@ def dedup(config_path: str | None, inputs: tuple[str, ...], out: str | None, ver
         newsclust dedup --input data/sample --out out/dedup
     """
     _setup_logging(verbose, quiet)
-    _execute(_load(config_path, inputs, out), dedup_only=True)
+    _execute(_load(config_path, inputs, out, engine), dedup_only=True)
 
 
 @main.command("check-config")
@@ -325,10 +346,12 @@ def diff(run_a: str, run_b: str, as_json: bool) -> None:
 @click.option("--input", "input_pattern", default=None, help="Input pattern with {date}; replaces nightly.input.")
 @click.option("--state", "state_dir", default=None, help="State folder; replaces nightly.state_dir.")
 @click.option("--out-root", default=None, help="Runs folder; replaces nightly.out_root.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
+              help="Where the stages run; replaces engine (spark: the config's spark section).")
 @click.option("-v", "--verbose", count=True, help="More log lines.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 def nightly(config_path: str, night: str | None, input_pattern: str | None, state_dir: str | None,
-            out_root: str | None, verbose: int, quiet: bool) -> None:
+            out_root: str | None, engine: str | None, verbose: int, quiet: bool) -> None:
     """Process one night against the state store and write <out-root>/<date>/.
 
     Tonight's copies of earlier nights' articles join their originals, continuing stories keep their ids, and a
@@ -348,7 +371,8 @@ def nightly(config_path: str, night: str | None, input_pattern: str | None, stat
 
     _setup_logging(verbose, quiet)
     overrides = {key: value for key, value in (("nightly.input", input_pattern), ("nightly.state_dir", state_dir),
-                                               ("nightly.out_root", out_root)) if value is not None}
+                                               ("nightly.out_root", out_root), ("engine", engine))
+                 if value is not None}
     config = _load_config(config_path, overrides)
     if config.nightly.input is None:
         raise UsageOrConfigError(f"no input pattern: set nightly.input in {config_path} or pass --input")
@@ -356,16 +380,20 @@ def nightly(config_path: str, night: str | None, input_pattern: str | None, stat
         day = date.fromisoformat(night) if night else datetime.now(timezone.utc).date() - timedelta(days=1)
     except ValueError:
         raise UsageOrConfigError(f"--date {night!r}: expected YYYY-MM-DD") from None
+    run_engine = _engine(config)
     try:
         with _run_failures(lambda exc: f"cannot write outputs or state: {exc}; state and earlier runs are unchanged"):
             outcome = run_nightly(config, day, input_pattern=config.nightly.input,
-                                  state_dir=config.nightly.state_dir, out_root=config.nightly.out_root)
+                                  state_dir=config.nightly.state_dir, out_root=config.nightly.out_root,
+                                  engine=run_engine)
     except LockedError as exc:
         raise NightLocked(str(exc)) from None
     except NoInputError as exc:
         raise NoInputForNight(str(exc)) from None
     except StateError as exc:
         raise StateRefused(str(exc)) from None
+    finally:
+        run_engine.close()
     counts = outcome.result.counts
     click.echo(
         f"night {day}: {counts['accepted']} articles ({counts['rejected']} rejected), {counts['copies']} copies, "

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from cluster.atomic import commit_folder, ensure_replaceable, fsync_tree, stage_folder
 from cluster.config import Config
-from cluster.embed import Embedder, embedder_from_config
+from cluster.embed import Embedder
+from cluster.engines import Engine, engine_from_config
 from cluster.pipeline import STORY_STAGES, RunResult, run, run_folder_files, write_run
 from cluster.readers import InputError, expand_inputs
 from cluster.state import StateStore, fingerprint, recover_folders
@@ -115,7 +116,17 @@ def run_nightly(
     state_dir: str | Path,
     out_root: str | Path,
     embedder: Embedder | None = None,
+    engine: Engine | None = None,
 ) -> NightlyResult:
+    """Process ``night`` against the state in ``state_dir`` into ``out_root/<night>``; ``engine`` runs the heavy
+    kernels (default: the one ``config.engine`` names, closed at the end)."""
+    if engine is None:
+        engine = engine_from_config(config)
+        try:
+            return run_nightly(config, night, input_pattern=input_pattern, state_dir=state_dir, out_root=out_root,
+                               embedder=embedder, engine=engine)
+        finally:
+            engine.close()
     state = StateStore(state_dir)
     out_root = Path(out_root)
     with RunLock(state.root / "nightly.lock") as lock:
@@ -134,14 +145,14 @@ def run_nightly(
         night_config.input.paths = [pattern]
         if night_config.embed.cache_dir is None:
             night_config.embed.cache_dir = str(state.vectors_dir)
-        embedder = embedder or embedder_from_config(night_config.embed)
+        embedder = embedder or engine.embedder(night_config.embed)
         expected = fingerprint(night_config, embedder.model_id)
         prior = state.load_before(night, expected)
         log.info("night %s: state from %s (%d recent articles, %d registry stories)", night,
                  prior.night or "nothing", prior.recent.height, prior.registry.height)
         out_dir = out_root / night.isoformat()
         ensure_replaceable(out_dir, run_folder_files(night_config, STORY_STAGES))
-        result = run(night_config, embedder=embedder, run_date=night, prior=prior, files=files)
+        result = run(night_config, embedder=embedder, run_date=night, prior=prior, files=files, engine=engine)
         assert result.next_state is not None
         _commit(state, night, result, expected, out_dir, config.nightly.keep_snapshots)
         return NightlyResult(night, out_dir, result, recovered)

@@ -88,3 +88,34 @@ def nights(tmp_path_factory) -> tuple[Path, Path]:
 
     root = tmp_path_factory.mktemp("nights")
     return write_run(root / "night1", NIGHT_1), write_run(root / "night2", NIGHT_2)
+
+
+def spark_available() -> str | None:
+    """Why the Spark tests cannot run here (None: they can). Under ``CI=true`` they must: CI installs the spark
+    extra and Java 17, so a missing piece there fails instead of skipping."""
+    from cluster.engines import EngineError
+    from cluster.engines.spark.session import check_runtime
+
+    try:
+        check_runtime()
+    except EngineError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """One local Spark engine (``local[2]``) for the whole session: the JVM starts once."""
+    import os
+
+    missing = spark_available()
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the Spark tests: {missing}")
+        pytest.skip(missing)
+    from cluster.config import SparkConfig
+    from cluster.engines.spark import SparkEngine
+
+    engine = SparkEngine(SparkConfig(master="local[2]", shuffle_partitions=4))
+    yield engine
+    engine.close()

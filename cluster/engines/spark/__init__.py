@@ -16,6 +16,7 @@ from ...config import DedupConfig, EmbedConfig, SparkConfig
 from ...dedup.deduplicator import LinkFinder
 from ...embed import Embedder
 from ...stories import NeighbourFinder
+from .. import EngineError
 from .session import check_runtime, spark_settings, start_session
 
 log = logging.getLogger("newsclust")
@@ -33,7 +34,12 @@ class SparkEngine:
     def session(self) -> Any:
         if self._session is None:
             log.info("engine spark: starting a session on %s", self.config.master)
-            self._session = start_session(self.config)
+            try:
+                self._session = start_session(self.config)
+            except Exception as exc:  # py4j and Spark raise many types for a master or JVM that cannot start
+                raise EngineError(f"engine spark: cannot start a session on {self.config.master!r}: "
+                                  f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+                                  ) from None
         return self._session
 
     def partitions(self) -> int:

@@ -37,6 +37,7 @@ from .arrow import csr_of, list_column, matrix_column, rows_of
 
 SIGNED_SCHEMA = ("row long, size long, short boolean, shingles array<bigint>, signature array<bigint>, "
                  "keys array<bigint>, samples array<bigint>")
+JOB_GROUP = "newsclust-dedup"  # the Spark UI's name for these jobs
 VERDICT_SCHEMA = "i long, j long, checked boolean, jaccard double, containment double, rule string"
 
 
@@ -50,6 +51,7 @@ class SparkLinkFinder:
 
     def find(self, frame: pl.DataFrame, clock: Clock) -> FoundLinks:
         cfg = self.config
+        self.spark.sparkContext.setJobGroup(JOB_GROUP, "newsclust dedup: signatures, candidates, verification")
         bands, rows = lsh_params(cfg.candidate_threshold, cfg.num_perm)
         texts = frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "compared", "headline_only")
         source = self.spark.createDataFrame(texts.to_arrow()).repartition(self.partitions)

@@ -16,6 +16,7 @@ import numpy as np
 from ...config import EmbedConfig
 from ...embed import Embedder, embedder_from_config
 
+JOB_GROUP = "newsclust-embed"
 _LOADED: dict[str, Embedder] = {}  # per executor process: Spark reuses its Python workers, so a model loads once
 
 
@@ -52,6 +53,7 @@ class SparkEmbedder:
             return executor_embedder(config).encode(batch)
 
         context = self.spark.sparkContext
+        context.setJobGroup(JOB_GROUP, "newsclust embed")
         slices = max(1, min(len(batches), self.tasks))
         encoded = context.parallelize(batches, slices).map(encode_batch).collect()
         vectors = np.empty((len(texts), encoded[0].shape[1]), dtype=np.float32)

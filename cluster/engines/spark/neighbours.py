@@ -2,8 +2,10 @@
 
 ``stories.neighbour_blocks`` cuts the time-sorted rows into blocks, each compared with the rows within ``2τ`` days
 of it; each block is one task running ``stories.neighbour_block`` on the broadcast vectors and days, and the driver
-puts the blocks' rows back in place. A row's candidates never depend on its block (``neighbour_block`` compares a
-row only with the rows within ``2τ`` of its own day), so the answer is the local one.
+puts the blocks' rows back in place. The blocks are the local search's own (the same ``block_cells``): a row's
+candidates do not depend on its block (``neighbour_block`` compares a row only with the rows within ``2τ`` of its
+own day), but the last bit of a float32 dot product can depend on the shape of the matrix product that computes it,
+and with the same blocks the similarities are the local ones bit for bit.
 
 The vectors are broadcast whole (``n × 384`` float32: 150 MB at 100k articles, 1.5 GB at a million); beyond that a
 time-bucketed shuffle of the window's vectors is the step to take (``docs/scale.md``).
@@ -15,15 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from ...stories import neighbour_block, neighbour_blocks, unfilled_marked
+from ...stories import BLOCK_CELLS, neighbour_block, neighbour_blocks, unfilled_marked
 
-SPARK_BLOCK_CELLS = 64_000_000  # cells of one task's score block (rows × window): 512 MB of float64
+JOB_GROUP = "newsclust-neighbours"
 
 
 class SparkNeighbours:
     """A ``stories.NeighbourFinder`` that runs the blocks as Spark tasks."""
 
-    def __init__(self, spark: Any, block_cells: int = SPARK_BLOCK_CELLS) -> None:
+    def __init__(self, spark: Any, block_cells: int = BLOCK_CELLS) -> None:
         self.spark = spark
         self.block_cells = block_cells
 
@@ -37,6 +39,7 @@ class SparkNeighbours:
             return index, sims
         blocks = neighbour_blocks(days, 2.0 * time_scale_days, self.block_cells)
         context = self.spark.sparkContext
+        context.setJobGroup(JOB_GROUP, "newsclust stories: candidate neighbours")
         shared = context.broadcast((np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(days, np.float64)))
 
         def run_block(block: tuple[int, int, int, int]) -> tuple[int, np.ndarray, np.ndarray]:

@@ -9,11 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from ...config import SparkConfig
 from .. import EngineError
 
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")  # the JVM's log: errors only
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
 _JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
 
@@ -62,6 +64,9 @@ def spark_settings(config: SparkConfig) -> dict[str, str]:
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
     }
+    quiet_log = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+    settings["spark.driver.extraJavaOptions"] = quiet_log
+    settings["spark.executor.extraJavaOptions"] = quiet_log
     if config.executor_memory:
         settings["spark.executor.memory"] = config.executor_memory
     if config.driver_memory:

@@ -1,0 +1,172 @@
+"""The Spark engine (``local[2]``, a real Spark) gives the local engine's answers: duplicate groups, canonicals,
+stories, chains, topics and labels, on the bundled sample (real model) and on a few thousand wire articles with
+aggregator copies, for ``run``, ``dedup`` and ``nightly``; and each kernel alone equals its local twin.
+
+Skip them locally with ``-m 'not spark'``; CI runs them (and fails if pyspark or Java is missing there).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE, HashingEmbedder
+from test_nightly import NIGHTS, write_feeds
+from wire_world import write_wire_world
+
+from cluster.config import DedupConfig, load_config
+from cluster.dedup.deduplicator import Clock, LocalLinkFinder, _compared_texts
+from cluster.engines import LocalEngine
+from cluster.pipeline import DEDUP_STAGES, STORY_STAGES, run
+from cluster.stories import candidate_neighbours
+from jobs.cli import main
+from jobs.nightly import run_nightly
+
+pytestmark = pytest.mark.spark
+
+REPO = Path(__file__).resolve().parent.parent
+TABLES = ("articles", "duplicates", "stories", "topics", "syndication", "rejects")
+EMBEDDING_ROUNDING = 2e-6  # centrality is rounded to 6 places from vectors equal to float32 rounding
+
+
+@pytest.fixture(scope="module")
+def wire_feed(tmp_path_factory) -> Path:
+    return write_wire_world(tmp_path_factory.mktemp("wire") / "wire.jsonl", events=1000)
+
+
+def _config(paths: list[str], **overrides):
+    return load_config(REPO / "configs" / "default.yaml", {"input.paths": paths, **overrides})
+
+
+def assert_same_tables(local: dict[str, pl.DataFrame], spark: dict[str, pl.DataFrame]) -> None:
+    """Every output table equal, row for row; float columns derived from embeddings to their rounding."""
+    assert set(local) == set(spark)
+    for name in local:
+        a, b = local[name], spark[name]
+        assert a.schema == b.schema, name
+        assert a.height == b.height, name
+        for column in a.columns:
+            if column == "centrality":
+                assert np.allclose(a[column].to_numpy(), b[column].to_numpy(), atol=EMBEDDING_ROUNDING,
+                                   equal_nan=True), name
+            else:
+                assert a[column].equals(b[column]), f"{name}.{column}"
+
+
+def _jobs(engine, group: str) -> int:
+    return len(engine.session.sparkContext.statusTracker().getJobIdsForGroup(group))
+
+
+def test_dedup_of_wire_feed_equals_local(wire_feed, spark_engine):
+    config = _config([str(wire_feed)])
+    before = _jobs(spark_engine, "newsclust-dedup")
+    local = run(config, stages=DEDUP_STAGES, engine=LocalEngine())
+    spark = run(config, stages=DEDUP_STAGES, engine=spark_engine)
+    assert _jobs(spark_engine, "newsclust-dedup") > before  # the comparison ran as Spark jobs
+    assert local.counts["copies"] >= 300
+    assert_same_tables(local.tables, spark.tables)
+    counters = [{k: v for k, v in s.counters.items() if not k.startswith("seconds_")} for s in (local, spark)
+                for s in [s.stages[2]]]
+    assert counters[0] == counters[1]
+    assert spark.manifest()["engine"]["name"] == "spark"
+
+
+def test_stories_of_wire_feed_equal_local(wire_feed, spark_engine):
+    config = _config([str(wire_feed)])
+    before = _jobs(spark_engine, "newsclust-neighbours")
+    local = run(config, engine=LocalEngine(), embedder=HashingEmbedder())
+    spark = run(config, engine=spark_engine, embedder=HashingEmbedder())
+    assert _jobs(spark_engine, "newsclust-neighbours") > before
+    assert local.counts["stories"] < local.counts["unique_articles"]  # stories of several articles exist
+    assert_same_tables(local.tables, spark.tables)
+
+
+@pytest.mark.model
+def test_sample_run_with_the_real_model_equals_local(spark_engine, real_embedder):
+    config = _config([str(SAMPLE)])
+    before = _jobs(spark_engine, "newsclust-embed")
+    local = run(config, engine=LocalEngine(), embedder=real_embedder)
+    spark = run(config, engine=spark_engine)  # the engine's embedder: the model loaded in the executors
+    assert _jobs(spark_engine, "newsclust-embed") > before
+    assert spark.model_id == local.model_id
+    assert_same_tables(local.tables, spark.tables)
+
+
+@pytest.mark.model
+def test_spark_embedder_vectors_equal_the_local_model(spark_engine, real_embedder):
+    texts = [f"{row['title']}. {row['text'][:400]}" for row in map(json.loads, SAMPLE.read_text().splitlines())]
+    local = real_embedder.encode(texts)
+    spark = spark_engine.embedder(real_embedder.config).encode(texts)
+    assert spark.shape == local.shape
+    assert np.abs(spark - local).max() < 1e-6
+
+
+def test_link_finder_equals_local_on_every_verdict(wire_feed, spark_engine):
+    from cluster.chrome import strip_boilerplate
+    from cluster.config import CleanConfig, InputConfig
+    from cluster.ingest import ingest
+
+    articles = ingest([wire_feed], InputConfig(), date(2026, 3, 7)).articles
+    frame = _compared_texts(articles, strip_boilerplate(articles, CleanConfig()))
+    config = DedupConfig()
+    local = LocalLinkFinder(config, 2).find(frame, Clock())
+    spark = spark_engine.link_finder(config).find(frame, Clock())
+    assert spark.links == local.links
+    assert spark.verifier.verdicts_ == local.verifier.verdicts_
+    assert list(spark.verifier.verdicts_) == list(local.verifier.verdicts_)
+    assert np.array_equal(spark.short, local.short)
+    for name in ("bands", "rows", "n_lsh", "n_sampled", "n_distinct", "n_checked", "index_bytes"):
+        assert getattr(spark, name) == getattr(local, name), name
+    for row in {r for pair in local.links for r in pair}:
+        assert np.array_equal(spark.shingles[row], local.shingles[row])
+
+
+def test_neighbour_blocks_as_tasks_equal_local_with_ties_and_gaps(spark_engine):
+    rng = np.random.default_rng(3)
+    vectors = np.round(rng.normal(size=(708, 16)), 1).astype(np.float32)  # rounding makes tied scores
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[50:60] = vectors[40]  # exact duplicates: ties at the cut
+    # two busy spells weeks apart, then eight articles 2.5 days apart: fewer than 12 others within 2τ = 3 days
+    days = np.sort(np.concatenate([rng.uniform(0, 3, 500), rng.uniform(20, 21, 200), 40 + 2.5 * np.arange(8)]))
+    local = candidate_neighbours(vectors, days, 1.5, 12, block_cells=5_000)
+    finder = spark_engine.neighbour_finder()
+    finder.block_cells = 5_000  # many blocks, as many tasks
+    spark = finder(vectors, days, 1.5, 12)
+    assert np.array_equal(spark[0], local[0])
+    assert np.array_equal(spark[1], local[1])
+    assert (local[0][-8:] == -1).all(axis=1).sum() == 0 and (local[0][-8:] == -1).any(axis=1).all()
+
+
+def test_nightly_on_spark_equals_local_night_after_night(tmp_path, spark_engine):
+    feeds = write_feeds(tmp_path)
+    outcomes = {}
+    for name, engine in (("local", LocalEngine()), ("spark", spark_engine)):
+        config = load_config(REPO / "configs" / "nightly.yaml")
+        for day in NIGHTS:
+            result = run_nightly(config, day, input_pattern=f"{feeds}/{{date}}/*.jsonl*",
+                                 state_dir=tmp_path / name / "state", out_root=tmp_path / name / "runs",
+                                 embedder=HashingEmbedder(), engine=engine)
+            outcomes.setdefault(name, []).append(result.result.tables)
+    for local_night, spark_night in zip(outcomes["local"], outcomes["spark"], strict=True):
+        assert_same_tables(local_night, spark_night)
+    assert outcomes["spark"][-1]["stories"]["status"].to_list().count("continuing") >= 1
+
+
+def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
+    lines = []
+    for engine in ("local", "spark"):
+        out = tmp_path / engine
+        result = CliRunner().invoke(main, ["dedup", "--engine", engine, "--input", str(SAMPLE), "--out", str(out),
+                                           "-q", "--config", str(REPO / "configs" / "default.yaml")])
+        assert result.exit_code == 0, result.output
+        lines.append(result.output.replace(str(out), "OUT"))
+        assert json.loads((out / "run.json").read_text())["engine"]["name"] == engine
+    assert lines[0] == lines[1] == "133 articles (0 rejected), 40 duplicate groups (61 copies) -> OUT\n"
+    for table in ("articles", "duplicates", "syndication"):
+        assert pl.read_parquet(tmp_path / "local" / f"{table}.parquet").equals(
+            pl.read_parquet(tmp_path / "spark" / f"{table}.parquet"))
