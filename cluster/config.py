@@ -8,6 +8,7 @@ Derived values (LSH bands and rows) are computed from the tree, never written in
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from pathlib import Path
 from typing import Any, Literal

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from .config import Config
 from .minhash import lsh_params
@@ -29,14 +30,18 @@ def config_reference_markdown(sections: list[str] | None = None) -> str:
     unknown = [name for name in names if name not in Config.model_fields]
     if unknown:
         raise ValueError(f"no config section {', '.join(unknown)} (sections: {', '.join(Config.model_fields)})")
-    rows = [row for name in names for row in _rows(_section_model(name), f"{name}.")]
+    rows = [row for name in names for row in _section_rows(name)]
     return "\n".join([HEADER, *(f"| `{key}` | {default} | {meaning} |" for key, default, meaning in rows)])
 
 
-def _section_model(name: str) -> type[BaseModel]:
-    annotation = Config.model_fields[name].annotation
-    assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    return annotation
+def _section_rows(name: str) -> Iterator[tuple[str, str, str]]:
+    """The rows of a top-level name: a section's keys, or the one row of a top-level key such as ``engine``."""
+    field = Config.model_fields[name]
+    annotation = field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield from _rows(annotation, f"{name}.")
+    else:
+        yield _row(name, field)
 
 
 def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str]]:
@@ -45,11 +50,15 @@ def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str]]
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from _rows(annotation, f"{prefix}{name}.")
-            continue
-        if not field.description:
-            raise ValueError(f"config key {prefix}{name} has no description")
-        default = field.get_default(call_default_factory=True)
-        yield f"{prefix}{name}", shown_default(default), field.description.replace("|", "\\|")
+        else:
+            yield _row(f"{prefix}{name}", field)
+
+
+def _row(key: str, field: FieldInfo) -> tuple[str, str, str]:
+    if not field.description:
+        raise ValueError(f"config key {key} has no description")
+    default = field.get_default(call_default_factory=True)
+    return key, shown_default(default), field.description.replace("|", "\\|")
 
 
 def shown_default(value: Any) -> str:

@@ -49,7 +49,8 @@ def test_unknown_top_level_section_lists_sections(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert (
-        "  dedupe: unknown key (allowed: input, output, clean, dedup, embed, stories, topics, label, nightly)"
+        "  dedupe: unknown key (allowed: engine, input, output, clean, dedup, embed, stories, topics, label, nightly, "
+            "spark)"
         in str(info.value)
     )
 

@@ -39,7 +39,7 @@ def test_a_full_disk_under_the_state_fails_cleanly(tmp_path, tiny_disk, monkeypa
     feed.mkdir(parents=True)
     night = [r for r in ROWS if r["published_at"] < "2026-03-03"]
     (feed / "articles.jsonl").write_text("".join(json.dumps(r) + "\n" for r in night))
-    monkeypatch.setattr("jobs.nightly.embedder_from_config", lambda config: hashing_embedder)
+    monkeypatch.setattr("cluster.embed.embedder_from_config", lambda config: hashing_embedder)
     result = CliRunner().invoke(main, [
         "nightly", "-q", "--config", str(REPO / "configs" / "nightly.yaml"), "--date", "2026-03-02",
         "--input", str(tmp_path / "feeds/{date}/*.jsonl"), "--state", str(tiny_disk), "--out-root",

@@ -216,7 +216,7 @@ def test_more_than_half_rejected_or_nothing_accepted_exits_6_after_writing_outpu
 
 
 def test_nightly_with_too_many_rejects_exits_6_after_committing_the_night(tmp_path, monkeypatch, hashing_embedder):
-    monkeypatch.setattr("jobs.nightly.embedder_from_config", lambda _config: hashing_embedder)
+    monkeypatch.setattr("cluster.embed.embedder_from_config", lambda _config: hashing_embedder)
     (tmp_path / "feeds" / RUN_DATE).mkdir(parents=True)
     (tmp_path / "feeds" / RUN_DATE / "a.jsonl").write_text(jsonl(article(1), {"id": "a2"}, {"id": "a3"}))
     config = tmp_path / "nightly.yaml"

@@ -13,12 +13,14 @@ Every kernel gives the same answer on either engine (``tests/test_spark_engine.p
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..config import Config, DedupConfig, EmbedConfig
-from ..dedup.deduplicator import LinkFinder
-from ..embed import Embedder, embedder_from_config
-from ..stories import NeighbourFinder
+
+if TYPE_CHECKING:  # the command line imports this module; the numeric stack loads with the stages
+    from ..dedup.deduplicator import LinkFinder
+    from ..embed import Embedder
+    from ..stories import NeighbourFinder
 
 
 class EngineError(Exception):
@@ -56,7 +58,9 @@ class LocalEngine:
         return None
 
     def embedder(self, config: EmbedConfig) -> Embedder:
-        return embedder_from_config(config)
+        from .. import embed
+
+        return embed.embedder_from_config(config)
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name}

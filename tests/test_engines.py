@@ -1,0 +1,96 @@
+"""Choosing an engine: the config keys, and the refusals before any work when the Spark engine cannot run here.
+
+These tests need neither pyspark nor Java: they check what a user sees without them (``test_spark_engine.py`` runs
+the engine itself).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cluster.config import ConfigError, SparkConfig, load_config
+from cluster.engines import EngineError, LocalEngine, engine_from_config
+from cluster.engines.spark.session import check_runtime, java_major_version, spark_settings
+from jobs.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample" / "articles.jsonl"
+
+
+def fake_java(folder: Path, version_line: str) -> Path:
+    """A ``bin/java`` that answers ``-version`` like a real JVM does (on stderr)."""
+    java = folder / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\necho '{version_line}' >&2\n")
+    java.chmod(java.stat().st_mode | stat.S_IEXEC)
+    return java
+
+
+def test_local_is_the_default_engine():
+    engine = engine_from_config(load_config(None))
+    assert isinstance(engine, LocalEngine)
+    assert engine.describe() == {"name": "local"}
+
+
+def test_an_unknown_engine_names_the_key_and_the_file(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("engine: sparkle\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"config {path}: 1 error(s)" in str(info.value)
+    assert "  engine: Input should be 'local' or 'spark' (got 'sparkle')" in str(info.value)
+
+
+def test_a_bad_memory_size_names_the_key(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("spark:\n  executor_memory: lots\n")
+    with pytest.raises(ConfigError, match=r"spark.executor_memory: Value error, must be a JVM memory size"):
+        load_config(path)
+
+
+def test_the_engine_does_not_change_the_config_hash():
+    assert load_config(None).config_hash() == load_config(None, {"engine": "spark", "spark.master": "yarn"}).config_hash()
+
+
+def test_spark_settings_put_the_config_conf_last():
+    settings = spark_settings(SparkConfig(master="local[2]", executor_memory="2g",
+                                          conf={"spark.sql.shuffle.partitions": "3", "spark.task.cpus": "1"}))
+    assert settings["spark.master"] == "local[2]"
+    assert settings["spark.executor.memory"] == "2g"
+    assert settings["spark.sql.shuffle.partitions"] == "3"
+    assert settings["spark.task.cpus"] == "1"
+    assert "log4j2.properties" in settings["spark.driver.extraJavaOptions"]
+
+
+@pytest.mark.parametrize(("line", "major"), [
+    ('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_292"', 8), ('openjdk version "21" 2023-09-19', 21),
+    ("no version here", None),
+])
+def test_java_major_version_reads_what_the_jvm_prints(tmp_path, line, major):
+    assert java_major_version(str(fake_java(tmp_path, line))) == major
+
+
+def test_old_java_is_refused_with_the_fix(tmp_path, monkeypatch):
+    pytest.importorskip("pyspark")
+    fake_java(tmp_path, 'openjdk version "11.0.2" 2019-01-15')
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    with pytest.raises(EngineError, match=r"needs Java 17 or later, .* is Java 11: apt-get install "
+                                          r"openjdk-17-jre-headless"):
+        check_runtime()
+
+
+def test_cli_without_java_exits_2_before_any_work(tmp_path):
+    pytest.importorskip("pyspark")
+    out = tmp_path / "out"
+    env = {"PATH": str(tmp_path / "empty"), "JAVA_HOME": ""}
+    result = CliRunner(env=env).invoke(main, ["dedup", "--engine", "spark", "--input", str(SAMPLE), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output == ("error: engine spark needs a Java 17 runtime: apt-get install openjdk-17-jre-headless "
+                             "(or set JAVA_HOME)\n")
+    assert not out.exists()
+    assert os.environ.get("PATH")  # CliRunner restored the environment
