@@ -2,9 +2,9 @@
 doubled, under the same id; a story that gains a little keeps its label; ``run.json``, ``stories`` and ``diff`` say
 so; a state snapshot from before the registry kept ``label_articles`` still loads.
 
-Three nights of a ferry strike written for this test: two articles about the crews walking out, then four about the
-strike (the story triples), then one more; beside it a rates story that gains one article. Run with the fast
-hashing embedder and with the real packaged model.
+Three nights of a ferry strike written for this test (``fixtures/strike_nights.jsonl``): two articles about the
+crews walking out, then four about the strike (the story triples), then one more; beside it a rates story of two
+articles that gains one. Run with the fast hashing embedder and with the real packaged model.
 """
 
 from __future__ import annotations
@@ -22,55 +22,20 @@ from cluster.state import REGISTRY, StateStore
 from jobs.nightly import run_nightly
 
 REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NIGHTS = ("2026-03-02", "2026-03-03", "2026-03-04")
-FEED = {  # night: (id, source, time, title, text)
-    "2026-03-02": [
-        ("f1", "Harbour Times", "06:40", "Porthaven ferry crews walk out at dawn",
-         "Ferry crews in Porthaven walked off the job at dawn on Monday over the operator's new roster, and no "
-         "sailings left for the islands."),
-        ("f2", "Coastal Courier", "09:10", "Porthaven ferry crews refuse new roster",
-         "Porthaven ferry crews refused to work the operator's new roster on Monday, the union said, and the "
-         "morning sailings to the islands were cancelled."),
-        ("r1", "Capital Wire", "10:00", "Bank of Valdoria lifts interest rate to 3.75%",
-         "The Bank of Valdoria raised its key interest rate by a quarter point on Monday, to 3.75 per cent, its "
-         "fourth rise this year."),
-        ("r2", "Meridian Post", "12:00", "Bank of Valdoria raises key interest rate again",
-         "Valdoria's central bank lifted its interest rate again on Monday, saying inflation was still too high."),
-    ],
-    "2026-03-03": [
-        ("f3", "Harbour Times", "07:00", "Porthaven ferry strike enters second day",
-         "The strike by Porthaven ferry crews over the operator's new roster entered its second day on Tuesday, "
-         "with every sailing to the islands cancelled."),
-        ("f4", "Island Voice", "08:30", "Porthaven ferry strike cancels every sailing",
-         "No sailings left for the islands on Tuesday as the Porthaven ferry strike over the new roster went on "
-         "and crews stayed away."),
-        ("f5", "Coastal Courier", "11:15", "Porthaven ferry strike: union and operator fail to agree",
-         "Talks between the ferry operator and the crews' union over the new roster broke up on Tuesday, and the "
-         "Porthaven ferry strike goes on, with sailings to the islands cancelled."),
-        ("f6", "Valley Ledger", "15:45", "Porthaven ferry strike strands island schools",
-         "Island schools closed on Tuesday because teachers could not cross, as the Porthaven ferry strike over "
-         "the new roster cancelled the sailings."),
-        ("r3", "Capital Wire", "10:30", "Bank of Valdoria rate rise lifts mortgage costs",
-         "Mortgage lenders passed on the Bank of Valdoria's interest rate rise on Tuesday, a day after the bank "
-         "raised its key rate."),
-    ],
-    "2026-03-04": [
-        ("f7", "Harbour Times", "09:00", "Porthaven ferry crews back at work",
-         "Porthaven ferry crews returned to work on Wednesday after the operator withdrew the new roster, ending "
-         "the strike; sailings to the islands resumed."),
-    ],
-}
 EMBEDDERS = ["hashing_embedder", pytest.param("real_embedder", marks=pytest.mark.model)]
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    for night, rows in FEED.items():
+    """``feeds/<night>/articles.jsonl`` from ``fixtures/strike_nights.jsonl``, cut by publication day."""
+    lines = (FIXTURES / "strike_nights.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    for night in NIGHTS:
         folder = tmp_path / "feeds" / night
         folder.mkdir(parents=True)
-        lines = [json.dumps({"id": i, "source": source, "published_at": f"{night}T{time}:00Z", "title": title,
-                             "text": text}) for i, source, time, title, text in rows]
-        (folder / "articles.jsonl").write_text("\n".join(lines) + "\n")
+        tonight = [line for line in lines if json.loads(line)["published_at"].startswith(night)]
+        (folder / "articles.jsonl").write_text("".join(tonight), encoding="utf-8")
     return tmp_path
 
 
@@ -80,7 +45,7 @@ def _night(site: Path, night: str, embedder) -> None:
                 state_dir=site / "state", out_root=site / "runs", embedder=embedder)
 
 
-def _by_topic(site: Path, night: str) -> dict[str, dict]:
+def _ferry_and_rates(site: Path, night: str) -> dict[str, dict]:
     """Tonight's stories keyed "ferry" and "rates" by their articles' ids (``f…``, ``r…``)."""
     stories = pl.read_parquet(site / "runs" / night / "stories.parquet")
     articles = pl.read_parquet(site / "runs" / night / "articles.parquet")
@@ -103,7 +68,7 @@ def test_a_growing_story_is_renamed_under_its_id_once_it_doubles_and_then_holds(
     embedder = request.getfixturevalue(embedder_name)
     for night in NIGHTS:
         _night(site, night, embedder)
-    first, second, third = (_by_topic(site, night) for night in NIGHTS)
+    first, second, third = (_ferry_and_rates(site, night) for night in NIGHTS)
     ferry = first["ferry"]["story_id"]
     assert second["ferry"]["story_id"] == third["ferry"]["story_id"] == ferry
     assert second["rates"]["story_id"] == first["rates"]["story_id"]
@@ -129,7 +94,7 @@ def test_a_growing_story_is_renamed_under_its_id_once_it_doubles_and_then_holds(
 def test_diff_of_two_nights_reports_the_renamed_story_under_its_id(site, hashing_embedder):
     for night in NIGHTS[:2]:
         _night(site, night, hashing_embedder)
-    first, second = (_by_topic(site, night) for night in NIGHTS[:2])
+    first, second = (_ferry_and_rates(site, night) for night in NIGHTS[:2])
     ferry = first["ferry"]
     code, out = invoke("diff", str(site / "runs" / NIGHTS[0]), str(site / "runs" / NIGHTS[1]), "--json")
     assert code == 0
@@ -154,5 +119,5 @@ def test_a_snapshot_from_before_label_articles_loads_and_counts_its_labels_as_se
     assert prior.registry["label_articles"].to_list() == prior.registry["n_articles"].to_list() == [2, 2]
     _night(site, NIGHTS[1], hashing_embedder)
     assert _renamed_count(site, NIGHTS[1]) == 1  # labelled at 2 articles, 6 now: renamed
-    ferry = _by_topic(site, NIGHTS[1])["ferry"]["story_id"]
+    ferry = _ferry_and_rates(site, NIGHTS[1])["ferry"]["story_id"]
     assert _registry(site, NIGHTS[1])[ferry]["label_articles"] == 6
