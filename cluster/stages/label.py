@@ -64,5 +64,4 @@ class LabelStage(Stage):
         if not candidates:
             return {}
         earlier = self._texts(earlier_originals(prior.recent, candidates, tonight_ids))
-        labels = label_stories(pl.concat([tonight, earlier]), self.max_words)
-        return {story: labels[story] for story in sorted(candidates) if story in labels}
+        return label_stories(pl.concat([tonight, earlier]), self.max_words, only=candidates)
