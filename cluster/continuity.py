@@ -5,12 +5,14 @@ were parts of it that tonight's batch alone did not join):
 
 - **continuing**: centroid cosine ≥ ``nightly.continue_similarity`` with a story last seen less than
   ``stories.chain_min_gap_days`` before tonight's first article: tonight's story takes that story's id, chain, round
-  and label, so an editor sees the same story grow night after night;
+  and label (renamed only once it has grown enough: ``relabel``), so an editor sees the same story grow night after
+  night;
 - **new round**: centroid cosine ≥ ``stories.chain_similarity`` with a story that ended at least
   ``chain_min_gap_days`` earlier: a recurrence, a new story in that story's chain with the next round number;
 - **new** otherwise.
 
-The registry is then updated (centroids as article-weighted means, last seen, counts) and pruned to
+A continuing story may be renamed from its coverage so far (``relabel``). The registry is then updated
+(centroids as article-weighted means, last seen, counts, labels and the size each was set at) and pruned to
 ``nightly.registry_days``.
 """
 
@@ -123,7 +125,9 @@ def updated_registry(
 ) -> pl.DataFrame:
     """The registry after tonight: tonight's stories (final ids) merged in, old stories pruned.
 
-    ``stories`` has the final ``story_id, chain_id, round, label, n_articles, first_seen, last_seen``.
+    ``stories`` has the final ``story_id, chain_id, round, label, previous_label, n_articles, first_seen,
+    last_seen``; a story labelled tonight (new, or renamed: ``previous_label`` set) records its base label and its
+    size as ``label_articles``, the others keep theirs.
     """
     old = {row["story_id"]: row for row in prior.registry.iter_rows(named=True)}
     for row in stories.iter_rows(named=True):
@@ -135,14 +139,17 @@ def updated_registry(
             old_centre = np.array(previous["centroid"], dtype=np.float32)
             blended = old_centre * weight_old + (centre if centre is not None else 0) * weight_new
             centre = blended / (np.linalg.norm(blended) or 1.0)
+        n_articles = (previous["n_articles"] if previous else 0) + row["n_articles"]
+        labelled = previous is None or row["previous_label"] is not None
         old[story] = {
             "story_id": story,
             "chain_id": row["chain_id"],
             "round": row["round"],
             "label": row["label"],
-            "base_label": previous["base_label"] if previous else base_labels.get(story, row["label"]),
+            "base_label": base_labels.get(story, row["label"]) if labelled else previous["base_label"],
             "centroid": [float(x) for x in centre] if centre is not None else (previous or {}).get("centroid", []),
-            "n_articles": (previous["n_articles"] if previous else 0) + row["n_articles"],
+            "n_articles": n_articles,
+            "label_articles": n_articles if labelled else previous["label_articles"],
             "first_seen": min(row["first_seen"], previous["first_seen"]) if previous else row["first_seen"],
             "last_seen": max(row["last_seen"], previous["last_seen"]) if previous else row["last_seen"],
             "last_night": night,

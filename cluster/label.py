@@ -214,8 +214,10 @@ def _mixed_case(text: str) -> bool:
     return sum(c.isupper() for c in text) > 1 or (text[:1].islower() and any(c.isupper() for c in text))
 
 
-def label_stories(texts: pl.DataFrame, max_words: int) -> dict[str, str]:
-    """Base label (no round, not yet unique) per story; ``texts`` has ``story_id, title, lead`` (module docstring)."""
+def label_stories(texts: pl.DataFrame, max_words: int, only: set[str] | None = None) -> dict[str, str]:
+    """Base label (no round, not yet unique) per story; ``texts`` has ``story_id, title, lead`` (module docstring).
+
+    With ``only``, just those stories are labelled, weighed against all the stories of ``texts``."""
     grouped = texts.group_by("story_id").agg("title", "lead").sort("story_id")
     stories = {story: _Story([t or "" for t in titles], [x for x in leads if x])
                for story, titles, leads in grouped.iter_rows()}
@@ -223,6 +225,9 @@ def label_stories(texts: pl.DataFrame, max_words: int) -> dict[str, str]:
     n = max(len(stories), 1)
     labels = {}
     for story_id, story in stories.items():
+        if only is not None and story_id not in only:
+            continue
+
         def weight(stem: str, story: _Story = story) -> float:
             used = story.in_titles[stem] + LEAD_WEIGHT * story.in_leads[stem]
             return used * math.log(1 + n / max(document_frequency[stem], 1))

@@ -99,8 +99,8 @@ def stories_only_from_copies(stories: pl.DataFrame | None, articles: pl.DataFram
 
 def continuity_counts(tables: dict[str, pl.DataFrame], prior_night: date | None) -> dict[str, Any]:
     """New and continuing stories tonight, and how many of the previous night's stories went on; with a state (a
-    nightly run), how many stories were clustered tonight and how many hold only copies of earlier nights' articles
-    (a part of the continuing ones)."""
+    nightly run), how many stories were clustered tonight, how many hold only copies of earlier nights' articles
+    (a part of the continuing ones) and how many continuing stories were renamed (``relabel``)."""
     statuses = tables["continuations"]["status"].value_counts()
     status = dict(zip(statuses["status"], statuses["count"], strict=True))
     new, new_rounds = int(status.get("new", 0)), int(status.get("new_round", 0))
@@ -117,5 +117,6 @@ def continuity_counts(tables: dict[str, pl.DataFrame], prior_night: date | None)
     }
     if "state_recent" in tables:
         from_copies = stories_only_from_copies(stories, tables["articles"])
-        counts.update(clustered_stories=stories.height - from_copies, stories_only_from_copies=from_copies)
+        counts.update(clustered_stories=stories.height - from_copies, stories_only_from_copies=from_copies,
+                      renamed_stories=int(stories["previous_label"].is_not_null().sum()))
     return counts

@@ -61,11 +61,13 @@ STORIES = pl.Schema(
         "last_seen": TIME,
         "headline": pl.String,
         "status": pl.String,
+        "previous_label": pl.String,
         "topic_id": pl.String,
     }
 )
 """One row per story; ``status`` is ``new``, ``continuing`` (seen on an earlier night) or ``new_round``;
-``topic_id`` is the subject it belongs to (``TOPICS``)."""
+``previous_label`` is the label a continuing story had until tonight's coverage renamed it (null otherwise:
+``relabel``); ``topic_id`` is the subject it belongs to (``TOPICS``)."""
 
 LABELLED_STORIES = pl.Schema({name: dtype for name, dtype in STORIES.items() if name != "topic_id"})
 """The stories table as the label stage writes it, before the topics stage names each story's topic."""

@@ -8,7 +8,8 @@ Layout of the state folder::
       snapshots/<YYYY-MM-DD>/      the state after that night, complete only with its manifest.json
         manifest.json              format, date, fingerprint of the settings that matter, counts
         recent_articles.parquet    articles of the last ``dedup_days`` (cleaned body, group, story) for late copies
-        stories.parquet            the story registry: id, chain, round, label, centroid, first/last seen
+        stories.parquet            the story registry: id, chain, round, label (and its size when labelled),
+                                   centroid, first/last seen
         topics.parquet             the topic registry: id, label, centroid, stories, first/last seen
         chrome_lines.parquet       chrome learned per source, by the hash of its words
 
@@ -65,12 +66,14 @@ REGISTRY = pl.Schema(
         "base_label": pl.String,
         "centroid": pl.List(pl.Float32),
         "n_articles": pl.Int32,
+        "label_articles": pl.Int32,
         "first_seen": TIME,
         "last_seen": TIME,
         "last_night": pl.Date,
     }
 )
-"""Every story seen in the last ``registry_days``: what tonight's stories are matched against."""
+"""Every story seen in the last ``registry_days``: what tonight's stories are matched against; ``label_articles``
+is the story's ``n_articles`` when its label was last set (``relabel.RELABEL_GROWTH``)."""
 
 TOPIC_REGISTRY = pl.Schema(
     {
@@ -102,7 +105,7 @@ def _read_snapshot(folder: Path) -> tuple[dict[str, Any], PriorState]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         recent = pl.read_parquet(folder / "recent_articles.parquet")
-        registry = pl.read_parquet(folder / "stories.parquet")
+        registry = _with_label_articles(pl.read_parquet(folder / "stories.parquet"))
         chrome_file = folder / "chrome_lines.parquet"
         chrome = pl.read_parquet(chrome_file) if chrome_file.exists() else pl.DataFrame(schema=CHROME)
         topics_file = folder / "topics.parquet"  # a snapshot from before topics existed has none
@@ -117,6 +120,15 @@ def _read_snapshot(folder: Path) -> tuple[dict[str, Any], PriorState]:
         if table.schema != schema:
             raise UnreadableSnapshot(f"{name}.parquet does not have the state's schema")
     return manifest, PriorState(None, recent, registry, chrome, topics)
+
+
+def _with_label_articles(registry: pl.DataFrame) -> pl.DataFrame:
+    """A registry written before labels kept up has no ``label_articles``: each label counts as set at the story's
+    size then, so a story is renamed only once it doubles from there (no rename on the first night after an upgrade)."""
+    if "label_articles" in registry.columns or "n_articles" not in registry.columns:
+        return registry
+    upgraded = registry.with_columns(pl.col("n_articles").alias("label_articles"))
+    return upgraded.select([name for name in REGISTRY if name in upgraded.columns])
 
 
 def _check_fingerprint(folder: Path, stored: dict[str, Any], expected: dict[str, Any], snapshots: Path) -> None:

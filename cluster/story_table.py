@@ -16,6 +16,7 @@ import polars as pl
 from .continuity import Continuation
 from .ids import chain_of_story, fresh_story_id, story_of_chain
 from .label import UNTITLED, finalise_labels, round_label, unique_labels
+from .relabel import Relabeller, with_round
 from .schema import LABELLED_STORIES, conform
 
 HEADLINE_WORDS = 12  # words of the body that stand in for a missing title
@@ -111,13 +112,15 @@ class ChainRounds:
 
 
 def story_rows(spans: pl.DataFrame, chains: pl.DataFrame, continued: dict[str, Continuation],
-               base: dict[str, str], registry: pl.DataFrame, stated: dict[str, int | None] | None = None) -> _Rows:
+               base: dict[str, str], registry: pl.DataFrame, stated: dict[str, int | None] | None = None,
+               relabeller: Relabeller | None = None) -> _Rows:
     """Chain, round, status and (where it is fixed) the label of each story of ``spans`` (final ids).
 
-    New stories are labelled later from tonight's articles; continuing stories keep the registry's label; a new
-    round of an earlier chain takes the chain's base label and its round. ``stated`` is the round each of tonight's
-    stories (temporary ids) states in its own articles (``ordinals.story_round``): it sets the round of new stories
-    and new rounds where it keeps their chain in order (``ChainRounds``).
+    New stories are labelled later from tonight's articles; continuing stories keep the registry's label unless
+    ``relabeller`` renames them from their coverage so far (``relabel``; ``previous_label`` is then the label they
+    had); a new round of an earlier chain takes the chain's base label and its round. ``stated`` is the round each of
+    tonight's stories (temporary ids) states in its own articles (``ordinals.story_round``): it sets the round of new
+    stories and new rounds where it keeps their chain in order (``ChainRounds``).
     """
     by_final = {c.story_id: (temp, c) for temp, c in continued.items()}
     registered = {row["story_id"]: row for row in registry.iter_rows(named=True)}
@@ -131,9 +134,13 @@ def story_rows(spans: pl.DataFrame, chains: pl.DataFrame, continued: dict[str, C
             rows.base_labels[story] = base.get(temp, UNTITLED)
             number, from_text = rounds.assign(chain["chain_id"], chain["round"], stated.get(temp))
             rows.new.append({**row, "chain_id": chain["chain_id"], "round": number,
-                             "chain_length": chain["chain_length"], "status": "new", "round_stated": from_text})
+                             "chain_length": chain["chain_length"], "status": "new", "round_stated": from_text,
+                             "previous_label": None})
         else:
-            rows.fixed.append(_fixed_row(row, temp, cont, base, registered, rows, rounds, stated.get(temp)))
+            fixed = _fixed_row(row, temp, cont, base, registered, rows, rounds, stated.get(temp))
+            if cont is not None and cont.status == "continuing" and relabeller is not None:
+                fixed["previous_label"] = _renamed(fixed, cont, registered[story], rows, relabeller)
+            rows.fixed.append(fixed)
     return rows
 
 
@@ -155,13 +162,27 @@ def _fixed_row(row: dict[str, Any], temp: str | None, cont: Continuation | None,
         rows.base_labels[story] = registered[story]["base_label"] if story in registered else base.get(temp, label)
     status = cont.status if cont else "continuing"
     return {**row, "chain_id": chain_id, "round": round_number, "chain_length": 1, "status": status,
-            "round_stated": False}
+            "round_stated": False, "previous_label": None}
+
+
+def _renamed(fixed: dict[str, Any], cont: Continuation, entry: dict[str, Any], rows: _Rows,
+             relabeller: Relabeller) -> str | None:
+    """Rename a continuing story where its coverage so far gives it a better label (``relabel``): its new base label
+    and label go into ``rows``; returns the label it had, or None when it keeps it."""
+    story = fixed["story_id"]
+    renamed = relabeller.new_base(entry, cont, fixed["n_articles"])
+    if renamed is None:
+        return None
+    previous = rows.fixed_labels[story]
+    rows.base_labels[story] = renamed
+    rows.fixed_labels[story] = with_round(renamed, fixed["round"])
+    return previous
 
 
 def stories_table(rows: _Rows, spans_schema: pl.Schema, story_headlines: dict[str, str]) -> pl.DataFrame:
     """The ``stories`` table (``schema.LABELLED_STORIES``: no topic yet) with unique labels, in time order."""
     frame_schema = {**spans_schema, "chain_id": pl.String, "round": pl.Int32, "chain_length": pl.Int32,
-                    "status": pl.String, "round_stated": pl.Boolean}
+                    "status": pl.String, "round_stated": pl.Boolean, "previous_label": pl.String}
     new_frame = pl.DataFrame(rows.new, schema=frame_schema, orient="row")
     labels = finalise_labels(new_frame, rows.base_labels) if rows.new else {}
     labels = unique_labels({**rows.fixed_labels, **labels}, rows.fixed + rows.new)

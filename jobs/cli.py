@@ -323,9 +323,11 @@ def show_article(article_id: str, run_dir: str, as_json: bool) -> None:
 @click.argument("run_b", type=click.Path(file_okay=False))
 @_json_option
 def diff(run_a: str, run_b: str, as_json: bool) -> None:
-    """Stories that appeared, ended, grew, shrank, split, merged or were renamed from RUN_A to RUN_B.
+    """Stories that appeared, ended, grew, shrank, were renamed, split, merged or were reissued from RUN_A to RUN_B.
 
-    Story ids match stories across runs; shared article ids reveal splits and merges. Compare runs over the same
+    Story ids match stories across runs: the same id with another label was renamed (a continuing story's label
+    improves as it grows). Shared article ids reveal splits, merges and reissues (the same articles under a new
+    story id). Compare runs over the same
     or overlapping input (yesterday's and today's run over a rolling window, a run before and after a config
     change); a nightly run folder holds one night's articles, so next to the night before, a continuing story
     shows as shrunk or grown by that night's articles alone.

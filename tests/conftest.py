@@ -84,10 +84,10 @@ def sample_run_with_rejects(tmp_path_factory, real_embedder) -> Path:
 @pytest.fixture(scope="session")
 def nights(tmp_path_factory) -> tuple[Path, Path]:
     """The two hand-made run folders of ``handmade_runs`` (night 1, night 2); read-only."""
-    from handmade_runs import NIGHT_1, NIGHT_2, write_run
+    from handmade_runs import NIGHT_1, NIGHT_2, RENAMED_2, write_run
 
     root = tmp_path_factory.mktemp("nights")
-    return write_run(root / "night1", NIGHT_1), write_run(root / "night2", NIGHT_2)
+    return write_run(root / "night1", NIGHT_1), write_run(root / "night2", NIGHT_2, renamed=RENAMED_2)
 
 
 def spark_available() -> str | None:

@@ -1,8 +1,9 @@
 """Two small hand-made run folders, one night apart, for the ``show`` and ``diff`` views and the run reader.
 
-Night 2 keeps most of night 1 and changes the rest: ``s-ferry`` grows, ``s-talks`` splits into itself and
-``s-quota``, ``s-fire`` and ``s-smoke`` merge into ``s-fire``, ``s-chess`` is renamed ``s-chess-final``,
-``s-museum`` ends, and ``s-rates`` and round 2 of the talks (``s-talks2``) appear.
+Night 2 keeps most of night 1 and changes the rest: ``s-bridge`` grows, ``s-ferry`` grows and is renamed
+(``RENAMED_2``: same id, a new label), ``s-talks`` splits into itself and ``s-quota``, ``s-fire`` and ``s-smoke`` merge
+into ``s-fire``, ``s-chess`` is reissued as ``s-chess-final`` (same articles, a new id), ``s-museum`` ends, and
+``s-rates`` and round 2 of the talks (``s-talks2``) appear.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ NIGHT_1 = [
     ("f2", "Meridian Post", "Smoke over Eastbrook", "2026-03-03 16:00", "f2", "s-smoke", 1.0, None, None, None),
     ("m1", "Meridian Post", "Museum to reopen", "2026-03-02 20:00", "m1", "s-museum", 1.0, None, None, None),
     ("h1", "Capital Wire", "Chess final level", "2026-03-03 21:00", "h1", "s-chess", 1.0, None, None, None),
+    ("k1", "Harbour Times", "Kessford bridge shut", "2026-03-03 07:00", "k1", "s-bridge", 1.0, None, None, None),
 ]
 NIGHT_2 = [row for row in NIGHT_1 if row[0] not in {"b3", "f2", "m1", "h1"}] + [
+    ("k2", "Coastal Courier", "Kessford bridge repairs", "2026-03-04 07:00", "k2", "s-bridge", 0.9, None, None, None),
     ("a3", "Harbour Times", "Ferry strike ends", "2026-03-04 09:00", "a3", "s-ferry", 0.9, None, None, None),
     ("b3", "Ridgeway Gazette", "Quota fears in Kettleby", "2026-03-03 11:00", "b3", "s-quota", 1.0, None, None, None),
     ("f2", "Meridian Post", "Smoke over Eastbrook", "2026-03-03 16:00", "f2", "s-fire", 0.97, None, None, None),
@@ -55,7 +58,9 @@ STORY_META = {
     "s-chess": ("Grand Harbour chess", "c-chess", 1, "Chess final level"),
     "s-chess-final": ("Grand Harbour chess final", "c-chess-final", 1, "Okonedo wins the final"),
     "s-rates": ("Bank of Valdoria rates", "c-rates", 1, "Bank lifts rates"),
+    "s-bridge": ("Kessford bridge", "c-bridge", 1, "Kessford bridge shut"),
 }
+RENAMED_2 = {"s-ferry": "Porthaven ferry strike ends"}  # night 2's labels that differ from night 1's
 
 
 def _utc(text: str) -> datetime:
@@ -67,8 +72,10 @@ def _story_meta(field: int, name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col("story_id").replace_strict(values, return_dtype=dtype).alias(name)
 
 
-def write_run(folder: Path, rows: list[tuple], formats: tuple[str, ...] = ("parquet", "csv")) -> Path:
-    """A run folder with the pipeline's tables (articles, duplicates, stories) and a run.json, from ``rows``."""
+def write_run(folder: Path, rows: list[tuple], formats: tuple[str, ...] = ("parquet", "csv"),
+              renamed: dict[str, str] | None = None) -> Path:
+    """A run folder with the pipeline's tables (articles, duplicates, stories) and a run.json, from ``rows``; the
+    stories of ``renamed`` (story id: new label) continue under that label, their old one as ``previous_label``."""
     folder.mkdir(parents=True)
     frame = pl.DataFrame(
         [dict(zip(COLUMNS, row, strict=True)) for row in rows],
@@ -80,7 +87,9 @@ def write_run(folder: Path, rows: list[tuple], formats: tuple[str, ...] = ("parq
         ("g-" + pl.col("canonical_id")).alias("dup_group_id"),
     )
     frame = frame.with_columns(pl.len().over("dup_group_id").cast(pl.Int32).alias("group_size"))
-    labels = {sid: meta[0] for sid, meta in STORY_META.items()}
+    renamed = renamed or {}
+    labels = {sid: renamed.get(sid, meta[0]) for sid, meta in STORY_META.items()}
+    was_renamed = pl.col("story_id").is_in(list(renamed))
     articles = frame.with_columns(
         (pl.lit("https://news.example/") + pl.col("article_id")).alias("url"),
         pl.lit(False).alias("date_missing"),
@@ -108,9 +117,11 @@ def write_run(folder: Path, rows: list[tuple], formats: tuple[str, ...] = ("parq
             pl.col("published_at").min().alias("first_seen"), pl.col("published_at").max().alias("last_seen"),
         )
         .with_columns(
-            _story_meta(0, "label", pl.String), _story_meta(1, "chain_id", pl.String),
-            _story_meta(2, "round", pl.Int32), _story_meta(3, "headline", pl.String),
-            pl.lit("new").alias("status"),
+            pl.col("story_id").replace_strict(labels, return_dtype=pl.String).alias("label"),
+            _story_meta(1, "chain_id", pl.String), _story_meta(2, "round", pl.Int32),
+            _story_meta(3, "headline", pl.String),
+            pl.when(was_renamed).then(pl.lit("continuing")).otherwise(pl.lit("new")).alias("status"),
+            pl.when(was_renamed).then(_story_meta(0, "previous_label", pl.String)).otherwise(None),
         )
         .with_columns(pl.col("chain_id").str.replace("^c-", "t-").alias("topic_id"))  # a topic per chain
         .select(list(STORIES)).sort("first_seen", "story_id")

@@ -23,7 +23,7 @@ def unit(*values: float) -> np.ndarray:
 def registry(*stories: tuple[str, str, int, np.ndarray, float, float, int]) -> PriorState:
     rows = [
         {"story_id": sid, "chain_id": chain, "round": rnd, "label": f"{sid} label", "base_label": f"{sid} base",
-         "centroid": centre.tolist(), "n_articles": n, "first_seen": DAY0 + timedelta(days=start),
+         "centroid": centre.tolist(), "n_articles": n, "label_articles": n, "first_seen": DAY0 + timedelta(days=start),
          "last_seen": DAY0 + timedelta(days=end), "last_night": date(2026, 3, 2)}
         for sid, chain, rnd, centre, start, end, n in stories
     ]
@@ -78,20 +78,38 @@ def test_story_that_began_alone_joins_an_older_chain_once_it_grows():
     assert result["s-t"].label == "s-r1 base round 2"
 
 
+def tonights_story(label: str, n_articles: int, previous_label: str | None = None) -> pl.DataFrame:
+    """``s-old`` as tonight's stories table has it, after labelling."""
+    return pl.DataFrame(
+        {"story_id": ["s-old"], "chain_id": ["c-old"], "round": [1], "label": [label],
+         "previous_label": [previous_label], "n_articles": [n_articles], "first_seen": [DAY0 + timedelta(days=2)],
+         "last_seen": [DAY0 + timedelta(days=2.5)]},
+        schema_overrides={"round": pl.Int32, "n_articles": pl.Int32, "first_seen": TIME, "last_seen": TIME,
+                          "previous_label": pl.String},
+    )
+
+
 def test_registry_update_blends_centroids_and_prunes_old_stories():
     prior = registry(
         ("s-old", "c-old", 1, unit(1, 0, 0), 0, 1, 3), ("s-ancient", "c-a", 1, unit(0, 0, 1), -200, -199, 2)
     )
-    stories = pl.DataFrame(
-        {"story_id": ["s-old"], "chain_id": ["c-old"], "round": [1], "label": ["s-old label"], "n_articles": [1],
-         "first_seen": [DAY0 + timedelta(days=2)], "last_seen": [DAY0 + timedelta(days=2.5)]},
-        schema_overrides={"round": pl.Int32, "n_articles": pl.Int32, "first_seen": TIME, "last_seen": TIME},
-    )
+    stories = tonights_story("s-old label", 1)
     table = updated_registry(prior, stories, {"s-old": unit(0, 1, 0)}, {}, date(2026, 3, 4), registry_days=120)
     assert table["story_id"].to_list() == ["s-old"]
     row = table.row(0, named=True)
     assert row["n_articles"] == 4 and row["first_seen"] == DAY0 and row["last_seen"] == DAY0 + timedelta(days=2.5)
     assert np.allclose(row["centroid"], unit(3, 1, 0), atol=1e-6)
+    assert (row["base_label"], row["label_articles"]) == ("s-old base", 3)  # not renamed: labelled at 3 still
+
+
+def test_a_renamed_story_records_its_new_base_label_and_the_size_it_was_named_at():
+    prior = registry(("s-old", "c-old", 1, unit(1, 0, 0), 0, 1, 3))
+    stories = tonights_story("Porthaven ferry strike", 4, previous_label="s-old label")
+    table = updated_registry(prior, stories, {"s-old": unit(1, 0, 0)}, {"s-old": "Porthaven ferry strike"},
+                             date(2026, 3, 4), registry_days=120)
+    row = table.row(0, named=True)
+    assert (row["label"], row["base_label"]) == ("Porthaven ferry strike", "Porthaven ferry strike")
+    assert (row["n_articles"], row["label_articles"]) == (7, 7)
 
 
 def test_parts_of_one_story_share_one_late_round_decision():

@@ -19,10 +19,10 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample" / "articles.jsonl"
 
 DIFF = """\
-A  {a}  (6 stories, 11 articles)
-B  {b}  (7 stories, 14 articles)
+A  {a}  (7 stories, 12 articles)
+B  {b}  (8 stories, 16 articles)
 
-appeared 2  ended 1  grew 1  shrank 0  split 1  merged 1  renamed 1  unchanged 0
+appeared 2  ended 1  grew 1  shrank 0  renamed 1  split 1  merged 1  reissued 1  unchanged 0
 
 appeared (in B only): 2
   s-rates   Bank of Valdoria rates  1 article  2026-03-04 → 2026-03-04
@@ -32,9 +32,12 @@ ended (in A only): 1
   s-museum  Kestrel Museum  1 article  2026-03-02 → 2026-03-02
 
 grew: 1
-  s-ferry  Porthaven ferry strike  4 → 5 articles (+1)
+  s-bridge  Kessford bridge  1 → 2 articles (+1)
 
-renamed: 1
+renamed (same id, new label): 1
+  s-ferry  Porthaven ferry strike  → Porthaven ferry strike ends  4 → 5 articles (+1)
+
+reissued (same articles, new id): 1
   s-chess  Grand Harbour chess  → s-chess-final  Grand Harbour chess final
 
 split: 1
@@ -59,12 +62,25 @@ def test_diff_json_and_identity(nights):
     code, out = invoke("diff", str(a), str(b), "--json")
     assert code == 0
     diff = json.loads(out)
-    assert diff["summary"] == {"appeared": 2, "ended": 1, "grew": 1, "shrank": 0, "split": 1, "merged": 1, "renamed": 1,
-                               "unchanged": 0}
+    assert diff["summary"] == {"appeared": 2, "ended": 1, "grew": 1, "shrank": 0, "renamed": 1, "split": 1,
+                               "merged": 1, "reissued": 1, "unchanged": 0}
     assert [p["story_id"] for p in diff["split"][0]["into"]] == ["s-talks", "s-quota"]
-    assert diff["renamed"][0]["now"]["story_id"] == "s-chess-final"
+    assert diff["reissued"][0]["now"]["story_id"] == "s-chess-final"
+    (renamed,) = diff["renamed"]
+    assert (renamed["story_id"], renamed["previous_label"], renamed["label"]) == (
+        "s-ferry", "Porthaven ferry strike", "Porthaven ferry strike ends")
+    assert (renamed["before"], renamed["after"]) == (4, 5)
     same = diff_runs(load_run(a), load_run(a))
-    assert same["summary"]["unchanged"] == 6 and sum(same["summary"].values()) == 6
+    assert same["summary"]["unchanged"] == 7 and sum(same["summary"].values()) == 7
+
+
+def test_a_renamed_story_of_unchanged_size_shows_its_one_size(tmp_path):
+    a = write_run(tmp_path / "a", NIGHT_1, formats=("parquet",))
+    b = write_run(tmp_path / "b", NIGHT_1, formats=("parquet",), renamed={"s-museum": "Kestrel Museum reopening"})
+    code, out = invoke("diff", str(a), str(b))
+    assert code == 0
+    assert "renamed 1  split 0  merged 0  reissued 0  unchanged 6\n" in out
+    assert "renamed (same id, new label): 1\n  s-museum  Kestrel Museum  → Kestrel Museum reopening  1 article\n" in out
 
 
 def test_diff_help_has_an_example():
@@ -89,11 +105,13 @@ def test_diff_of_an_earlier_cut_of_the_sample(sample_run_with_rejects, tmp_path,
     run_to_folder(load_config(REPO / "configs" / "default.yaml", {"input.paths": [str(early)], "output.dir": str(out)}),
                   out, embedder=real_embedder)
     diff = diff_runs(load_run(out), load_run(sample_run_with_rejects))
-    assert diff["summary"]["ended"] == diff["summary"]["renamed"] == diff["summary"]["shrank"] == 0
+    assert diff["summary"]["ended"] == diff["summary"]["reissued"] == diff["summary"]["shrank"] == 0
     assert diff["summary"]["appeared"] >= 1 and diff["summary"]["grew"] >= 1
     assert all(e["first_seen"] >= "2026-03-09" for e in diff["appeared"])
+    # a story that gained articles may be labelled from them differently: same id, its sizes in both runs
+    assert all(e["previous_label"] != e["label"] and e["after"] >= e["before"] for e in diff["renamed"])
     summary = diff["summary"]
-    assert summary["unchanged"] + summary["grew"] + summary["split"] + summary["merged"] >= 1
+    assert summary["unchanged"] + summary["grew"] + summary["renamed"] + summary["split"] + summary["merged"] >= 1
 
 
 def test_diff_prints_control_characters_of_labels_as_visible_escapes(tmp_path):
@@ -106,5 +124,6 @@ def test_diff_prints_control_characters_of_labels_as_visible_escapes(tmp_path):
     stories.write_parquet(b / "stories.parquet")
     result = CliRunner().invoke(main, ["diff", str(a), str(b)], color=True)  # as on a terminal: nothing stripped
     assert result.exit_code == 0
-    assert "grew: 1\n  s-ferry  Ferry\\x1b]0;pwned\\x07 strike\\x1b[2J\\u202e  4 → 5 articles (+1)\n" in result.output
+    assert ("renamed (same id, new label): 1\n  s-ferry  Porthaven ferry strike  "
+            "→ Ferry\\x1b]0;pwned\\x07 strike\\x1b[2J\\u202e  4 → 5 articles (+1)\n") in result.output
     assert not set(result.output) & ({chr(c) for c in [*range(32), *range(0x7F, 0xA0), 0x202E]} - {"\n"})

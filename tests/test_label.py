@@ -105,3 +105,8 @@ def test_repeated_labels_get_their_first_day_then_their_id():
         "s-c": "Quillon breach (Mar 5) [s-c]",
     }
     assert len(set(labels.values())) == 3
+
+
+def test_only_the_stories_asked_for_are_labelled_weighed_against_all():
+    texts = _texts(STRIKE + RATES)
+    assert label_stories(texts, max_words=5, only={"s1"}) == {"s1": label_stories(texts, max_words=5)["s1"]}

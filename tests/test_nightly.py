@@ -6,6 +6,7 @@ a night boundary, and stories run over several nights. These tests use the real 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import runpy
@@ -78,6 +79,27 @@ def test_three_nights_copies_join_earlier_originals_and_stories_keep_ids(site, r
     assert manifest["counts"]["continuing_stories"] >= 1
     assert manifest["counts"]["previous_night_stories_continued"] >= 1
     assert manifest["night"] == "2026-03-03"
+    _renamed_stories_doubled_under_their_ids(site)
+
+
+def _renamed_stories_doubled_under_their_ids(site: Path) -> None:
+    """Every story renamed on a night (``previous_label``) is the registry story of the night before, under its label
+    there, and holds at least twice the articles it was labelled at; run.json counts them."""
+    renamed = 0
+    for before, day in itertools.pairwise(NIGHTS):
+        registry = pl.read_parquet(site / "state" / "snapshots" / before.isoformat() / "stories.parquet")
+        earlier = {row["story_id"]: row for row in registry.iter_rows(named=True)}
+        stories = pl.read_parquet(site / "runs" / day.isoformat() / "stories.parquet")
+        tonight = stories.filter(pl.col("previous_label").is_not_null())
+        for row in tonight.iter_rows(named=True):
+            entry = earlier[row["story_id"]]
+            assert (row["status"], row["previous_label"]) == ("continuing", entry["label"])
+            assert row["label"] != entry["label"]
+            assert entry["n_articles"] + row["n_articles"] >= 2 * entry["label_articles"]
+        counts = json.loads((site / "runs" / day.isoformat() / "run.json").read_text())["counts"]
+        assert counts["renamed_stories"] == tonight.height
+        renamed += tonight.height
+    assert renamed >= 1  # the sample's stories grow over these nights, and some are named better for it
 
 
 def test_same_night_twice_is_byte_identical_and_state_unchanged(site, real_embedder):

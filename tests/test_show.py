@@ -90,6 +90,18 @@ def test_show_story_json(nights):
                                "n_articles": 4, "this_story": True}]
 
 
+def test_show_story_says_what_a_renamed_story_was_called(nights):
+    code, out = invoke("show", "story", "s-ferry", "--run", str(nights[1]))
+    assert code == 0
+    assert out.startswith("story      s-ferry\nlabel      Porthaven ferry strike ends\n"
+                          "renamed    from Porthaven ferry strike (in this run, as the story grew)\n"
+                          "headline   Ferry crews walk out\n")
+    code, out = invoke("show", "story", "s-ferry", "--run", str(nights[1]), "--json")
+    assert json.loads(out)["previous_label"] == "Porthaven ferry strike"
+    _, before = invoke("show", "story", "s-ferry", "--run", str(nights[0]), "--json")
+    assert json.loads(before)["previous_label"] is None
+
+
 # ---------------------------------------------------------------- show article
 
 ARTICLE_COPY = """\
@@ -151,7 +163,7 @@ def test_show_article_json(nights):
 
 def test_unknown_and_ambiguous_ids_are_usage_errors(nights):
     code, out = invoke("show", "story", "s-nope", "--run", str(nights[0]))
-    assert code == 2 and "error: no story 's-nope' in" in out and "(6 stories)" in out
+    assert code == 2 and "error: no story 's-nope' in" in out and "(7 stories)" in out
     code, out = invoke("show", "article", "zz", "--run", str(nights[0]))
     assert code == 2 and "error: no article 'zz' in" in out
     code, out = invoke("show", "story", "s-", "--run", str(nights[0]))

@@ -38,6 +38,7 @@ NUMBERS = (
     ("stories", "stories"),
     ("new_stories", "new stories"),
     ("continuing_stories", "continuing stories"),
+    ("renamed_stories", "renamed stories"),
     ("stories_only_from_copies", "stories only from copies"),
     ("chains_with_rounds", "recurring chains"),
     ("topics", "topics"),
@@ -101,8 +102,10 @@ def numbers(counts: dict[str, Any], articles: pl.DataFrame, from_copies: int = 0
                     f"{plural(counts['duplicate_groups'], 'duplicate group')}, leaving "
                     f"{plural(counts.get('unique_articles', 0), 'unique article')}{in_stories}.")
     if "new_stories" in counts and "continuing_stories" in counts:
+        renamed = counts.get("renamed_stories", 0)
+        renamed_note = f" ({number(renamed)} renamed as {'it' if renamed == 1 else 'they'} grew)" if renamed else ""
         lede.append(f"{number(counts['new_stories'])} new, {number(counts['continuing_stories'])} continuing "
-                    "from earlier nights.")
+                    f"from earlier nights{renamed_note}.")
     sources = articles["source"].drop_nulls().n_unique() if "source" in articles.columns else 0
     if sources:
         lede.append(f"{plural(sources, 'source')}.")
@@ -169,6 +172,7 @@ def _story_row(story: dict[str, Any], members: list[dict[str, Any]]) -> dict[str
     own_headline = articles["originals"] or story["headline"] != story["label"]
     return {
         "story_id": story["story_id"], "label": story["label"], "headline": story["headline"] if own_headline else None,
+        "previous_label": story.get("previous_label"),
         "n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
         "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
         **articles,

@@ -1,8 +1,10 @@
-"""``newsclust diff RUN_A RUN_B``: the stories that appeared, ended, grew, shrank, split, merged or were renamed.
+"""``newsclust diff RUN_A RUN_B``: the stories that appeared, ended, grew, shrank, were renamed, split, merged or were
+reissued under a new id.
 
 Runs are compared by story id (ids are stable across runs of the same input, and across nights for a continuing
-story) and by shared article ids (a story whose articles now sit in two or more stories split; a story holding
-articles of two or more earlier stories is a merge).
+story, whose label may change as it grows: ``relabel``) and by shared article ids (a story whose articles now sit in
+two or more stories split; a story holding articles of two or more earlier stories is a merge; a story whose
+articles all sit in one story with a new id was reissued).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import polars as pl
 from ..display import columns, iso, plural, printable, stamp
 from ..runs import Run, RunFolderError
 
-CHANGES = ("appeared", "ended", "grew", "shrank", "split", "merged", "renamed", "unchanged")
+CHANGES = ("appeared", "ended", "grew", "shrank", "renamed", "split", "merged", "reissued", "unchanged")
 
 
 def _summary(stories: pl.DataFrame, story_id: str) -> dict[str, Any]:
@@ -45,7 +47,8 @@ def _parts(mapping: dict[str, int], stories: pl.DataFrame) -> list[dict[str, Any
 
 class _Changes:
     """Sorts every story of two runs into exactly one category of ``CHANGES``: splits and merges first, then ids in
-    both runs, then ids in one run only (a renamed story is an ``a`` id whose articles all went to one new ``b`` id)."""
+    both runs (renamed when the label changed, whatever the size did; else by size), then ids in one run only (a
+    reissued story is an ``a`` id whose articles all went to one new ``b`` id)."""
 
     def __init__(self, sa: pl.DataFrame, sb: pl.DataFrame, targets: dict[str, dict[str, int]],
                  sources: dict[str, dict[str, int]]) -> None:
@@ -79,30 +82,35 @@ class _Changes:
                 continue
             before, after = _summary(self.sa, sid), _summary(self.sb, sid)
             entry = {**after, "before": before["n_articles"], "after": after["n_articles"]}
+            if before["label"] != after["label"]:
+                result["renamed"].append({**entry, "previous_label": before["label"]})
+                continue
             change = after["n_articles"] - before["n_articles"]
             result["grew" if change > 0 else "shrank" if change < 0 else "unchanged"].append(entry)
 
     def _gone_ids(self, result: dict[str, list[dict[str, Any]]], skip: set[str]) -> set[str]:
-        """Sort ``a`` ids missing from ``b`` into renamed and ended; return the ``b`` ids that renames explain."""
-        renamed_to: set[str] = set()
+        """Sort ``a`` ids missing from ``b`` into reissued and ended; return the ``b`` ids that reissues explain."""
+        reissued_as: set[str] = set()
         for sid in sorted(self.ids_a - self.ids_b):
             if sid in skip:
                 continue
             target = self.targets.get(sid, {})
             if len(target) == 1 and next(iter(target)) not in self.ids_a:
                 new_id = next(iter(target))
-                result["renamed"].append({**_summary(self.sa, sid), "now": _summary(self.sb, new_id)})
-                renamed_to.add(new_id)
+                result["reissued"].append({**_summary(self.sa, sid), "now": _summary(self.sb, new_id)})
+                reissued_as.add(new_id)
             else:
                 result["ended"].append(_summary(self.sa, sid))
-        return renamed_to
+        return reissued_as
 
 
 def diff_runs(a: Run, b: Run) -> dict[str, Any]:
-    """Stories that appeared, ended, grew, shrank, split, merged or were renamed between run ``a`` and run ``b``.
+    """Stories that appeared, ended, grew, shrank, were renamed, split, merged or were reissued between run ``a`` and
+    run ``b``.
 
-    Story ids decide continuity; shared article ids decide splits (an ``a`` story whose articles now sit in two or
-    more ``b`` stories), merges (a ``b`` story holding articles of two or more ``a`` stories) and renames (all of an
+    Story ids decide continuity: the same id with another label is renamed (with its sizes in both runs), else it
+    grew, shrank or is unchanged. Shared article ids decide splits (an ``a`` story whose articles now sit in two or
+    more ``b`` stories), merges (a ``b`` story holding articles of two or more ``a`` stories) and reissues (all of an
     ``a`` story's shared articles in one ``b`` story with another id, which is not itself in ``a``).
     """
     for run in (a, b):
@@ -129,6 +137,12 @@ def _articles(n: int) -> str:
     return plural(n, "article", grouped=False)
 
 
+def _sizes(entry: dict[str, Any]) -> str:
+    """A same-id story's size in A and in B: ``4 → 9 articles (+5)``, or ``4 articles`` when it did not change."""
+    before, after = entry["before"], entry["after"]
+    return f"{before} → {after} articles ({after - before:+d})" if before != after else _articles(after)
+
+
 def _run_line(name: str, run: dict[str, Any]) -> str:
     return (f"{name}  {run['folder']}  ({plural(run['stories'], 'story', 'stories', grouped=False)}, "
             f"{_articles(run['articles'])})")
@@ -140,12 +154,12 @@ def _listed(diff: dict[str, Any]) -> list[tuple[str, list[list[str]]]]:
                                   for e in diff["appeared"]]),
         ("ended (in A only)", [[e["story_id"], e["label"], _articles(e["n_articles"]), _dates(e)]
                                for e in diff["ended"]]),
-        ("grew", [[e["story_id"], e["label"], f"{e['before']} → {e['after']} articles (+{e['after'] - e['before']})"]
-                  for e in diff["grew"]]),
-        ("shrank", [[e["story_id"], e["label"], f"{e['before']} → {e['after']} articles ({e['after'] - e['before']})"]
-                    for e in diff["shrank"]]),
-        ("renamed", [[e["story_id"], e["label"], f"→ {e['now']['story_id']}  {e['now']['label']}"]
-                     for e in diff["renamed"]]),
+        ("grew", [[e["story_id"], e["label"], _sizes(e)] for e in diff["grew"]]),
+        ("shrank", [[e["story_id"], e["label"], _sizes(e)] for e in diff["shrank"]]),
+        ("renamed (same id, new label)", [[e["story_id"], e["previous_label"], f"→ {e['label']}", _sizes(e)]
+                                          for e in diff["renamed"]]),
+        ("reissued (same articles, new id)",
+         [[e["story_id"], e["label"], f"→ {e['now']['story_id']}  {e['now']['label']}"] for e in diff["reissued"]]),
     ]
 
 

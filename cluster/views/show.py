@@ -95,8 +95,8 @@ def story_view(run: Run, story_id: str) -> dict[str, Any]:
     articles = _story_articles(members)
     copies = [a for a in articles if not a["is_canonical"]]
     return {
-        "story_id": story_id, "label": story["label"], "headline": story["headline"],
-        "chain_id": story["chain_id"], "round": story["round"],
+        "story_id": story_id, "label": story["label"], "previous_label": story.get("previous_label"),
+        "headline": story["headline"], "chain_id": story["chain_id"], "round": story["round"],
         "n_articles": story["n_articles"], "n_unique": story["n_unique"], "n_copies": len(copies),
         "n_copies_of_earlier_nights": sum(not a["canonical_in_run"] for a in copies), "n_sources": story["n_sources"],
         "first_seen": iso(story["first_seen"]), "last_seen": iso(story["last_seen"]),
@@ -144,6 +144,8 @@ def format_story(view: dict[str, Any]) -> str:
     lines = [
         f"story      {view['story_id']}",
         f"label      {view['label']}",
+        *([f"renamed    from {view['previous_label']} (in this run, as the story grew)"] if view["previous_label"]
+          else []),
         f"headline   {view['headline']}",
         _size_line(view),
         f"seen       {stamp(view['first_seen'])} → {stamp(view['last_seen'])} UTC",
