@@ -12,6 +12,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,21 +26,76 @@ NEWSCLUST = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "jobs
 class Timed:
     seconds: float
     peak_mb: float
+    tree_peak_mb: float = 0.0  # with ``tree``: the peak of the summed memory of the process and all its descendants
 
 
-def timed(argv: list[str], cwd: Path = ROOT) -> Timed:
-    """Run ``argv`` to its end (its output discarded unless it fails) and return its wall time and peak memory."""
+def timed(argv: list[str], cwd: Path = ROOT, tree: bool = False) -> Timed:
+    """Run ``argv`` to its end (its output discarded unless it fails) and return its wall time and peak memory.
+
+    With ``tree``, the resident memory of the process and its descendants (a Spark driver's JVM and its Python
+    workers) is also summed from ``/proc`` every 0.2 s, and the peak of the sum returned.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = _TreeSampler(process.pid) if tree else None
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    tree_peak = sampler.stop() if sampler else 0.0
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
     if process.stderr:
         process.stderr.close()
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(argv)} exited with {code}:\n{stderr[-3000:]}")
-    return Timed(seconds, usage.ru_maxrss / 1024.0)
+    return Timed(seconds, usage.ru_maxrss / 1024.0, tree_peak)
+
+
+class _TreeSampler:
+    """The peak of the summed RSS of a process tree, sampled on a thread."""
+
+    def __init__(self, root: int, every: float = 0.2) -> None:
+        self.root, self.every, self.peak_mb = root, every, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.peak_mb
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak_mb = max(self.peak_mb, sum(_rss_kb(pid) for pid in _tree(self.root)) / 1024.0)
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def median(values: list[float]) -> float:
