@@ -8,8 +8,8 @@ Derived values (LSH bands and rows) are computed from the tree, never written in
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -282,7 +282,9 @@ class NightlyConfig(_Strict):
 
 
 class SparkConfig(_Strict):
-    master: str = Field("local[*]", description="Spark master URL: `local[*]`, `local[2]`, `spark://host:7077`, `yarn`, …")
+    master: str = Field(
+        "local[*]", description="Spark master URL: `local[*]`, `local[2]`, `spark://host:7077`, `yarn`, …"
+    )
     app_name: str = Field("newsclust", description="application name shown in the Spark UI")
     executor_memory: str | None = Field(None, description="`spark.executor.memory` (e.g. `4g`); unset: Spark's default")
     driver_memory: str | None = Field(

@@ -54,7 +54,8 @@ def test_a_bad_memory_size_names_the_key(tmp_path):
 
 
 def test_the_engine_does_not_change_the_config_hash():
-    assert load_config(None).config_hash() == load_config(None, {"engine": "spark", "spark.master": "yarn"}).config_hash()
+    spark = load_config(None, {"engine": "spark", "spark.master": "yarn"})
+    assert load_config(None).config_hash() == spark.config_hash()
 
 
 def test_spark_settings_put_the_config_conf_last():
@@ -68,8 +69,8 @@ def test_spark_settings_put_the_config_conf_last():
 
 
 @pytest.mark.parametrize(("line", "major"), [
-    ('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_292"', 8), ('openjdk version "21" 2023-09-19', 21),
-    ("no version here", None),
+    ('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_292"', 8),
+    ('openjdk version "21" 2023-09-19', 21), ("no version here", None),
 ])
 def test_java_major_version_reads_what_the_jvm_prints(tmp_path, line, major):
     assert java_major_version(str(fake_java(tmp_path, line))) == major

@@ -22,7 +22,7 @@ from wire_world import write_wire_world
 from cluster.config import DedupConfig, load_config
 from cluster.dedup.deduplicator import Clock, LocalLinkFinder, _compared_texts
 from cluster.engines import LocalEngine
-from cluster.pipeline import DEDUP_STAGES, STORY_STAGES, run
+from cluster.pipeline import DEDUP_STAGES, run
 from cluster.stories import candidate_neighbours
 from jobs.cli import main
 from jobs.nightly import run_nightly
@@ -64,10 +64,11 @@ def _jobs(engine, group: str) -> int:
 
 def test_dedup_of_wire_feed_equals_local(wire_feed, spark_engine):
     config = _config([str(wire_feed)])
-    before = _jobs(spark_engine, "newsclust-dedup")
+    before = [_jobs(spark_engine, group) for group in ("newsclust-dedup", "newsclust-dedup-groups")]
     local = run(config, stages=DEDUP_STAGES, engine=LocalEngine())
     spark = run(config, stages=DEDUP_STAGES, engine=spark_engine)
-    assert _jobs(spark_engine, "newsclust-dedup") > before  # the comparison ran as Spark jobs
+    after = [_jobs(spark_engine, group) for group in ("newsclust-dedup", "newsclust-dedup-groups")]
+    assert after[0] > before[0] and after[1] > before[1]  # comparison and groups ran as Spark jobs
     assert local.counts["copies"] >= 300
     assert_same_tables(local.tables, spark.tables)
     counters = [{k: v for k, v in s.counters.items() if not k.startswith("seconds_")} for s in (local, spark)
@@ -170,3 +171,26 @@ def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
     for table in ("articles", "duplicates", "syndication"):
         assert pl.read_parquet(tmp_path / "local" / f"{table}.parquet").equals(
             pl.read_parquet(tmp_path / "spark" / f"{table}.parquet"))
+
+
+def test_large_star_small_star_components_equal_scipy(spark_engine):
+    from cluster.engines.spark.components import component_roots
+    from cluster.graph import components
+
+    rng = np.random.default_rng(11)
+    path = [(k, k + 1) for k in range(200, 260)]  # a long chain: the case that needs the most rounds
+    star = [(300, k) for k in range(301, 330)]
+    scattered = [tuple(int(x) for x in rng.choice(150, 2, replace=False)) for _ in range(120)]
+    edges = [*path, *star, *scattered, (5, 5), (260, 259)]  # a self-loop and a repeat in the other direction
+    frame = spark_engine.session.createDataFrame(pa_edges(edges))
+    found = component_roots(frame).toArrow().to_pydict()
+    roots = dict(zip(found["node"], found["root"], strict=True))
+    expected = {node: part[0] for part in components([e for e in edges if e[0] != e[1]]) for node in part}
+    assert roots == expected
+
+
+def pa_edges(edges: list[tuple[int, int]]):
+    import pyarrow as pa
+
+    return pa.table({"src": pa.array([a for a, _ in edges], pa.int64()),
+                     "dst": pa.array([b for _, b in edges], pa.int64())})

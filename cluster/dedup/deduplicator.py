@@ -56,10 +56,12 @@ class Deduplicator:
     candidate generation) and ``verdicts_`` (every pair verified on shingles: its match or ``None``).
     """
 
-    def __init__(self, config: DedupConfig, threads: int | None = None, finder: LinkFinder | None = None) -> None:
+    def __init__(self, config: DedupConfig, threads: int | None = None, finder: LinkFinder | None = None,
+                 grouper: GroupBuilder | None = None) -> None:
         self.config = config
         self.threads = threads or config.threads or default_threads()
         self.finder = finder
+        self.grouper = grouper
 
     def fit(self, articles: pl.DataFrame, cleaned: pl.DataFrame) -> Deduplicator:
         clock = Clock()
@@ -77,21 +79,14 @@ class Deduplicator:
         self.n_short_, self.n_verified_ = int(self.short_.sum()), len(links)
         clock.lap("short")
 
-        self.groups_ = self._groups(frame, links, ArticleMatcher(found.verifier, short, self.short_))
+        grouped = (self.grouper or LocalGroupBuilder(self.config)).build(frame, links, found, short)
+        self.groups_ = sorted(grouped.groups, key=lambda group: self.ids_[group.canonical])
+        self.n_refused_, self.n_split_ = grouped.n_refused, grouped.n_split
         self.table_ = duplicates_table(self.ids_, self.groups_)
         self.verdicts_ = found.verifier.verdicts_
         clock.lap("groups")
         self.timings_ = clock.laps
         return self
-
-    def _groups(self, frame: pl.DataFrame, links: dict[Pair, Match], matcher: ArticleMatcher) -> list[Group]:
-        """The guarded groups, by canonical article id."""
-        kept, shared = guard_shared_material(links, self.shingles_, self.config)
-        self.n_refused_ = len(links) - len(kept)
-        chooser = CanonicalChooser(self.config).fit(frame, self.shingles_, (node for pair in kept for node in pair))
-        groups, self.n_split_ = verified_groups(kept, shared, chooser, matcher)
-        return sorted(groups, key=lambda group: self.ids_[group.canonical])
-
 
 @dataclass
 class FoundLinks:
@@ -141,6 +136,41 @@ class LocalLinkFinder:
         return FoundLinks(shingles, short, links, verifier, candidates.bands_, candidates.rows_, candidates.n_lsh_,
                           candidates.n_sampled_, candidates.n_distinct_, len(candidates.pairs_),
                           candidates.index_bytes_, signatures)
+
+
+@dataclass
+class Grouped:
+    """Steps 5 and 6: the groups (in no particular order), the links the guard refused, the members split off."""
+
+    groups: list[Group]
+    n_refused: int
+    n_split: int
+
+
+class GroupBuilder(Protocol):
+    def build(self, frame: pl.DataFrame, links: dict[Pair, Match], found: FoundLinks, short: ShortTexts) -> Grouped:
+        """Guard ``links``, join them into groups and choose each group's canonical."""
+
+
+class LocalGroupBuilder:
+    """Steps 5 and 6 in this process, over all links at once (``engines.spark`` runs them per connected component:
+    no step looks beyond the component of its links)."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+
+    def build(self, frame: pl.DataFrame, links: dict[Pair, Match], found: FoundLinks, short: ShortTexts) -> Grouped:
+        return guarded_groups(frame, links, found.shingles, ArticleMatcher(found.verifier, short, found.short),
+                              self.config)
+
+
+def guarded_groups(frame: pl.DataFrame, links: dict[Pair, Match], shingles: ShingleSets, matcher: ArticleMatcher,
+                   config: DedupConfig) -> Grouped:
+    """The shared-material guard, then the verified groups with their canonicals."""
+    kept, shared = guard_shared_material(links, shingles, config)
+    chooser = CanonicalChooser(config).fit(frame, shingles, (node for pair in kept for node in pair))
+    groups, n_split = verified_groups(kept, shared, chooser, matcher)
+    return Grouped(groups, len(links) - len(kept), n_split)
 
 
 def short_mask(headline_only: np.ndarray, shingles: ShingleSets, config: DedupConfig) -> np.ndarray:

@@ -5,7 +5,8 @@ A stage says *what* it computes (``cluster/stages``); the run's engine says *whe
 - ``local`` (``LocalEngine``): in this process, numpy and threads;
 - ``spark`` (``engines.spark.SparkEngine``): the same library functions over partitions of a Spark cluster, for the
   comparison of texts on shingles in the dedup stage (signatures, LSH bands, the sampled-shingle index, exact
-  verification), the embeddings (the model loaded once per executor) and the story neighbour search.
+  verification), its groups (connected components, then guard and canonical per component), the embeddings (the
+  model loaded once per executor) and the story neighbour search.
 
 Every kernel gives the same answer on either engine (``tests/test_spark_engine.py``), so the engine is not part of
 ``Config.config_hash``: a nightly state written by one engine is read by the other.
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..config import Config, DedupConfig, EmbedConfig
 
 if TYPE_CHECKING:  # the command line imports this module; the numeric stack loads with the stages
-    from ..dedup.deduplicator import LinkFinder
+    from ..dedup.deduplicator import GroupBuilder, LinkFinder
     from ..embed import Embedder
     from ..stories import NeighbourFinder
 
@@ -32,6 +33,9 @@ class Engine(Protocol):
 
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
         """How the dedup stage compares texts on shingles (``None``: in this process)."""
+
+    def group_builder(self, config: DedupConfig) -> GroupBuilder | None:
+        """How the dedup stage turns verified links into groups with canonicals (``None``: in this process)."""
 
     def neighbour_finder(self) -> NeighbourFinder | None:
         """How the story stage finds candidate neighbours (``None``: in this process)."""
@@ -52,6 +56,9 @@ class LocalEngine:
     name = "local"
 
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
+        return None
+
+    def group_builder(self, config: DedupConfig) -> GroupBuilder | None:
         return None
 
     def neighbour_finder(self) -> NeighbourFinder | None:

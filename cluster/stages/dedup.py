@@ -36,7 +36,9 @@ class DedupStage(Stage):
         if articles.is_empty():
             groups = pl.DataFrame(schema=DUPLICATES)
         else:
-            model = Deduplicator(self.config, finder=context.engine.link_finder(self.config)).fit(
+            engine = context.engine
+            model = Deduplicator(self.config, finder=engine.link_finder(self.config),
+                                 grouper=engine.group_builder(self.config)).fit(
                 every_article, pl.concat([earlier_cleaned, cleaned]))
             groups = model.table_.filter(pl.col("article_id").is_in(articles["article_id"].implode()))
             counters.update(_model_counters(model))

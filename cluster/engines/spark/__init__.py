@@ -2,6 +2,7 @@
 
 ``SparkEngine`` checks pyspark and Java when it is built (before any work) and starts its session on first use.
 Its kernels: ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact verification),
+``groups.SparkGroupBuilder`` (connected components of the links, then guard, groups and canonical per component),
 ``embed.SparkEmbedder`` (batches as tasks, the model loaded once per executor) and ``neighbours.SparkNeighbours``
 (the story neighbour blocks as tasks). The stages and everything after these kernels run on the driver, as in
 the local engine, on the tables the kernels return.
@@ -13,7 +14,7 @@ import logging
 from typing import Any
 
 from ...config import DedupConfig, EmbedConfig, SparkConfig
-from ...dedup.deduplicator import LinkFinder
+from ...dedup.deduplicator import GroupBuilder, LinkFinder
 from ...embed import Embedder
 from ...stories import NeighbourFinder
 from .. import EngineError
@@ -49,6 +50,11 @@ class SparkEngine:
         from .dedup import SparkLinkFinder
 
         return SparkLinkFinder(self.session, config, self.partitions())
+
+    def group_builder(self, config: DedupConfig) -> GroupBuilder | None:
+        from .groups import SparkGroupBuilder
+
+        return SparkGroupBuilder(self.session, config)
 
     def neighbour_finder(self) -> NeighbourFinder | None:
         from .neighbours import SparkNeighbours

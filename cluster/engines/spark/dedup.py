@@ -118,7 +118,8 @@ def lsh_pairs(signed: Any, max_bucket_size: int) -> Any:
 
 
 def sampled_view_pairs(signed: Any, cfg: DedupConfig) -> Any:
-    """Distinct ``(i, j)``, ``i < j``, of the sampled-shingle index with prefix filtering (``minhash.sampled_pairs``)."""
+    """Distinct ``(i, j)``, ``i < j``, of the sampled-shingle index with its prefix filter
+    (``minhash.sampled_pairs``)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
