@@ -30,13 +30,14 @@ class SparkEngine:
         check_runtime()
         self.config = config
         self._session: Any = None
+        self._owned = False  # a session that was already active (a notebook's) is left running
 
     @property
     def session(self) -> Any:
         if self._session is None:
             log.info("engine spark: starting a session on %s", self.config.master)
             try:
-                self._session = start_session(self.config)
+                self._session, self._owned = start_session(self.config)
             except Exception as exc:  # py4j and Spark raise many types for a master or JVM that cannot start
                 raise EngineError(f"engine spark: cannot start a session on {self.config.master!r}: "
                                   f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
@@ -49,7 +50,7 @@ class SparkEngine:
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
         from .dedup import SparkLinkFinder
 
-        return SparkLinkFinder(self.session, config, self.partitions())
+        return SparkLinkFinder(self.session, config, self.config.partitions)
 
     def group_builder(self, config: DedupConfig) -> GroupBuilder | None:
         from .groups import SparkGroupBuilder
@@ -70,11 +71,12 @@ class SparkEngine:
         described: dict[str, object] = {"name": self.name, "master": self.config.master}
         if self._session is not None:
             described.update(spark_version=self._session.version,
-                             default_parallelism=self._session.sparkContext.defaultParallelism)
+                             default_parallelism=self._session.sparkContext.defaultParallelism,
+                             session="started" if self._owned else "already active (its own settings)")
         described["conf"] = {k: v for k, v in spark_settings(self.config).items() if k != "spark.master"}
         return described
 
     def close(self) -> None:
-        if self._session is not None:
+        if self._session is not None and self._owned:
             self._session.stop()
-            self._session = None
+        self._session = None

@@ -9,7 +9,8 @@ Every node ends linked to the smallest node of its component (its root). With ``
 
 Neither step changes the components, and together they turn each component into a star around its minimum in
 ``O(log² n)`` rounds (in practice a handful); each round is a group-by and a join, so no machine ever holds a whole
-component's edges unless that component is the graph. The loop stops when a round changes no edge.
+component's edges unless that component is the graph. The loop stops when the edges form stars around their
+smallest nodes (each node has one smaller neighbour at most, and no node has both a smaller and a larger one).
 """
 
 from __future__ import annotations
@@ -24,17 +25,32 @@ def component_roots(edges: Any) -> Any:
     ``root`` is the smallest node of its component (a root maps to itself)."""
     from pyspark.sql import functions as F
 
-    current = _ordered(edges).distinct().localCheckpoint()
+    current = _ordered(edges).distinct()
     for _ in range(MAX_ROUNDS):
-        following = _small_star(_large_star(current)).localCheckpoint()
-        if following.exceptAll(current).isEmpty() and current.exceptAll(following).isEmpty():
+        current = _small_star(_large_star(current)).localCheckpoint()
+        if _is_star_forest(current):
             break
-        current = following
     else:
         raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
+    following = current
     roots = following.select(F.col("big").alias("node"), F.col("small").alias("root"))
     own = following.select(F.col("small").alias("node"), F.col("small").alias("root"))
     return roots.unionByName(own).groupBy("node").agg(F.min("root").alias("root"))
+
+
+def _is_star_forest(edges: Any) -> bool:
+    """Whether every node links to one smaller node at most and no node has both a smaller and a larger neighbour:
+    then each component is a star around its smallest node, and the iterations are done (one job)."""
+    from pyspark.sql import functions as F
+
+    degrees = edges.groupBy("big").agg(F.count("*").alias("smaller")).select(
+        F.col("big").alias("node"), (F.col("smaller") > 1).alias("fans_out"), F.lit(False).alias("is_centre"))
+    centres = edges.select(F.col("small").alias("node"), F.lit(False).alias("fans_out"), F.lit(True).alias("is_centre"))
+    per_node = degrees.unionByName(centres).groupBy("node").agg(
+        F.max(F.col("fans_out").cast("int")).alias("fans_out"), F.max(F.col("is_centre").cast("int")).alias("centre"),
+        F.max((~F.col("is_centre")).cast("int")).alias("leaf"))
+    broken = per_node.where((F.col("fans_out") == 1) | ((F.col("centre") == 1) & (F.col("leaf") == 1)))
+    return broken.isEmpty()
 
 
 def _ordered(edges: Any) -> Any:

@@ -3,9 +3,9 @@
 1. **Sign** (``mapInArrow``, one pass over the texts): per partition, the same ``tokens.shingle_sets``,
    ``candidates.text_signatures`` and ``minhash.band_key`` as the local engine, and each text's consistent sample
    of shingles (``minhash.sampled``). Every result depends on its own text only, so partitions change nothing.
-2. **LSH**: the band keys are exploded to ``(band, key, row)`` and grouped; buckets of 2 to ``max_bucket_size``
-   rows give their pairs (the local engine packs keys into 64 bits less a few position bits before sorting: two
-   different keys collide there with probability about ``2^-40``, here never).
+2. **LSH**: the band keys are exploded to ``(band, key, row)`` and grouped by band; each band's buckets of 2 to
+   ``max_bucket_size`` rows give their pairs by the local engine's own ``minhash.bucket_pairs``; pairs are then
+   made distinct across bands by a shuffle.
 3. **Sampled view**: the samples are exploded to postings; each value's frequency is a group count; each text
    probes with its rarest ``f - ceil(t·f) + 1`` samples (a window ordered by frequency capped at 255, then value,
    exactly the local order), values held by 2 to ``max_bucket_size`` texts; probes joined to postings give pairs.
@@ -31,7 +31,7 @@ from ...config import DedupConfig
 from ...dedup.candidates import lsh_estimates_pass, sampled_estimates_pass, signature_agreement, text_signatures
 from ...dedup.deduplicator import Clock, FoundLinks, short_mask
 from ...dedup.verify import Match, Pair, ShingleVerifier, containment, jaccard, shingle_verdict
-from ...minhash import MAX_HASH, band_key, lsh_params, sampled
+from ...minhash import MAX_HASH, band_key, bucket_pairs, lsh_params, sampled
 from ...tokens import ShingleSets, shingle_sets
 from .arrow import csr_of, list_column, matrix_column, rows_of
 
@@ -42,44 +42,51 @@ VERDICT_SCHEMA = "i long, j long, checked boolean, jaccard double, containment d
 
 
 class SparkLinkFinder:
-    """``find`` as ``deduplicator.LocalLinkFinder.find``, over ``partitions`` partitions of ``spark``."""
+    """``find`` as ``deduplicator.LocalLinkFinder.find``, over ``partitions`` partitions of ``spark`` (None: as many
+    as Spark makes of the driver's table, its default parallelism)."""
 
-    def __init__(self, spark: Any, config: DedupConfig, partitions: int) -> None:
+    def __init__(self, spark: Any, config: DedupConfig, partitions: int | None = None) -> None:
         self.spark = spark
         self.config = config
         self.partitions = partitions
 
     def find(self, frame: pl.DataFrame, clock: Clock) -> FoundLinks:
+        from pyspark.sql import functions as F
+
         cfg = self.config
         self.spark.sparkContext.setJobGroup(JOB_GROUP, "newsclust dedup: signatures, candidates, verification")
         bands, rows = lsh_params(cfg.candidate_threshold, cfg.num_perm)
         texts = frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "compared", "headline_only")
-        source = self.spark.createDataFrame(texts.to_arrow()).repartition(self.partitions)
+        source = self.spark.createDataFrame(texts.to_arrow())
+        if self.partitions and source.rdd.getNumPartitions() != self.partitions:
+            source = source.repartition(self.partitions)
         signed = source.mapInArrow(lambda batches: sign_batches(batches, cfg, bands, rows), SIGNED_SCHEMA).cache()
-        short_rows = signed.where("short").select("row").toArrow()["row"].to_numpy()
+        summary = signed.agg(F.collect_list(F.when(F.col("short"), F.col("row"))).alias("short_rows"),
+                             F.sum(F.size("samples")).alias("samples")).first()
         clock.lap("signatures")
 
-        lsh = lsh_pairs(signed, cfg.max_bucket_size).cache()
-        probed = sampled_view_pairs(signed, cfg).cache()
-        n_lsh, n_sampled = lsh.count(), probed.count()
-        pairs = lsh.join(probed, ["i", "j"], "full_outer").fillna(False, ["from_lsh", "from_sampled"])
-        n_distinct = pairs.count()
+        lsh = lsh_pairs(signed, cfg.max_bucket_size, hashed=rows <= 2)
+        pairs = lsh.join(sampled_view_pairs(signed, cfg), ["i", "j"], "full_outer") \
+            .fillna(False, ["from_lsh", "from_sampled"]).cache()
+        totals = pairs.agg(F.count("*").alias("n"), F.sum(F.col("from_lsh").cast("long")).alias("lsh"),
+                           F.sum(F.col("from_sampled").cast("long")).alias("sampled")).first()
         clock.lap("candidates")
 
         verdicts = judged_pairs(pairs, signed, cfg).where("checked").toArrow()
         short = np.zeros(frame.height, dtype=bool)
-        short[short_rows] = True
+        short[np.asarray(summary["short_rows"], dtype=np.int64)] = True
         found_verdicts = verdict_dict(verdicts)
         links = {pair: match for pair, match in found_verdicts.items() if match is not None}
-        shingles = needed_shingles(signed, frame.height, {row for pair in links for row in pair} | set(short_rows))
+        needed = {row for pair in links for row in pair} | set(np.flatnonzero(short).tolist())
+        shingles = needed_shingles(signed, frame.height, needed)
         verifier = ShingleVerifier(shingles, cfg)
         verifier.verdicts_.update(found_verdicts)
-        samples_held = signed.selectExpr("sum(size(samples)) as n").first()["n"] or 0
-        for table in (signed, lsh, probed):
-            table.unpersist()
+        signed.unpersist()
+        pairs.unpersist()
         clock.lap("verify")
-        return FoundLinks(shingles, short, links, verifier, bands, rows, n_lsh, n_sampled, n_distinct, len(verdicts),
-                          int(frame.height * cfg.num_perm * 4 + 8 * samples_held))
+        return FoundLinks(shingles, short, links, verifier, bands, rows, int(totals["lsh"] or 0),
+                          int(totals["sampled"] or 0), int(totals["n"]), len(verdicts),
+                          int(frame.height * cfg.num_perm * 4 + 8 * (summary["samples"] or 0)))
 
 
 def sign_batches(batches: Iterator[pa.RecordBatch], cfg: DedupConfig, bands: int, rows: int
@@ -104,17 +111,25 @@ def sign_batches(batches: Iterator[pa.RecordBatch], cfg: DedupConfig, bands: int
         )
 
 
-def lsh_pairs(signed: Any, max_bucket_size: int) -> Any:
-    """Distinct ``(i, j)``, ``i < j``, sharing a band key in a bucket of 2 to ``max_bucket_size`` rows."""
+def lsh_pairs(signed: Any, max_bucket_size: int, hashed: bool) -> Any:
+    """Distinct ``(i, j)``, ``i < j``, sharing a band key in a bucket of 2 to ``max_bucket_size`` rows: the keys are
+    exploded to ``(band, key, row)`` and grouped by band, and each band's buckets give their pairs by the local
+    engine's own ``minhash.bucket_pairs`` (one band of ``n`` keys is ``16 n`` bytes)."""
     from pyspark.sql import functions as F
 
     keyed = signed.select("row", F.posexplode("keys").alias("band", "key"))
-    buckets = keyed.groupBy("band", "key").count().where(F.col("count").between(2, max_bucket_size))
-    members = keyed.join(buckets.select("band", "key"), ["band", "key"])
-    left = members.select("band", "key", F.col("row").alias("i"))
-    right = members.select("band", "key", F.col("row").alias("j"))
-    return left.join(right, ["band", "key"]).where("i < j").select("i", "j").distinct() \
-        .withColumn("from_lsh", F.lit(True))
+    pairs = keyed.groupBy("band").applyInArrow(lambda band: band_pairs(band, max_bucket_size, hashed),
+                                               "code long")
+    return pairs.distinct().select(F.shiftright("code", 32).alias("i"), F.col("code").bitwiseAND(0xFFFFFFFF).alias("j"),
+                                   F.lit(True).alias("from_lsh"))
+
+
+def band_pairs(band: pa.Table, max_bucket_size: int, hashed: bool) -> pa.Table:
+    """The pair codes of one band's buckets (``minhash.bucket_pairs``, distinct)."""
+    keys = band.column("key").to_numpy().view(np.uint64)
+    rows = band.column("row").to_numpy()
+    codes = np.unique(bucket_pairs(keys, rows, max_bucket_size, hashed=hashed))
+    return pa.table({"code": pa.array(codes, pa.int64())})
 
 
 def sampled_view_pairs(signed: Any, cfg: DedupConfig) -> Any:

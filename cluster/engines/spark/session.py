@@ -74,15 +74,20 @@ def spark_settings(config: SparkConfig) -> dict[str, str]:
     return {**settings, **config.conf}
 
 
-def start_session(config: SparkConfig) -> Any:
-    """A Spark session with ``spark_settings``; executors run this interpreter (so they import this package)."""
+def start_session(config: SparkConfig) -> tuple[Any, bool]:
+    """A Spark session with ``spark_settings`` and whether this call started it. An active session (a notebook's,
+    a platform's) is used as it is and must not be stopped by us. Executors run this interpreter, so they import
+    this package."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
     builder = SparkSession.builder
     for key, value in spark_settings(config).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    return session
+    return session, True
