@@ -1,7 +1,7 @@
 """The local and the Spark engine on nights of growing size: time and peak memory per stage, and equal answers.
 
     python bench/spark_scale.py ../shared/data/newsarticles.jsonl.gz --sizes 10000,50000,200000 \\
-        [--command dedup] [--config configs/fast.yaml] [--master 'local[*]'] [--work DIR] [--json FILE]
+        [--command dedup] [--config configs/fast.yaml] [--master 'local[*]'] [--driver-memory 8g] [--work DIR]
 
 Each night comes from ``night_corpus.py`` (retellings of real articles re-dated into one day, plus 10% aggregator
 copies). For every size, ``newsclust COMMAND --engine local`` and ``--engine spark`` run in fresh processes, one
@@ -31,12 +31,14 @@ COMPARED = {"dedup": {"duplicates": None}, "run": {"duplicates": None, "stories"
                                                      "articles": ["article_id", "story_id", "topic_id"]}}
 
 
-def run_engine(command: str, engine: str, night: Path, config: Path, out: Path, master: str) -> dict:
+def run_engine(command: str, engine: str, night: Path, config: Path, out: Path, master: str,
+               driver_memory: str) -> dict:
     argv = [*NEWSCLUST, command, "--engine", engine, "--config", str(config), "--input", str(night), "--out", str(out),
             "-q"]
     if engine == "spark":
         override = out.parent / f"spark-{out.name}.yaml"
-        override.write_text(config.read_text() + f"\nengine: spark\nspark:\n  master: '{master}'\n")
+        override.write_text(config.read_text() + f"\nengine: spark\nspark:\n  master: '{master}'\n"
+                            f"  driver_memory: {driver_memory}\n")
         argv[argv.index(str(config))] = str(override)
     whole = timed(argv, tree=True)
     manifest = json.loads((out / "run.json").read_text())
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--command", choices=("dedup", "run"), default="dedup")
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--master", default="local[*]")
+    parser.add_argument("--driver-memory", default="8g", help="spark.driver_memory of the Spark runs")
     parser.add_argument("--work", type=Path, default=None, help="folder for the nights and outputs (default: temp)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
@@ -91,7 +94,7 @@ def main() -> None:
             if not night.exists():
                 write_night(args.base, size, night)
             outs = {engine: work / f"{args.command}-{size}-{engine}" for engine in ("local", "spark")}
-            results = [run_engine(args.command, engine, night, args.config, out, args.master)
+            results = [run_engine(args.command, engine, night, args.config, out, args.master, args.driver_memory)
                        for engine, out in outs.items()]
             equal = same_answers(args.command, outs["local"], outs["spark"])
             _print(size, results, equal)

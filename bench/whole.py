@@ -12,6 +12,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -35,15 +36,15 @@ def timed(argv: list[str], cwd: Path = ROOT, tree: bool = False) -> Timed:
     With ``tree``, the resident memory of the process and its descendants (a Spark driver's JVM and its Python
     workers) is also summed from ``/proc`` every 0.2 s, and the peak of the sum returned.
     """
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = _TreeSampler(process.pid) if tree else None
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    tree_peak = sampler.stop() if sampler else 0.0
-    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.stderr:
-        process.stderr.close()
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty command never blocks on a full pipe
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        sampler = _TreeSampler(process.pid) if tree else None
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        tree_peak = sampler.stop() if sampler else 0.0
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(argv)} exited with {code}:\n{stderr[-3000:]}")

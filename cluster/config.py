@@ -288,7 +288,9 @@ class SparkConfig(_Strict):
     app_name: str = Field("newsclust", description="application name shown in the Spark UI")
     executor_memory: str | None = Field(None, description="`spark.executor.memory` (e.g. `4g`); unset: Spark's default")
     driver_memory: str | None = Field(
-        None, description="`spark.driver.memory` (e.g. `8g`); only takes effect when this process starts the JVM"
+        "4g", description="`spark.driver.memory`: in `local[*]` the driver is also the executor and holds the "
+        "tables it sends (Spark's own 1g runs out at about 50,000 articles); only takes effect when this process "
+        "starts the JVM; none: Spark's default"
     )
     shuffle_partitions: int = Field(16, ge=1, description="`spark.sql.shuffle.partitions`")
     partitions: int | None = Field(

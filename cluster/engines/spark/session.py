@@ -64,9 +64,10 @@ def spark_settings(config: SparkConfig) -> dict[str, str]:
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
     }
-    quiet_log = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
-    settings["spark.driver.extraJavaOptions"] = quiet_log
-    settings["spark.executor.extraJavaOptions"] = quiet_log
+    # errors-only JVM log; a driver out of heap exits (and the run fails with exit 1) instead of hanging for ever
+    java_options = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} -XX:+ExitOnOutOfMemoryError"
+    settings["spark.driver.extraJavaOptions"] = java_options
+    settings["spark.executor.extraJavaOptions"] = java_options
     if config.executor_memory:
         settings["spark.executor.memory"] = config.executor_memory
     if config.driver_memory:
