@@ -4,9 +4,11 @@ canonical choice per component on the executors, with the local engine's answers
 Every step after the links looks only inside the component of its links: the shared-material guard compares a
 text with the articles linked to it, a group is a component (or a part of one) checked against its canonical, and
 the canonical is chosen from the group's own members. So the components (``components.component_roots``, the
-large-star/small-star iterations) are cogrouped with their members and links, and each one runs the local steps
-(``deduplicator.guarded_groups``) on its own rows, in the same order: rows keep their relative order, links their
-order in the driver's dict. What comes back is one row per group member and one per component with its counters.
+large-star/small-star iterations) are dealt into buckets (root modulo ``spark.sql.shuffle.partitions``: one Python
+call per bucket, not per component), each bucket cogrouped with its members and links, and each runs the local
+steps (``deduplicator.guarded_groups``) on its whole components, in the same order: rows keep their relative order,
+links their order in the driver's dict. What comes back is one row per group member and one per bucket with its
+counters.
 """
 
 from __future__ import annotations
@@ -54,12 +56,14 @@ class SparkGroupBuilder:
         })
         link_frame = self.spark.createDataFrame(link_table)
         roots = component_roots(link_frame.selectExpr("i as src", "j as dst"))
+        buckets = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
         members = self.spark.createDataFrame(member_table(frame, found, sorted({r for pair in links for r in pair})))
-        members = members.join(roots.selectExpr("node as row", "root as member_root"), "row")
-        linked = link_frame.join(roots.selectExpr("node as i", "root as link_root"), "i")
+        # two projections of the roots, so that the two sides of the cogroup are not one plan joined to itself
+        members = members.join(roots.selectExpr("node as row", f"root % {buckets} as member_bucket"), "row")
+        linked = link_frame.join(roots.selectExpr("node as i", f"root % {buckets} as link_bucket"), "i")
         cfg = self.config
-        result = members.groupBy("member_root").cogroup(linked.groupBy("link_root")).applyInArrow(
-            lambda rows, component_links: component_groups(rows, component_links, cfg), RESULT_SCHEMA).toArrow()
+        result = members.groupBy("member_bucket").cogroup(linked.groupBy("link_bucket")).applyInArrow(
+            lambda rows, bucket_links: component_groups(rows, bucket_links, cfg), RESULT_SCHEMA).toArrow()
         return groups_of(pl.from_arrow(result))
 
 
@@ -76,7 +80,7 @@ def member_table(frame: pl.DataFrame, found: FoundLinks, rows: list[int]) -> pa.
 
 
 def component_groups(rows: pa.Table, links: pa.Table, cfg: DedupConfig) -> pa.Table:
-    """The local steps on one component: ``rows`` (its members) and ``links`` (between them)."""
+    """The local steps on whole components: ``rows`` (their members) and ``links`` (between them)."""
     members = pl.from_arrow(rows).sort("row")
     position = {row: k for k, row in enumerate(members["row"].to_list())}
     ordered = pl.from_arrow(links).sort("order")
