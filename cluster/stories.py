@@ -139,10 +139,7 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
     ``threads`` threads (default: one per core; numpy releases the GIL), which changes no result. Ties go to the lower
     row. Returns ``(n, k)`` indices and similarities; rows with fewer candidates are padded with index -1.
     """
-    n = len(vectors)
-    k = min(k, n - 1)
-    index = np.full((n, max(k, 0)), -1, dtype=np.int64)
-    sims = np.full((n, max(k, 0)), -np.inf, dtype=np.float64)
+    k, index, sims = unfilled_neighbours(len(vectors), k)
     if k <= 0:
         return index, sims
     blocks = neighbour_blocks(days, 2.0 * time_scale_days, block_cells)
@@ -158,6 +155,12 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
         for block in blocks:
             fill(block)
     return unfilled_marked(index, sims)
+
+
+def unfilled_neighbours(n: int, k: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """``k`` capped at ``n - 1`` and the ``(n, k)`` index and similarity tables before any block fills them."""
+    k = min(k, n - 1)
+    return k, np.full((n, max(k, 0)), -1, dtype=np.int64), np.full((n, max(k, 0)), -np.inf, dtype=np.float64)
 
 
 def unfilled_marked(index: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ...stories import BLOCK_CELLS, neighbour_block, neighbour_blocks, unfilled_marked
+from ...stories import BLOCK_CELLS, neighbour_block, neighbour_blocks, unfilled_marked, unfilled_neighbours
 
 JOB_GROUP = "newsclust-neighbours"
 
@@ -31,10 +31,7 @@ class SparkNeighbours:
 
     def __call__(self, vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int
                  ) -> tuple[np.ndarray, np.ndarray]:
-        n = len(vectors)
-        k = min(k, n - 1)
-        index = np.full((n, max(k, 0)), -1, dtype=np.int64)
-        sims = np.full((n, max(k, 0)), -np.inf, dtype=np.float64)
+        k, index, sims = unfilled_neighbours(len(vectors), k)
         if k <= 0:
             return index, sims
         blocks = neighbour_blocks(days, 2.0 * time_scale_days, self.block_cells)
