@@ -5,7 +5,8 @@
 
 Each night comes from ``night_corpus.py`` (retellings of real articles re-dated into one day, plus 10% aggregator
 copies). For every size, ``newsclust COMMAND --engine local`` and ``--engine spark`` run in fresh processes, one
-after the other, on the same file and config. Printed per engine: every stage's seconds (from ``run.json``), the
+after the other, on the same file and config. Printed per engine: every stage's seconds and the driver's peak
+memory at its end (from ``run.json``), the
 whole command's wall time, the driver's peak memory and the peak of the whole process tree (driver, JVM and Python
 workers summed), and whether the two engines' ``duplicates`` (and, for ``run``, ``stories`` and the articles'
 ``story_id``) are identical. The machine line says what it ran on; on one machine ``local[*]`` shares its cores
@@ -45,6 +46,7 @@ def run_engine(command: str, engine: str, night: Path, config: Path, out: Path, 
     return {"engine": engine, "wall_s": whole.seconds, "driver_peak_mb": whole.peak_mb,
             "tree_peak_mb": whole.tree_peak_mb,
             "stages": {s["name"]: s["seconds"] for s in manifest["stages"]},
+            "stage_peaks_mb": {s["name"]: s.get("peak_rss_mb", 0.0) for s in manifest["stages"]},
             "counts": {k: manifest["counts"].get(k) for k in ("accepted", "duplicate_groups", "copies", "stories")}}
 
 
@@ -63,10 +65,11 @@ def same_answers(command: str, local: Path, spark: Path) -> dict[str, bool]:
 def _print(size: int, results: list[dict], equal: dict[str, bool]) -> None:
     stages = list(dict.fromkeys(name for result in results for name in result["stages"]))
     print(f"\n## {size:,} articles: {results[0]['counts']}")
-    print("| stage | " + " | ".join(r["engine"] for r in results) + " |")
+    print("| stage (seconds, driver peak so far) | " + " | ".join(r["engine"] for r in results) + " |")
     print("|---|" + "---|" * len(results))
     for stage in stages:
-        print(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, 0):.1f} s" for r in results) + " |")
+        print(f"| {stage} | " + " | ".join(f"{r['stages'].get(stage, 0):.1f} s, "
+                                         f"{r['stage_peaks_mb'].get(stage, 0) / 1024:.1f} GB" for r in results) + " |")
     print("| **whole command** | " + " | ".join(f"**{r['wall_s']:.1f} s**" for r in results) + " |")
     print("| driver peak | " + " | ".join(f"{r['driver_peak_mb']:.0f} MB" for r in results) + " |")
     print("| process tree peak | " + " | ".join(f"{r['tree_peak_mb']:.0f} MB" for r in results) + " |")

@@ -128,6 +128,7 @@ def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int =
 
 
 NeighbourFinder = Callable[[np.ndarray, np.ndarray, float, int], tuple[np.ndarray, np.ndarray]]
+LinkageRunner = Callable[..., np.ndarray]  # ``average_linkage``'s signature: the story index of every row
 
 
 def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int,
@@ -228,12 +229,16 @@ class StoryClusterer:
 
     Rows must be in time order (``days`` sorted). ``richness`` and ``lexical`` are optional (headline-only
     behaviour without them). ``neighbours`` finds the candidate neighbours (``candidate_neighbours`` in this
-    process by default; the Spark engine passes one that computes the same blocks on executors).
+    process by default; the Spark engine passes one that computes the same blocks on executors), and ``linkage``
+    runs the average linkage (``average_linkage`` by default; the Spark engine runs it per connected block of the
+    edge graph, which gives the same stories since clusters only ever merge along edges).
     """
 
-    def __init__(self, config: StoriesConfig | None = None, neighbours: NeighbourFinder | None = None) -> None:
+    def __init__(self, config: StoriesConfig | None = None, neighbours: NeighbourFinder | None = None,
+                 linkage: LinkageRunner | None = None) -> None:
         self.config = config or StoriesConfig()
         self.neighbours = neighbours
+        self.linkage = linkage
 
     def time_penalty(self, days_a: np.ndarray, days_b: np.ndarray) -> np.ndarray:
         """``(Δt / τ)² / 2`` for aligned arrays of days."""
@@ -305,7 +310,8 @@ class StoryClusterer:
         np.add.at(sums, inverse, values)
         edges = sp.coo_matrix((sums, (keys // n, keys % n)), shape=(n, n))
         self.n_edges_ = len(keys)
-        self.labels_ = _average_linkage(vectors, days, rich, hood, edges.row, edges.col, edges.data, self)
+        self.labels_ = (self.linkage or average_linkage)(vectors, days, rich, hood, edges.row, edges.col, edges.data,
+                                                         self)
         return self
 
 
@@ -335,7 +341,7 @@ def _initial_heap(
     return heap
 
 
-def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
+def average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
                      cols: np.ndarray,
                      extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
     """Merge the pair of edge-joined clusters with the highest mean ``S − θ`` until none reaches 0.
@@ -415,7 +421,7 @@ def _average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, ho
 
 
 def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: StoriesConfig,
-                    neighbours: NeighbourFinder | None = None) -> pl.DataFrame:
+                    neighbours: NeighbourFinder | None = None, linkage: LinkageRunner | None = None) -> pl.DataFrame:
     """Story of each canonical article (``schema.STORY_MEMBERS``), independent of the input's row order.
 
     ``canonicals`` has ``article_id`` and ``published_at``, and optionally ``title`` and ``body`` (used for the
@@ -431,7 +437,7 @@ def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: Stori
         bodies = order["body"].fill_null("").to_list() if "body" in order.columns else [""] * order.height
         rich = richness(titles, bodies)
         lexical = lexical_vectors(titles, bodies) if rich.any() else None
-    labels = StoryClusterer(config, neighbours).fit(ordered_vectors, days, rich, lexical).labels_
+    labels = StoryClusterer(config, neighbours, linkage).fit(ordered_vectors, days, rich, lexical).labels_
     members = order.select("article_id").with_columns(pl.Series("cluster", labels, dtype=pl.Int64))
     first_ids = members.group_by("cluster").agg(pl.col("article_id").first().alias("first_id"))
     centrality = _centrality(ordered_vectors, labels)

@@ -79,10 +79,11 @@ def test_dedup_of_wire_feed_equals_local(wire_feed, spark_engine):
 
 def test_stories_of_wire_feed_equal_local(wire_feed, spark_engine):
     config = _config([str(wire_feed)])
-    before = _jobs(spark_engine, "newsclust-neighbours")
+    before = [_jobs(spark_engine, group) for group in ("newsclust-neighbours", "newsclust-linkage")]
     local = run(config, engine=LocalEngine(), embedder=HashingEmbedder())
     spark = run(config, engine=spark_engine, embedder=HashingEmbedder())
-    assert _jobs(spark_engine, "newsclust-neighbours") > before
+    after = [_jobs(spark_engine, group) for group in ("newsclust-neighbours", "newsclust-linkage")]
+    assert after[0] > before[0] and after[1] > before[1]  # neighbours and linkage ran as Spark jobs
     assert local.counts["stories"] < local.counts["unique_articles"]  # stories of several articles exist
     assert_same_tables(local.tables, spark.tables)
 
@@ -171,6 +172,29 @@ def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
     for table in ("articles", "duplicates", "syndication"):
         assert pl.read_parquet(tmp_path / "local" / f"{table}.parquet").equals(
             pl.read_parquet(tmp_path / "spark" / f"{table}.parquet"))
+
+
+def test_linkage_per_connected_block_equals_one_linkage_over_all(spark_engine):
+    from cluster.config import StoriesConfig
+    from cluster.stories import StoryClusterer
+
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(40, 24))
+    vectors = centres[rng.integers(0, 40, 900)] + 0.6 * rng.normal(size=(900, 24))  # 40 events, noisy retellings
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    days = np.sort(rng.uniform(0, 30, 900))
+    config = StoriesConfig()
+    local = StoryClusterer(config).fit(vectors, days).labels_
+    spark = StoryClusterer(config, linkage=spark_engine.linkage_runner()).fit(vectors, days).labels_
+    assert 40 <= len(set(local.tolist())) < 900
+    assert _partition(spark) == _partition(local)
+
+
+def _partition(labels: np.ndarray) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for row, label in enumerate(labels.tolist()):
+        groups.setdefault(label, set()).add(row)
+    return {frozenset(g) for g in groups.values()}
 
 
 def test_large_star_small_star_components_equal_scipy(spark_engine):

@@ -6,7 +6,7 @@ A stage says *what* it computes (``cluster/stages``); the run's engine says *whe
 - ``spark`` (``engines.spark.SparkEngine``): the same library functions over partitions of a Spark cluster, for the
   comparison of texts on shingles in the dedup stage (signatures, LSH bands, the sampled-shingle index, exact
   verification), its groups (connected components, then guard and canonical per component), the embeddings (the
-  model loaded once per executor) and the story neighbour search.
+  model loaded once per executor), the story neighbour search and the average linkage (per connected block).
 
 Every kernel gives the same answer on either engine (``tests/test_spark_engine.py``), so the engine is not part of
 ``Config.config_hash``: a nightly state written by one engine is read by the other.
@@ -21,7 +21,7 @@ from ..config import Config, DedupConfig, EmbedConfig
 if TYPE_CHECKING:  # the command line imports this module; the numeric stack loads with the stages
     from ..dedup.deduplicator import GroupBuilder, LinkFinder
     from ..embed import Embedder
-    from ..stories import NeighbourFinder
+    from ..stories import LinkageRunner, NeighbourFinder
 
 
 class EngineError(Exception):
@@ -39,6 +39,9 @@ class Engine(Protocol):
 
     def neighbour_finder(self) -> NeighbourFinder | None:
         """How the story stage finds candidate neighbours (``None``: in this process)."""
+
+    def linkage_runner(self) -> LinkageRunner | None:
+        """How the story stage runs its average linkage (``None``: in this process)."""
 
     def embedder(self, config: EmbedConfig) -> Embedder:
         """The embedding model as this engine runs it."""
@@ -62,6 +65,9 @@ class LocalEngine:
         return None
 
     def neighbour_finder(self) -> NeighbourFinder | None:
+        return None
+
+    def linkage_runner(self) -> LinkageRunner | None:
         return None
 
     def embedder(self, config: EmbedConfig) -> Embedder:

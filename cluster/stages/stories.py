@@ -31,7 +31,8 @@ class StoriesStage(Stage):
     def run(self, tables: Tables, context: RunContext) -> StageOutput:
         canonicals, vectors = tables["canonicals"], vector_matrix(tables["embeddings"])
         registry = tables.get("state_registry", pl.DataFrame(schema=REGISTRY))
-        members = cluster_stories(canonicals, vectors, self.config, context.engine.neighbour_finder())
+        engine = context.engine
+        members = cluster_stories(canonicals, vectors, self.config, engine.neighbour_finder(), engine.linkage_runner())
         clusters = fresh_story_ids(members, registry)
         story_centroids = centroids(clusters, canonicals["article_id"].to_list(), vectors)
         spans = clustered_spans(tables["ingested"], tables["dup_groups"], clusters)

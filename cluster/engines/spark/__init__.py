@@ -4,7 +4,8 @@
 Its kernels: ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact verification),
 ``groups.SparkGroupBuilder`` (connected components of the links, then guard, groups and canonical per component),
 ``embed.SparkEmbedder`` (batches as tasks, the model loaded once per executor) and ``neighbours.SparkNeighbours``
-(the story neighbour blocks as tasks). The stages and everything after these kernels run on the driver, as in
+(the story neighbour blocks as tasks) and ``linkage.SparkLinkage`` (the average linkage per bucket of connected
+blocks of the candidate graph). The stages and everything after these kernels run on the driver, as in
 the local engine, on the tables the kernels return.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from ...config import DedupConfig, EmbedConfig, SparkConfig
 from ...dedup.deduplicator import GroupBuilder, LinkFinder
 from ...embed import Embedder
-from ...stories import NeighbourFinder
+from ...stories import LinkageRunner, NeighbourFinder
 from .. import EngineError
 from .session import check_runtime, spark_settings, start_session
 
@@ -61,6 +62,11 @@ class SparkEngine:
         from .neighbours import SparkNeighbours
 
         return SparkNeighbours(self.session)
+
+    def linkage_runner(self) -> LinkageRunner | None:
+        from .linkage import SparkLinkage
+
+        return SparkLinkage(self.session)
 
     def embedder(self, config: EmbedConfig) -> Embedder:
         from .embed import SparkEmbedder
