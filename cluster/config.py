@@ -298,6 +298,13 @@ class SparkConfig(_Strict):
     )
     conf: dict[str, str] = Field(default_factory=dict, description="any other Spark settings, passed as given")
 
+    @field_validator("master")
+    @classmethod
+    def _master(cls, value: str) -> str:
+        if not re.fullmatch(r"local(\[(\d+|\*)(,\d+)?\])?|(spark|k8s)://\S+|yarn", value.strip()):
+            raise ValueError("must be local, local[N], local[*], spark://HOST:PORT, k8s://URL or yarn")
+        return value.strip()
+
     @field_validator("executor_memory", "driver_memory")
     @classmethod
     def _memory(cls, value: str | None) -> str | None:

@@ -22,7 +22,7 @@ from cluster.config import Config, ConfigError, load_config
 from cluster.config_reference import resolved_yaml
 from cluster.display import json_text
 from cluster.embed import ModelError
-from cluster.engines import Engine, EngineError, engine_from_config
+from cluster.engines import Engine, EngineError, engine_from_config, spark_failure
 from cluster.readers import InputError
 from jobs.evaluation import evaluate_run
 from jobs.exit_codes import (
@@ -66,6 +66,11 @@ def _run_failures(write_error: Callable[[OSError], str]) -> Iterator[None]:
         raise RunFailed(write_error(exc)) from None
     except Terminated:
         raise Stopped("stopped by SIGTERM; outputs (and nightly state) are as they were before this run") from None
+    except Exception as exc:
+        failure = spark_failure(exc)
+        if failure is None:
+            raise
+        raise RunFailed(f"{failure}; outputs (and nightly state) are as they were before this run") from None
 
 
 def _check_rejects(counts: dict[str, Any], config: Config, written_to: str | Path) -> None:

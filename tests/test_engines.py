@@ -53,6 +53,21 @@ def test_a_bad_memory_size_names_the_key(tmp_path):
         load_config(path)
 
 
+@pytest.mark.parametrize("master", ["local", "local[2]", "local[*]", "local[4,2]", "spark://10.0.0.5:7077", "yarn",
+                                    "k8s://https://cluster:6443"])
+def test_master_urls_spark_accepts_load(master):
+    assert load_config(None, {"spark.master": master}).spark.master == master
+
+
+def test_a_master_spark_cannot_parse_names_the_key(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("engine: spark\nspark:\n  master: bogus://x\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert (f"config {path}: 1 error(s)\n  spark.master: Value error, must be local, local[N], local[*], "
+            "spark://HOST:PORT, k8s://URL or yarn (got 'bogus://x')") == str(info.value)
+
+
 def test_the_engine_does_not_change_the_config_hash():
     spark = load_config(None, {"engine": "spark", "spark.master": "yarn"})
     assert load_config(None).config_hash() == spark.config_hash()
@@ -95,3 +110,12 @@ def test_cli_without_java_exits_2_before_any_work(tmp_path):
                              "(or set JAVA_HOME)\n")
     assert not out.exists()
     assert os.environ.get("PATH")  # CliRunner restored the environment
+
+
+def test_a_spark_failure_is_one_line_and_other_errors_are_not_ours_to_word():
+    protocol = pytest.importorskip("py4j.protocol")
+    from cluster.engines import spark_failure
+
+    failure = spark_failure(protocol.Py4JNetworkError("Answer from Java side is empty\nwhile sending a command"))
+    assert failure == "engine spark: Py4JNetworkError: Answer from Java side is empty"
+    assert spark_failure(ValueError("a bug of ours")) is None

@@ -28,6 +28,16 @@ class EngineError(Exception):
     """The configured engine cannot run here (a missing package or runtime); the message names the fix."""
 
 
+def spark_failure(exc: BaseException) -> str | None:
+    """One line saying what went wrong when ``exc`` comes from Spark or its Java bridge (a failed job, an executor
+    lost, a JVM gone), else None: such a failure ends a run like any other run failure, with its reason, not a
+    traceback."""
+    if type(exc).__module__.split(".")[0] not in ("pyspark", "py4j"):
+        return None
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return f"engine spark: {type(exc).__name__}: {lines[0] if lines else 'no message'}"[:500]
+
+
 class Engine(Protocol):
     name: str
 
