@@ -54,6 +54,10 @@ class Deduplicator:
     (links dropped by the shared-material guard), ``n_split_`` (members split off because they did not match their
     canonical), ``timings_`` (seconds per step), ``index_bytes_`` (signatures and sampled-shingle index held for
     candidate generation) and ``verdicts_`` (every pair verified on shingles: its match or ``None``).
+
+    Steps 1 to 3 run in ``finder`` (default ``LocalLinkFinder``), steps 5 and 6 in ``grouper`` (default
+    ``LocalGroupBuilder``); the Spark engine passes its own, which give the same answers. With a finder that runs
+    elsewhere, ``signatures_`` is None and ``shingles_`` holds only the sets the later steps need.
     """
 
     def __init__(self, config: DedupConfig, threads: int | None = None, finder: LinkFinder | None = None,
