@@ -119,3 +119,24 @@ def test_a_spark_failure_is_one_line_and_other_errors_are_not_ours_to_word():
     failure = spark_failure(protocol.Py4JNetworkError("Answer from Java side is empty\nwhile sending a command"))
     assert failure == "engine spark: Py4JNetworkError: Answer from Java side is empty"
     assert spark_failure(ValueError("a bug of ours")) is None
+
+
+def test_a_failed_spark_job_names_its_reason_not_py4js_header():
+    protocol = pytest.importorskip("py4j.protocol")
+    from cluster.engines import spark_failure
+
+    class JobFailed(protocol.Py4JError):  # what py4j raises for a Java exception reads like this
+        def __str__(self) -> str:
+            return ("An error occurred while calling o123.collectToPython.\n"
+                    ": org.apache.spark.SparkException: Job aborted due to stage failure: Task 1 failed 4 times\n"
+                    "\tat org.apache.spark.scheduler.DAGScheduler.failJobAndIndependentStages")
+
+    assert spark_failure(JobFailed()) == ("engine spark: JobFailed: org.apache.spark.SparkException: Job aborted due "
+                                          "to stage failure: Task 1 failed 4 times")
+
+
+def test_a_java_home_without_java_is_refused_with_the_fix(tmp_path, monkeypatch):
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    with pytest.raises(EngineError, match=r"JAVA_HOME is .* but .*/bin/java is not an executable"):
+        check_runtime()

@@ -174,6 +174,27 @@ def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
             pl.read_parquet(tmp_path / "spark" / f"{table}.parquet"))
 
 
+def test_a_session_in_another_time_zone_gives_the_same_canonicals(tmp_path, spark_engine):
+    """Spark hands timestamps over in the session's time zone; a notebook's session may not be in UTC. Date-only
+    articles (midnight UTC) would gain a time of day there, and the canonical rules read both."""
+    feed = tmp_path / "dates.jsonl"
+    rows = [json.loads(line) for line in SAMPLE.read_text().splitlines()]
+    for row in rows[::2]:
+        row["published_at"] = row["published_at"][:10]  # a date only
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    config = _config([str(feed)])
+    local = run(config, stages=DEDUP_STAGES, engine=LocalEngine())
+    session = spark_engine.session
+    zone = session.conf.get("spark.sql.session.timeZone")
+    session.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        spark = run(config, stages=DEDUP_STAGES, engine=spark_engine)
+    finally:
+        session.conf.set("spark.sql.session.timeZone", zone)
+    assert local.tables["articles"]["date_missing"].sum() == 0
+    assert_same_tables(local.tables, spark.tables)
+
+
 def test_linkage_per_connected_block_equals_one_linkage_over_all(spark_engine):
     from cluster.config import StoriesConfig
     from cluster.stories import StoryClusterer

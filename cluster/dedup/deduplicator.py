@@ -57,7 +57,8 @@ class Deduplicator:
 
     Steps 1 to 3 run in ``finder`` (default ``LocalLinkFinder``), steps 5 and 6 in ``grouper`` (default
     ``LocalGroupBuilder``); the Spark engine passes its own, which give the same answers. With a finder that runs
-    elsewhere, ``signatures_`` is None and ``shingles_`` holds only the sets the later steps need.
+    elsewhere, ``signatures_`` is None, ``shingles_`` holds only the sets the later steps need, and ``verdicts_``
+    lacks the verdicts the grouper judged on its own (member against canonical).
     """
 
     def __init__(self, config: DedupConfig, threads: int | None = None, finder: LinkFinder | None = None,

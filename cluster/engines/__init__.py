@@ -32,10 +32,17 @@ def spark_failure(exc: BaseException) -> str | None:
     """One line saying what went wrong when ``exc`` comes from Spark or its Java bridge (a failed job, an executor
     lost, a JVM gone), else None: such a failure ends a run like any other run failure, with its reason, not a
     traceback."""
-    if type(exc).__module__.split(".")[0] not in ("pyspark", "py4j"):
+    if not any(kind.__module__.split(".")[0] in ("pyspark", "py4j") for kind in type(exc).__mro__):
         return None
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    return f"engine spark: {type(exc).__name__}: {lines[0] if lines else 'no message'}"[:500]
+    try:
+        text = str(exc)
+    except Exception:  # a Py4JJavaError asks the JVM for its text, and the JVM may be gone
+        text = ""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if lines and lines[0].startswith("An error occurred while calling"):  # py4j's header; the reason follows
+        lines = lines[1:]
+    reason = lines[0].removeprefix(": ") if lines else "no message"
+    return f"engine spark: {type(exc).__name__}: {reason}"[:500]
 
 
 class Engine(Protocol):

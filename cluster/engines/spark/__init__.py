@@ -56,7 +56,7 @@ class SparkEngine:
     def group_builder(self, config: DedupConfig) -> GroupBuilder | None:
         from .groups import SparkGroupBuilder
 
-        return SparkGroupBuilder(self.session, config)
+        return SparkGroupBuilder(self.session, config, self.config.shuffle_partitions)
 
     def neighbour_finder(self) -> NeighbourFinder | None:
         from .neighbours import SparkNeighbours
@@ -66,7 +66,7 @@ class SparkEngine:
     def linkage_runner(self) -> LinkageRunner | None:
         from .linkage import SparkLinkage
 
-        return SparkLinkage(self.session)
+        return SparkLinkage(self.session, self.config.shuffle_partitions)
 
     def embedder(self, config: EmbedConfig) -> Embedder:
         from .embed import SparkEmbedder
@@ -83,6 +83,11 @@ class SparkEngine:
         return described
 
     def close(self) -> None:
+        """Stop the session if this engine started it; a failure to stop (a JVM already gone) is only logged, so it
+        never hides the run's own outcome."""
         if self._session is not None and self._owned:
-            self._session.stop()
+            try:
+                self._session.stop()
+            except Exception as exc:  # py4j raises many types once the JVM has exited
+                log.warning("engine spark: stopping the session failed (%s)", type(exc).__name__)
         self._session = None

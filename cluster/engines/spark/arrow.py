@@ -7,9 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+MAX_LIST_VALUES = 2**31 - 1  # an Arrow list column (Spark's array type) addresses its values with int32 offsets
+
 
 def list_column(values: np.ndarray, offsets: np.ndarray) -> pa.ListArray:
     """Rows ``values[offsets[i]:offsets[i + 1]]`` as an Arrow list column of int64 (Spark's ``array<bigint>``)."""
+    _check_size(len(values))
     return pa.ListArray.from_arrays(pa.array(np.asarray(offsets, dtype=np.int32)),
                                     pa.array(np.asarray(values, dtype=np.int64)))
 
@@ -17,8 +20,15 @@ def list_column(values: np.ndarray, offsets: np.ndarray) -> pa.ListArray:
 def matrix_column(matrix: np.ndarray, dtype: type = np.int64) -> pa.ListArray:
     """The rows of a 2-d array as an Arrow list column."""
     rows, width = matrix.shape
+    _check_size(rows * width)
     offsets = np.arange(rows + 1, dtype=np.int32) * width
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(np.ascontiguousarray(matrix, dtype=dtype).ravel()))
+
+
+def _check_size(values: int) -> None:
+    if values > MAX_LIST_VALUES:
+        raise ValueError(f"{values:,} values in one Arrow list column, more than its int32 offsets hold; "
+                         "use more partitions (spark.partitions)")
 
 
 def csr_of(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:

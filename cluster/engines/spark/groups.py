@@ -4,7 +4,7 @@ canonical choice per component on the executors, with the local engine's answers
 Every step after the links looks only inside the component of its links: the shared-material guard compares a
 text with the articles linked to it, a group is a component (or a part of one) checked against its canonical, and
 the canonical is chosen from the group's own members. So the components (``components.component_roots``, the
-large-star/small-star iterations) are dealt into buckets (root modulo ``spark.sql.shuffle.partitions``: one Python
+large-star/small-star iterations) are dealt into buckets (root modulo ``spark.shuffle_partitions``: one Python
 call per bucket, not per component), each bucket cogrouped with its members and links, and each runs the local
 steps (``deduplicator.guarded_groups``) on its whole components, in the same order: rows keep their relative order,
 links their order in the driver's dict. What comes back is one row per group member and one per bucket with its
@@ -39,9 +39,10 @@ JOB_GROUP = "newsclust-dedup-groups"
 class SparkGroupBuilder:
     """A ``deduplicator.GroupBuilder`` that builds the groups of each connected component in a Spark task."""
 
-    def __init__(self, spark: Any, config: DedupConfig) -> None:
+    def __init__(self, spark: Any, config: DedupConfig, buckets: int) -> None:
         self.spark = spark
         self.config = config.model_copy(update={"threads": 1})  # one task per core already
+        self.buckets = buckets
 
     def build(self, frame: pl.DataFrame, links: dict[Pair, Match], found: FoundLinks, short: ShortTexts) -> Grouped:
         if not links:
@@ -56,7 +57,7 @@ class SparkGroupBuilder:
         })
         link_frame = self.spark.createDataFrame(link_table)
         roots = component_roots(link_frame.selectExpr("i as src", "j as dst"))
-        buckets = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
+        buckets = self.buckets
         members = self.spark.createDataFrame(member_table(frame, found, sorted({r for pair in links for r in pair})))
         # two projections of the roots, so that the two sides of the cogroup are not one plan joined to itself
         members = members.join(roots.selectExpr("node as row", f"root % {buckets} as member_bucket"), "row")
@@ -81,7 +82,7 @@ def member_table(frame: pl.DataFrame, found: FoundLinks, rows: list[int]) -> pa.
 
 def component_groups(rows: pa.Table, links: pa.Table, cfg: DedupConfig) -> pa.Table:
     """The local steps on whole components: ``rows`` (their members) and ``links`` (between them)."""
-    members = pl.from_arrow(rows).sort("row")
+    members = _in_utc(pl.from_arrow(rows)).sort("row")
     position = {row: k for k, row in enumerate(members["row"].to_list())}
     ordered = pl.from_arrow(links).sort("order")
     local_links = {(position[i], position[j]): Match(jac, cont, rule) for i, j, jac, cont, rule in
@@ -97,6 +98,17 @@ def component_groups(rows: pa.Table, links: pa.Table, cfg: DedupConfig) -> pa.Ta
     grouped = guarded_groups(members, local_links, shingles, matcher, cfg)
     global_row = members["row"].to_list()
     return pa.Table.from_pylist(list(_result_rows(grouped, global_row)), schema=_arrow_schema())
+
+
+def _in_utc(members: pl.DataFrame) -> pl.DataFrame:
+    """``published_at`` back in UTC: Spark's Arrow hand-over labels timestamps with the session's time zone, and a
+    midnight-UTC date read in New York time would have a time of day (and another date) for the canonical rules."""
+    column = members["published_at"]
+    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone not in (None, "UTC"):
+        return members.with_columns(pl.col("published_at").dt.convert_time_zone("UTC"))
+    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is None:
+        return members.with_columns(pl.col("published_at").dt.replace_time_zone("UTC"))
+    return members
 
 
 def _result_rows(grouped: Grouped, global_row: list[int]) -> Iterator[dict]:

@@ -4,8 +4,9 @@ Clusters only ever merge along edges of the candidate graph (``stories.average_l
 connected block of that graph never touch another block: running the linkage on each block alone, on its rows and
 edges in their order, gives the same stories as running it on all of them at once. The blocks (``graph``'s
 components of the edges, on the driver: a sparse pass over ``n × k`` edges) are dealt into buckets, root modulo
-``spark.sql.shuffle.partitions``, and each bucket is one task on the broadcast vectors, days, richness and
-neighbourhood sizes; the driver numbers the stories from the tasks' answers.
+``spark.shuffle_partitions``, and each bucket is one task on the broadcast vectors, days, richness and
+neighbourhood sizes; the driver numbers the stories from the tasks' answers (the same partition of the rows as the
+local engine's; the story numbers themselves may differ, and nothing reads them but the partition).
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ JOB_GROUP = "newsclust-linkage"
 class SparkLinkage:
     """A ``stories.LinkageRunner`` whose buckets of connected blocks run as Spark tasks."""
 
-    def __init__(self, spark: Any) -> None:
+    def __init__(self, spark: Any, buckets: int) -> None:
         self.spark = spark
+        self.buckets = buckets
 
     def __call__(self, vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
                  cols: np.ndarray, extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
         n = len(vectors)
-        buckets = int(self.spark.conf.get("spark.sql.shuffle.partitions"))
-        bucket = component_roots(n, np.stack([rows, cols], axis=1) if len(rows) else []) % buckets
+        bucket = component_roots(n, np.stack([rows, cols], axis=1) if len(rows) else []) % self.buckets
         edge_bucket = bucket[rows] if len(rows) else np.zeros(0, dtype=np.int64)
         payloads = [(np.flatnonzero(bucket == b), np.flatnonzero(edge_bucket == b)) for b in np.unique(bucket)]
         context = self.spark.sparkContext

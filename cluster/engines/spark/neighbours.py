@@ -5,7 +5,8 @@ of it; each block is one task running ``stories.neighbour_block`` on the broadca
 puts the blocks' rows back in place. The blocks are the local search's own (the same ``block_cells``): a row's
 candidates do not depend on its block (``neighbour_block`` compares a row only with the rows within ``2τ`` of its
 own day), but the last bit of a float32 dot product can depend on the shape of the matrix product that computes it,
-and with the same blocks the similarities are the local ones bit for bit.
+and with the same blocks (and the same numpy and BLAS build on the executors) the similarities are the local ones
+bit for bit.
 
 The vectors are broadcast whole (``n × 384`` float32: 150 MB at 100k articles, 1.5 GB at a million); beyond that a
 time-bucketed shuffle of the window's vectors is the step to take (``docs/scale.md``).

@@ -35,9 +35,14 @@ def check_runtime() -> None:
 
 
 def _java_binary() -> str | None:
+    """The java Spark's launcher will run: ``$JAVA_HOME/bin/java`` when JAVA_HOME is set, else ``java`` on PATH."""
     home = os.environ.get("JAVA_HOME")
-    if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
-        return os.path.join(home, "bin", "java")
+    if home:
+        java = os.path.join(home, "bin", "java")
+        if not os.access(java, os.X_OK):
+            raise EngineError(f"engine spark: JAVA_HOME is {home!r} but {java} is not an executable; point it at a "
+                              "Java 17 runtime (apt-get install openjdk-17-jre-headless) or unset it")
+        return java
     return shutil.which("java")
 
 
@@ -81,11 +86,14 @@ def start_session(config: SparkConfig) -> tuple[Any, bool]:
     this package."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
+    if SparkContext._active_spark_context is not None:  # a context started on another thread: not ours to stop
+        return SparkSession.builder.getOrCreate(), False
     builder = SparkSession.builder
     for key, value in spark_settings(config).items():
         builder = builder.config(key, value)
