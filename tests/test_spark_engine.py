@@ -181,6 +181,12 @@ def test_a_session_in_another_time_zone_gives_the_same_canonicals(tmp_path, spar
     rows = [json.loads(line) for line in SAMPLE.read_text().splitlines()]
     for row in rows[::2]:
         row["published_at"] = row["published_at"][:10]  # a date only
+    story = "\n".join(f"Paragraph {k} of the harbour report says the council will meet the ferry operators on "
+                      f"Tuesday about the winter timetable and the {k} routes that lost money." for k in range(8))
+    rows.append({"id": "tz-dated", "title": "Harbour report", "text": story, "source": "Coast Wire",
+                 "published_at": "2026-03-02"})  # a date alone: midnight UTC, no time of day
+    rows.append({"id": "tz-timed", "title": "Harbour report", "text": story, "source": "Bay Herald",
+                 "published_at": "2026-03-02T09:00:00Z"})  # the same day with a time: the earliest time it states
     feed.write_text("".join(json.dumps(row) + "\n" for row in rows))
     config = _config([str(feed)])
     local = run(config, stages=DEDUP_STAGES, engine=LocalEngine())
@@ -191,7 +197,9 @@ def test_a_session_in_another_time_zone_gives_the_same_canonicals(tmp_path, spar
         spark = run(config, stages=DEDUP_STAGES, engine=spark_engine)
     finally:
         session.conf.set("spark.sql.session.timeZone", zone)
-    assert local.tables["articles"]["date_missing"].sum() == 0
+    canonical = dict(zip(local.tables["duplicates"]["article_id"], local.tables["duplicates"]["canonical_id"],
+                         strict=True))
+    assert canonical["tz-dated"] == "tz-timed"  # read in New York time, the date alone would be 19:00 the day before
     assert_same_tables(local.tables, spark.tables)
 
 
