@@ -69,6 +69,7 @@ def test_dedup_of_wire_feed_equals_local(wire_feed, spark_engine):
     spark = run(config, stages=DEDUP_STAGES, engine=spark_engine)
     after = [_jobs(spark_engine, group) for group in ("newsclust-dedup", "newsclust-dedup-groups")]
     assert after[0] > before[0] and after[1] > before[1]  # comparison and groups ran as Spark jobs
+    assert spark_engine.session.sparkContext.getLocalProperty("spark.jobGroup.id") is None  # ours was taken back
     assert local.counts["copies"] >= 300
     assert_same_tables(local.tables, spark.tables)
     counters = [{k: v for k, v in s.counters.items() if not k.startswith("seconds_")} for s in (local, spark)

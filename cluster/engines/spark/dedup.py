@@ -34,6 +34,7 @@ from ...dedup.verify import Match, Pair, ShingleVerifier, containment, jaccard, 
 from ...minhash import MAX_HASH, band_key, bucket_pairs, lsh_params, sampled
 from ...tokens import ShingleSets, shingle_sets
 from .arrow import csr_of, list_column, matrix_column, rows_of
+from .session import in_job_group
 
 SIGNED_SCHEMA = ("row long, size long, short boolean, shingles array<bigint>, signature array<bigint>, "
                  "keys array<bigint>, samples array<bigint>")
@@ -50,11 +51,11 @@ class SparkLinkFinder:
         self.config = config
         self.partitions = partitions
 
+    @in_job_group(JOB_GROUP, "newsclust dedup: signatures, candidates, verification")
     def find(self, frame: pl.DataFrame, clock: Clock) -> FoundLinks:
         from pyspark.sql import functions as F
 
         cfg = self.config
-        self.spark.sparkContext.setJobGroup(JOB_GROUP, "newsclust dedup: signatures, candidates, verification")
         bands, rows = lsh_params(cfg.candidate_threshold, cfg.num_perm)
         texts = frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "compared", "headline_only")
         source = self.spark.createDataFrame(texts.to_arrow())

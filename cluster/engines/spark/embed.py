@@ -17,6 +17,7 @@ import numpy as np
 
 from ...config import EmbedConfig
 from ...embed import Embedder, embedder_from_config
+from .session import in_job_group
 
 JOB_GROUP = "newsclust-embed"
 _LOADED: dict[str, Embedder] = {}  # per executor process: Spark reuses its Python workers, so a model loads once
@@ -45,6 +46,7 @@ class SparkEmbedder:
         self.tasks = tasks
         self.model_id = embedder_from_config(config).model_id  # names what the vectors depend on; loads nothing
 
+    @in_job_group(JOB_GROUP, "newsclust embed")
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
@@ -55,7 +57,6 @@ class SparkEmbedder:
             return executor_embedder(config).encode(batch)
 
         context = self.spark.sparkContext
-        context.setJobGroup(JOB_GROUP, "newsclust embed")
         slices = max(1, min(len(batches), self.tasks))
         encoded = context.parallelize(batches, slices).map(encode_batch).collect()
         vectors = np.empty((len(texts), encoded[0].shape[1]), dtype=np.float32)

@@ -29,6 +29,7 @@ from ...dedup.verify import ArticleMatcher, Match, Pair, ShingleVerifier
 from ...tokens import ShingleSets
 from .arrow import list_column, rows_of
 from .components import component_roots
+from .session import in_job_group
 
 MEMBER_COLUMNS = ("article_id", "source", "url", "published_at", "date_missing", "title", "text", "body")
 RESULT_SCHEMA = ("member long, canonical long, canonical_rule string, jaccard double, containment double, "
@@ -44,10 +45,10 @@ class SparkGroupBuilder:
         self.config = config.model_copy(update={"threads": 1})  # one task per core already
         self.buckets = buckets
 
+    @in_job_group(JOB_GROUP, "newsclust dedup: components, groups, canonicals")
     def build(self, frame: pl.DataFrame, links: dict[Pair, Match], found: FoundLinks, short: ShortTexts) -> Grouped:
         if not links:
             return Grouped([], 0, 0)
-        self.spark.sparkContext.setJobGroup(JOB_GROUP, "newsclust dedup: components, groups, canonicals")
         link_table = pa.table({
             "i": pa.array([i for i, _ in links], pa.int64()), "j": pa.array([j for _, j in links], pa.int64()),
             "jaccard": pa.array([m.jaccard for m in links.values()], pa.float64()),

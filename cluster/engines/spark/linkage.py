@@ -17,6 +17,7 @@ import numpy as np
 
 from ...graph import component_roots
 from ...stories import StoryClusterer, average_linkage
+from .session import in_job_group
 
 JOB_GROUP = "newsclust-linkage"
 
@@ -28,6 +29,7 @@ class SparkLinkage:
         self.spark = spark
         self.buckets = buckets
 
+    @in_job_group(JOB_GROUP, "newsclust stories: average linkage per connected block")
     def __call__(self, vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
                  cols: np.ndarray, extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
         n = len(vectors)
@@ -35,7 +37,6 @@ class SparkLinkage:
         edge_bucket = bucket[rows] if len(rows) else np.zeros(0, dtype=np.int64)
         payloads = [(np.flatnonzero(bucket == b), np.flatnonzero(edge_bucket == b)) for b in np.unique(bucket)]
         context = self.spark.sparkContext
-        context.setJobGroup(JOB_GROUP, "newsclust stories: average linkage per connected block")
         shared = context.broadcast((vectors, days, rich, hood, rows, cols, extra))
         config = model.config
 

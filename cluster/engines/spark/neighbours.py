@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...stories import BLOCK_CELLS, neighbour_block, neighbour_blocks, unfilled_marked, unfilled_neighbours
+from .session import in_job_group
 
 JOB_GROUP = "newsclust-neighbours"
 
@@ -30,6 +31,7 @@ class SparkNeighbours:
         self.spark = spark
         self.block_cells = block_cells
 
+    @in_job_group(JOB_GROUP, "newsclust stories: candidate neighbours")
     def __call__(self, vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int
                  ) -> tuple[np.ndarray, np.ndarray]:
         k, index, sims = unfilled_neighbours(len(vectors), k)
@@ -37,7 +39,6 @@ class SparkNeighbours:
             return index, sims
         blocks = neighbour_blocks(days, 2.0 * time_scale_days, self.block_cells)
         context = self.spark.sparkContext
-        context.setJobGroup(JOB_GROUP, "newsclust stories: candidate neighbours")
         shared = context.broadcast((np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(days, np.float64)))
 
         def run_block(block: tuple[int, int, int, int]) -> tuple[int, np.ndarray, np.ndarray]:

@@ -3,21 +3,46 @@ runtime Spark 4 can use are installed (each missing piece is an ``EngineError`` 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ...config import SparkConfig
 from .. import EngineError
 
+T = TypeVar("T")
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")  # the JVM's log: errors only
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
 _JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
+
+
+_JOB_KEYS = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
+
+
+def in_job_group(group: str, description: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Run a kernel's method (on an object with ``.spark``) with its Spark jobs in ``group``, as the Spark UI and
+    ``statusTracker`` show them, and put the thread's previous job group back afterwards (a notebook's own jobs
+    must not carry ours)."""
+    def decorate(method: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(method)
+        def run(self: Any, *args: Any, **kwargs: Any) -> T:
+            context = self.spark.sparkContext
+            previous = {key: context.getLocalProperty(key) for key in _JOB_KEYS}
+            context.setJobGroup(group, description)
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                for key, value in previous.items():
+                    context.setLocalProperty(key, value)
+        return run
+    return decorate
 
 
 def check_runtime() -> None:
