@@ -25,16 +25,18 @@ def component_roots(edges: Any) -> Any:
     ``root`` is the smallest node of its component (a root maps to itself)."""
     from pyspark.sql import functions as F
 
-    current = _ordered(edges).distinct()
+    current, checkpointed = _ordered(edges).distinct(), False
     for _ in range(MAX_ROUNDS):
-        current = _small_star(_large_star(current)).localCheckpoint()
+        following = _small_star(_large_star(current)).localCheckpoint()  # eager: the round is computed here
+        if checkpointed:
+            current.unpersist()  # the previous round's blocks are no longer needed
+        current, checkpointed = following, True
         if _is_star_forest(current):
             break
     else:
         raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
-    following = current
-    roots = following.select(F.col("big").alias("node"), F.col("small").alias("root"))
-    own = following.select(F.col("small").alias("node"), F.col("small").alias("root"))
+    roots = current.select(F.col("big").alias("node"), F.col("small").alias("root"))
+    own = current.select(F.col("small").alias("node"), F.col("small").alias("root"))
     return roots.unionByName(own).groupBy("node").agg(F.min("root").alias("root"))
 
 
