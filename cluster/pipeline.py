@@ -26,7 +26,7 @@ from . import __version__
 from .atomic import atomic_folder, ensure_replaceable
 from .config import Config
 from .embed import Embedder
-from .engines import Engine, engine_from_config
+from .engines import Engine, engine_for
 from .executor import LocalExecutor, StageLog
 from .output_tables import run_counts
 from .readers import expand_inputs
@@ -109,13 +109,12 @@ def run(
     ``files`` are the input files when the caller has already expanded ``input.paths``. ``engine`` runs the heavy
     kernels (default: the one ``config.engine`` names, closed after the run).
     """
-    if engine is None:
-        engine = engine_from_config(config)
-        try:
-            return run(config, stages=stages, embedder=embedder, run_date=run_date, prior=prior, files=files,
-                       engine=engine)
-        finally:
-            engine.close()
+    with engine_for(config, engine) as running:
+        return _run(config, stages, embedder, run_date, prior, files, running)
+
+
+def _run(config: Config, stages: Sequence[type[Stage]], embedder: Embedder | None, run_date: date | None,
+         prior: PriorState | None, files: list[Path] | None, engine: Engine) -> RunResult:
     started = datetime.now(timezone.utc)
     night = run_date or (date.fromisoformat(config.input.run_date) if config.input.run_date else started.date())
     context = RunContext(night, files if files is not None else expand_inputs(config.input.paths),

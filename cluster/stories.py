@@ -54,6 +54,7 @@ from .timeutil import epoch_days
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 _HASH_FEATURES = 2**20
+WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: the penalty alone exceeds any cosine
 BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 128 MB of float64 scores
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d{4}")
@@ -143,7 +144,7 @@ def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days:
     k, index, sims = unfilled_neighbours(len(vectors), k)
     if k <= 0:
         return index, sims
-    blocks = neighbour_blocks(days, 2.0 * time_scale_days, block_cells)
+    blocks = neighbour_blocks(days, WINDOW_TAUS * time_scale_days, block_cells)
 
     def fill(block: tuple[int, int, int, int]) -> None:
         neighbour_block(vectors, days, time_scale_days, k, *block, index, sims)
@@ -189,14 +190,14 @@ def neighbour_blocks(days: np.ndarray, window: float, block_cells: int) -> list[
 
 
 def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int, start: int, stop: int,
-                     lo: int, hi: int, index: np.ndarray, sims: np.ndarray, row_offset: int = 0) -> None:
+                    lo: int, hi: int, index: np.ndarray, sims: np.ndarray, row_offset: int = 0) -> None:
     """The top ``k`` of rows ``start:stop`` among columns ``lo:hi``, written into rows ``start - row_offset`` on of
     ``index`` and ``sims``. A column more than ``2τ`` days from the row is never a candidate, so the answer for a
     row does not depend on which block it is in."""
     scores = (vectors[start:stop] @ vectors[lo:hi].T).astype(np.float64)
     gap = (days[start:stop, None] - days[None, lo:hi]) / time_scale_days
     scores -= 0.5 * gap * gap
-    scores[np.abs(gap) > 2.0] = -np.inf
+    scores[np.abs(gap) > WINDOW_TAUS] = -np.inf
     rows = np.arange(stop - start)
     scores[rows, rows + start - lo] = -np.inf
     width = hi - lo
@@ -342,8 +343,7 @@ def _initial_heap(
 
 
 def average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
-                     cols: np.ndarray,
-                     extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
+                    cols: np.ndarray, extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
     """Merge the pair of edge-joined clusters with the highest mean ``S − θ`` until none reaches 0.
 
     Per cluster: size, sum of embeddings, sums of days and squared days, sum of richness, and for each neighbouring

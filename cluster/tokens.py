@@ -135,6 +135,18 @@ class ShingleSets:
     def to_list(self) -> list[np.ndarray]:
         return [self[i] for i in range(len(self))]
 
+    def subset(self, rows: list[int] | np.ndarray) -> ShingleSets:
+        """The sets of ``rows``, in that order."""
+        return ShingleSets.from_sets([self[row] for row in rows], self.tokens[np.asarray(rows, dtype=np.int64)])
+
+    @classmethod
+    def from_sets(cls, sets: list[np.ndarray], tokens: np.ndarray | None = None) -> ShingleSets:
+        """One set per array (sorted unique hashes each); word counts 0 unless given."""
+        sizes = np.array([len(s) for s in sets], dtype=np.int64)
+        values = np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, np.uint32)
+        return cls(values, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                   np.zeros(len(sets), np.int64) if tokens is None else tokens)
+
     @classmethod
     def concat(cls, parts: list[ShingleSets]) -> ShingleSets:
         if not parts:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 
@@ -114,13 +114,16 @@ def _load(config_path: str | None, inputs: tuple[str, ...], out: str | None, eng
     return config
 
 
+_engine_option = click.option(
+    "--engine", type=click.Choice(get_args(Config.model_fields["engine"].annotation)), default=None,
+    help="Where the stages run; replaces engine (spark: the config's spark section).",
+)
 _common_options = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False),
                  help=f"YAML config [default: {DEFAULT_CONFIG}]"),
     click.option("--input", "inputs", multiple=True, help="File, glob or folder (repeatable); replaces input.paths."),
     click.option("--out", help="Output folder; replaces output.dir."),
-    click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
-                 help="Where the stages run; replaces engine (spark: the config's spark section)."),
+    _engine_option,
     click.option("-v", "--verbose", count=True, help="More log lines."),
     click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr."),
 ]
@@ -148,13 +151,10 @@ def main() -> None:
 def _execute(config: Config, dedup_only: bool) -> None:
     from cluster.pipeline import DEDUP_STAGES, STORY_STAGES, run_to_folder
 
-    engine = _engine(config)
-    try:
-        with _run_failures(lambda exc: f"cannot write outputs to {config.output.dir}: {exc}"):
-            result = run_to_folder(config, config.output.dir, stages=DEDUP_STAGES if dedup_only else STORY_STAGES,
-                                   engine=engine)
-    finally:
-        engine.close()
+    with closing(_engine(config)) as engine, \
+            _run_failures(lambda exc: f"cannot write outputs to {config.output.dir}: {exc}"):
+        result = run_to_folder(config, config.output.dir, stages=DEDUP_STAGES if dedup_only else STORY_STAGES,
+                               engine=engine)
     counts = result.counts
     line = (
         f"{counts['accepted']} articles ({counts['rejected']} rejected), "
@@ -353,8 +353,7 @@ def diff(run_a: str, run_b: str, as_json: bool) -> None:
 @click.option("--input", "input_pattern", default=None, help="Input pattern with {date}; replaces nightly.input.")
 @click.option("--state", "state_dir", default=None, help="State folder; replaces nightly.state_dir.")
 @click.option("--out-root", default=None, help="Runs folder; replaces nightly.out_root.")
-@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
-              help="Where the stages run; replaces engine (spark: the config's spark section).")
+@_engine_option
 @click.option("-v", "--verbose", count=True, help="More log lines.")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 def nightly(config_path: str, night: str | None, input_pattern: str | None, state_dir: str | None,
@@ -387,20 +386,18 @@ def nightly(config_path: str, night: str | None, input_pattern: str | None, stat
         day = date.fromisoformat(night) if night else datetime.now(timezone.utc).date() - timedelta(days=1)
     except ValueError:
         raise UsageOrConfigError(f"--date {night!r}: expected YYYY-MM-DD") from None
-    run_engine = _engine(config)
+    unchanged = "state and earlier runs are unchanged"
     try:
-        with _run_failures(lambda exc: f"cannot write outputs or state: {exc}; state and earlier runs are unchanged"):
+        with closing(_engine(config)) as engine, \
+                _run_failures(lambda exc: f"cannot write outputs or state: {exc}; {unchanged}"):
             outcome = run_nightly(config, day, input_pattern=config.nightly.input,
-                                  state_dir=config.nightly.state_dir, out_root=config.nightly.out_root,
-                                  engine=run_engine)
+                                  state_dir=config.nightly.state_dir, out_root=config.nightly.out_root, engine=engine)
     except LockedError as exc:
         raise NightLocked(str(exc)) from None
     except NoInputError as exc:
         raise NoInputForNight(str(exc)) from None
     except StateError as exc:
         raise StateRefused(str(exc)) from None
-    finally:
-        run_engine.close()
     counts = outcome.result.counts
     click.echo(
         f"night {day}: {counts['accepted']} articles ({counts['rejected']} rejected), {counts['copies']} copies, "

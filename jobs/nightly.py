@@ -23,7 +23,7 @@ from pathlib import Path
 from cluster.atomic import commit_folder, ensure_replaceable, fsync_tree, stage_folder
 from cluster.config import Config
 from cluster.embed import Embedder
-from cluster.engines import Engine, engine_from_config
+from cluster.engines import Engine, engine_for
 from cluster.pipeline import STORY_STAGES, RunResult, run, run_folder_files, write_run
 from cluster.readers import InputError, expand_inputs
 from cluster.state import StateStore, fingerprint, recover_folders
@@ -120,16 +120,9 @@ def run_nightly(
 ) -> NightlyResult:
     """Process ``night`` against the state in ``state_dir`` into ``out_root/<night>``; ``engine`` runs the heavy
     kernels (default: the one ``config.engine`` names, closed at the end)."""
-    if engine is None:
-        engine = engine_from_config(config)
-        try:
-            return run_nightly(config, night, input_pattern=input_pattern, state_dir=state_dir, out_root=out_root,
-                               embedder=embedder, engine=engine)
-        finally:
-            engine.close()
     state = StateStore(state_dir)
     out_root = Path(out_root)
-    with RunLock(state.root / "nightly.lock") as lock:
+    with engine_for(config, engine) as engine, RunLock(state.root / "nightly.lock") as lock:
         if lock.took_over_from:
             log.warning("took over the lock left by pid %s (no longer running)", lock.took_over_from)
         recovered = recover(state, out_root)

@@ -86,7 +86,6 @@ class ShingleVerifier:
         return self.verdicts_[pair]
 
 
-
 def shingle_verdict(jaccard_: float, containment_: float, config: DedupConfig) -> Match | None:
     """The match of two texts compared on shingles, or ``None``: Jaccard first, then containment."""
     if jaccard_ >= config.jaccard_threshold:

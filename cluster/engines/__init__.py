@@ -14,6 +14,8 @@ Every kernel gives the same answer on either engine (``tests/test_spark_engine.p
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 from ..config import Config, DedupConfig, EmbedConfig
@@ -34,6 +36,11 @@ def spark_failure(exc: BaseException) -> str | None:
     traceback."""
     if not any(kind.__module__.split(".")[0] in ("pyspark", "py4j") for kind in type(exc).__mro__):
         return None
+    return f"engine spark: {type(exc).__name__}: {failure_reason(exc) or 'no message'}"[:500]
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The first line of what ``exc`` says, past py4j's "An error occurred while calling …" header ("" if none)."""
     try:
         text = str(exc)
     except Exception:  # a Py4JJavaError asks the JVM for its text, and the JVM may be gone
@@ -41,8 +48,7 @@ def spark_failure(exc: BaseException) -> str | None:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if lines and lines[0].startswith("An error occurred while calling"):  # py4j's header; the reason follows
         lines = lines[1:]
-    reason = lines[0].removeprefix(": ") if lines else "no message"
-    return f"engine spark: {type(exc).__name__}: {reason}"[:500]
+    return lines[0].removeprefix(": ") if lines else ""
 
 
 class Engine(Protocol):
@@ -97,6 +103,12 @@ class LocalEngine:
 
     def close(self) -> None:
         return None
+
+
+def engine_for(config: Config, engine: Engine | None = None) -> AbstractContextManager[Engine]:
+    """``engine`` itself (whoever built it closes it), or else the engine ``config`` names, closed when the block
+    ends."""
+    return contextlib.nullcontext(engine) if engine is not None else contextlib.closing(engine_from_config(config))
 
 
 def engine_from_config(config: Config) -> Engine:

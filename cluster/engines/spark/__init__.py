@@ -18,7 +18,7 @@ from ...config import DedupConfig, EmbedConfig, SparkConfig
 from ...dedup.deduplicator import GroupBuilder, LinkFinder
 from ...embed import Embedder
 from ...stories import LinkageRunner, NeighbourFinder
-from .. import EngineError
+from .. import EngineError, failure_reason
 from .session import check_runtime, spark_settings, start_session
 
 log = logging.getLogger("newsclust")
@@ -41,8 +41,7 @@ class SparkEngine:
                 self._session, self._owned = start_session(self.config)
             except Exception as exc:  # py4j and Spark raise many types for a master or JVM that cannot start
                 raise EngineError(f"engine spark: cannot start a session on {self.config.master!r}: "
-                                  f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
-                                  ) from None
+                                  f"{failure_reason(exc) or type(exc).__name__}") from None
         return self._session
 
     def partitions(self) -> int:

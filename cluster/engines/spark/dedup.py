@@ -31,7 +31,7 @@ from ...config import DedupConfig
 from ...dedup.candidates import lsh_estimates_pass, sampled_estimates_pass, signature_agreement, text_signatures
 from ...dedup.deduplicator import Clock, FoundLinks, short_mask
 from ...dedup.verify import Match, Pair, ShingleVerifier, containment, jaccard, shingle_verdict
-from ...minhash import MAX_HASH, band_key, bucket_pairs, lsh_params, sampled
+from ...minhash import MAX_HASH, band_key, bucket_pairs, lsh_params, overlap_counts, sampled
 from ...tokens import ShingleSets, shingle_sets
 from .arrow import csr_of, list_column, matrix_column, rows_of
 from .session import in_job_group
@@ -171,15 +171,10 @@ def judge_batches(batches: Iterator[pa.RecordBatch], cfg: DedupConfig) -> Iterat
     for batch in batches:
         size_a, size_b = (batch.column(c).to_numpy().astype(float) for c in ("size_a", "size_b"))
         agreement = signature_agreement(_matrix(batch.column("signature_a")), _matrix(batch.column("signature_b")))
-        samples_a, samples_b = rows_of(batch.column("samples_a")), rows_of(batch.column("samples_b"))
-        shared_samples = np.array([_overlap(a, b) for a, b in zip(samples_a, samples_b, strict=True)], dtype=float)
-        count_a = np.array([len(s) for s in samples_a], dtype=float)
-        count_b = np.array([len(s) for s in samples_b], dtype=float)
+        shared_samples, count_a, count_b = _overlaps(batch, "samples", np.ones(batch.num_rows, dtype=bool))
         checked = (_flag(batch, "from_lsh") & lsh_estimates_pass(agreement, size_a, size_b, cfg)) | (
             _flag(batch, "from_sampled") & sampled_estimates_pass(shared_samples, count_a, count_b, cfg))
-        shingles_a, shingles_b = rows_of(batch.column("shingles_a")), rows_of(batch.column("shingles_b"))
-        shared = np.array([_overlap(a, b) if keep else 0 for a, b, keep in
-                           zip(shingles_a, shingles_b, checked.tolist(), strict=True)], dtype=float)
+        shared, _, _ = _overlaps(batch, "shingles", checked)
         jaccards, containments = jaccard(shared, size_a, size_b), containment(shared, size_a, size_b)
         rules = [_rule(j, c, cfg) if keep else None for j, c, keep in
                  zip(jaccards.tolist(), containments.tolist(), checked.tolist(), strict=True)]
@@ -198,8 +193,18 @@ def _flag(batch: pa.RecordBatch, name: str) -> np.ndarray:
     return batch.column(name).to_numpy(zero_copy_only=False).astype(bool)
 
 
-def _overlap(a: np.ndarray, b: np.ndarray) -> int:
-    return len(np.intersect1d(a, b, assume_unique=True))
+def _overlaps(batch: pa.RecordBatch, name: str, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair of the batch, ``|A ∩ B|`` of the sets in columns ``NAME_a`` and ``NAME_b`` where ``keep`` (0
+    elsewhere), by the local engine's ``minhash.overlap_counts``, and the two sets' sizes."""
+    values_a, offsets_a = csr_of(batch.column(f"{name}_a"))
+    values_b, offsets_b = csr_of(batch.column(f"{name}_b"))
+    n = len(offsets_a) - 1
+    values = np.concatenate([values_a, values_b])
+    offsets = np.concatenate([offsets_a, offsets_b[1:] + len(values_a)])
+    rows = np.flatnonzero(keep)
+    shared = np.zeros(n)
+    shared[rows] = overlap_counts(values, offsets, np.stack([rows, rows + n], axis=1))
+    return shared, np.diff(offsets_a).astype(float), np.diff(offsets_b).astype(float)
 
 
 def _rule(jaccard_: float, containment_: float, cfg: DedupConfig) -> str | None:
@@ -221,7 +226,5 @@ def needed_shingles(signed: Any, n: int, rows: set[int]) -> ShingleSets:
         wanted = signed.sparkSession.createDataFrame(pa.table({"row": pa.array(sorted(rows), pa.int64())}))
         fetched = signed.join(wanted, "row").select("row", "shingles").toArrow()
         for row, values in zip(fetched["row"].to_pylist(), rows_of(fetched["shingles"]), strict=True):
-            sets[row] = values.astype(np.uint32)
-    sizes = np.array([len(s) for s in sets], dtype=np.int64)
-    values = np.concatenate(sets).astype(np.uint32) if n else np.empty(0, np.uint32)
-    return ShingleSets(values, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), np.zeros(n, np.int64))
+            sets[row] = values
+    return ShingleSets.from_sets(sets)

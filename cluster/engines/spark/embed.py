@@ -51,7 +51,8 @@ class SparkEmbedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         config = self.config
-        batches = [[texts[i] for i in batch] for batch in length_batches(texts, config.batch_size)]
+        plan = length_batches(texts, config.batch_size)
+        batches = [[texts[i] for i in batch] for batch in plan]
 
         def encode_batch(batch: list[str]) -> np.ndarray:
             return executor_embedder(config).encode(batch)
@@ -60,6 +61,6 @@ class SparkEmbedder:
         slices = max(1, min(len(batches), self.tasks))
         encoded = context.parallelize(batches, slices).map(encode_batch).collect()
         vectors = np.empty((len(texts), encoded[0].shape[1]), dtype=np.float32)
-        for positions, batch_vectors in zip(length_batches(texts, config.batch_size), encoded, strict=True):
+        for positions, batch_vectors in zip(plan, encoded, strict=True):
             vectors[positions] = batch_vectors
         return vectors

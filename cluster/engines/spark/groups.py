@@ -72,10 +72,9 @@ class SparkGroupBuilder:
 def member_table(frame: pl.DataFrame, found: FoundLinks, rows: list[int]) -> pa.Table:
     """What a component's steps read of each linked article: its fields, shingles and short flag, by ``row``."""
     picked = frame[rows].select(*MEMBER_COLUMNS).to_arrow()
-    sizes = found.shingles.sizes[rows]
-    values = np.concatenate([found.shingles[r] for r in rows]) if rows else np.empty(0, np.uint32)
+    sets = found.shingles.subset(rows)
     extra = {"row": pa.array(rows, pa.int64()), "short": pa.array(found.short[rows]),
-             "shingles": list_column(values, np.concatenate([[0], np.cumsum(sizes)]))}
+             "shingles": list_column(sets.values, sets.offsets)}
     for name, column in extra.items():
         picked = picked.append_column(name, column)
     return picked
@@ -88,10 +87,7 @@ def component_groups(rows: pa.Table, links: pa.Table, cfg: DedupConfig) -> pa.Ta
     ordered = pl.from_arrow(links).sort("order")
     local_links = {(position[i], position[j]): Match(jac, cont, rule) for i, j, jac, cont, rule in
                    ordered.select("i", "j", "jaccard", "containment", "rule").iter_rows()}
-    sets = [np.asarray(s, dtype=np.uint32) for s in rows_of(members.to_arrow()["shingles"])]
-    sizes = np.array([len(s) for s in sets], dtype=np.int64)
-    shingles = ShingleSets(np.concatenate(sets).astype(np.uint32) if sets else np.empty(0, np.uint32),
-                           np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), np.zeros(len(sets), np.int64))
+    shingles = ShingleSets.from_sets(list(rows_of(members.to_arrow()["shingles"])))
     short = members["short"].to_numpy()
     verifier = ShingleVerifier(shingles, cfg)
     verifier.verdicts_.update({pair: m for pair, m in local_links.items() if m.rule in ("jaccard", "containment")})

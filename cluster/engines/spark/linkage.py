@@ -17,7 +17,7 @@ import numpy as np
 
 from ...graph import component_roots
 from ...stories import StoryClusterer, average_linkage
-from .session import in_job_group
+from .session import broadcast_tasks, in_job_group
 
 JOB_GROUP = "newsclust-linkage"
 
@@ -33,25 +33,20 @@ class SparkLinkage:
     def __call__(self, vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
                  cols: np.ndarray, extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
         n = len(vectors)
-        bucket = component_roots(n, np.stack([rows, cols], axis=1) if len(rows) else []) % self.buckets
-        edge_bucket = bucket[rows] if len(rows) else np.zeros(0, dtype=np.int64)
-        payloads = [(np.flatnonzero(bucket == b), np.flatnonzero(edge_bucket == b)) for b in np.unique(bucket)]
-        context = self.spark.sparkContext
-        shared = context.broadcast((vectors, days, rich, hood, rows, cols, extra))
+        bucket = component_roots(n, np.stack([rows, cols], axis=1)) % self.buckets
+        payloads = [(np.flatnonzero(bucket == b), np.flatnonzero(bucket[rows] == b)) for b in np.unique(bucket)]
         config = model.config
 
-        def run_bucket(payload: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        def run_bucket(shared: tuple[np.ndarray, ...], payload: tuple[np.ndarray, np.ndarray]
+                       ) -> tuple[np.ndarray, np.ndarray]:
             members, edges = payload
-            all_vectors, all_days, all_rich, all_hood, all_rows, all_cols, all_extra = shared.value
+            all_vectors, all_days, all_rich, all_hood, all_rows, all_cols, all_extra = shared
             local = np.searchsorted(members, np.stack([all_rows[edges], all_cols[edges]]))
             labels = average_linkage(all_vectors[members], all_days[members], all_rich[members], all_hood[members],
                                      local[0], local[1], all_extra[edges], StoryClusterer(config))
             return members, labels
 
-        try:
-            answers = context.parallelize(payloads, max(1, len(payloads))).map(run_bucket).collect()
-        finally:
-            shared.unpersist()
+        answers = broadcast_tasks(self.spark, (vectors, days, rich, hood, rows, cols, extra), payloads, run_bucket)
         keys = np.empty(n, dtype=np.int64)
         offset = 0
         for members, labels in answers:

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ...stories import BLOCK_CELLS, neighbour_block, neighbour_blocks, unfilled_marked, unfilled_neighbours
-from .session import in_job_group
+from ...stories import BLOCK_CELLS, WINDOW_TAUS, neighbour_block, neighbour_blocks, unfilled_marked, unfilled_neighbours
+from .session import broadcast_tasks, in_job_group
 
 JOB_GROUP = "newsclust-neighbours"
 
@@ -37,23 +37,19 @@ class SparkNeighbours:
         k, index, sims = unfilled_neighbours(len(vectors), k)
         if k <= 0:
             return index, sims
-        blocks = neighbour_blocks(days, 2.0 * time_scale_days, self.block_cells)
-        context = self.spark.sparkContext
-        shared = context.broadcast((np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(days, np.float64)))
+        blocks = neighbour_blocks(days, WINDOW_TAUS * time_scale_days, self.block_cells)
 
-        def run_block(block: tuple[int, int, int, int]) -> tuple[int, np.ndarray, np.ndarray]:
-            block_vectors, block_days = shared.value
+        def run_block(shared: tuple[np.ndarray, np.ndarray], block: tuple[int, int, int, int]
+                      ) -> tuple[int, np.ndarray, np.ndarray]:
             start, stop, lo, hi = block
             local_index = np.full((stop - start, k), -1, dtype=np.int64)
             local_sims = np.full((stop - start, k), -np.inf, dtype=np.float64)
-            neighbour_block(block_vectors, block_days, time_scale_days, k, start, stop, lo, hi, local_index,
-                            local_sims, row_offset=start)
+            neighbour_block(*shared, time_scale_days, k, start, stop, lo, hi, local_index, local_sims,
+                            row_offset=start)
             return start, local_index, local_sims
 
-        try:
-            for start, block_index, block_sims in context.parallelize(blocks, len(blocks)).map(run_block).collect():
-                index[start : start + len(block_index)] = block_index
-                sims[start : start + len(block_sims)] = block_sims
-        finally:
-            shared.unpersist()
+        shared = (np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(days, np.float64))
+        for start, block_index, block_sims in broadcast_tasks(self.spark, shared, blocks, run_block):
+            index[start : start + len(block_index)] = block_index
+            sims[start : start + len(block_sims)] = block_sims
         return unfilled_marked(index, sims)

@@ -21,8 +21,6 @@ T = TypeVar("T")
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")  # the JVM's log: errors only
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
 _JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
-
-
 _JOB_KEYS = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
 
 
@@ -43,6 +41,17 @@ def in_job_group(group: str, description: str) -> Callable[[Callable[..., T]], C
                     context.setLocalProperty(key, value)
         return run
     return decorate
+
+
+def broadcast_tasks(spark: Any, shared: Any, items: list[Any], work: Callable[[Any, Any], T]) -> list[T]:
+    """``work(shared, item)`` for every item, one Spark task each, with ``shared`` broadcast once to every executor
+    (and released afterwards); the answers in item order."""
+    context = spark.sparkContext
+    broadcast = context.broadcast(shared)
+    try:
+        return context.parallelize(items, max(1, len(items))).map(lambda item: work(broadcast.value, item)).collect()
+    finally:
+        broadcast.unpersist()
 
 
 def check_runtime() -> None:
