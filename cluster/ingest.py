@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -57,6 +57,12 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
 
 
+class Ingester(Protocol):
+    """Reads and validates the input files elsewhere (an engine's), with ``ingest``'s answer."""
+
+    def ingest(self, paths: list[Path], run_date: date) -> IngestResult: ...
+
+
 def ingest(paths: list[Path], config: InputConfig, run_date: date) -> IngestResult:
     """Read every file and split its rows into accepted articles and rejects (first occurrence of an id wins).
 
@@ -67,23 +73,57 @@ def ingest(paths: list[Path], config: InputConfig, run_date: date) -> IngestResu
     rows_read = 0
     warnings: list[str] = []
     for path in paths:
-        first_reject, columns, rows = len(validator.rejected), dict[str, None](), 0
-        for raw_row in read_rows(path):
-            rows += 1
-            if raw_row.record is not None:
-                columns.update(dict.fromkeys(raw_row.record))
-            elif raw_row.ends_file:
-                warnings.append(f"input file {path} row {raw_row.row}: {raw_row.error}")
-            validator.add(raw_row)
+        rows, file_warnings = _read_file(path, validator)
         rows_read += rows
-        if rows == 0:
-            warnings.append(f"input file {path} holds no rows")
-        elif columns:
-            warnings.extend(_check_columns(str(path), config.columns, list(columns), validator, first_reject))
+        warnings.extend(file_warnings)
     for warning in warnings:
         log.warning("%s", warning)
     return IngestResult(validator.articles(), validator.rejects(), [str(p) for p in paths], rows_read,
                         validator.truncated, warnings)
+
+
+@dataclass
+class FileRows:
+    """One file validated on its own (the Spark engine's unit of work): its accepted rows (``ARTICLES`` fields and
+    ``raw``, the reject text should a row of an earlier file hold the same id), its rejects (``REJECTS`` fields),
+    and its counts and warnings. An id repeated inside the file is already rejected; one repeated across files is
+    left to whoever merges the files (``duplicate_reason`` words it)."""
+
+    accepted: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+    rows: int
+    truncated: int
+    warnings: list[str]
+
+
+def ingest_file(path: Path, config: InputConfig, run_date: date, data: bytes | None = None) -> FileRows:
+    """The rows of one file (``data``: its bytes, when read elsewhere) as ``ingest`` validates them, alone."""
+    validator = _RowValidator(config, run_date, keep_raw=True)
+    rows, warnings = _read_file(path, validator, data)
+    return FileRows(validator.accepted, validator.rejected, rows, validator.truncated, warnings)
+
+
+def duplicate_reason(first_seen: str) -> str:
+    """The reject reason of a row whose id was accepted earlier, at ``first_seen`` ("FILE row N")."""
+    return f"duplicate id (first seen in {first_seen})"
+
+
+def _read_file(path: Path, validator: _RowValidator, data: bytes | None = None) -> tuple[int, list[str]]:
+    """Every row of ``path`` into ``validator``; its number of rows and its warnings."""
+    first_reject, columns, rows = len(validator.rejected), dict[str, None](), 0
+    warnings: list[str] = []
+    for raw_row in read_rows(path, data):
+        rows += 1
+        if raw_row.record is not None:
+            columns.update(dict.fromkeys(raw_row.record))
+        elif raw_row.ends_file:
+            warnings.append(f"input file {path} row {raw_row.row}: {raw_row.error}")
+        validator.add(raw_row)
+    if rows == 0:
+        warnings.append(f"input file {path} holds no rows")
+    elif columns:
+        warnings.extend(_check_columns(str(path), validator.columns, list(columns), validator, first_reject))
+    return rows, warnings
 
 
 def _check_columns(file: str, mapping: ColumnMap, present: list[str], validator: _RowValidator,
@@ -188,7 +228,8 @@ def _minute(moment: datetime) -> str:
 class _RowValidator:
     """Accumulates accepted and rejected rows in input order; ``first_seen`` remembers where each id was accepted."""
 
-    def __init__(self, config: InputConfig, run_date: date) -> None:
+    def __init__(self, config: InputConfig, run_date: date, keep_raw: bool = False) -> None:
+        self.keep_raw = keep_raw
         self.columns = config.columns
         self.max_text_chars = config.max_text_chars
         self.fallback_time = datetime.combine(run_date, time(), tzinfo=timezone.utc)
@@ -215,10 +256,12 @@ class _RowValidator:
         where = f"{raw_row.file} row {raw_row.row}"
         if article["article_id"] in self.first_seen:
             first = self.first_seen[article["article_id"]]
-            self._reject(raw_row, f"duplicate id (first seen in {first})", dump_record(raw_row.record))
+            self._reject(raw_row, duplicate_reason(first), dump_record(raw_row.record))
             return
         self.first_seen[article["article_id"]] = where
         self.accepted.append({**article, "file": raw_row.file, "row": raw_row.row})
+        if self.keep_raw:
+            self.accepted[-1]["raw"] = dump_record(raw_row.record)
 
     def explain(self, start: int, reason: str, explained: str) -> None:
         """Replace ``reason`` by ``explained`` in the rejects from index ``start`` on (one file's rejects)."""

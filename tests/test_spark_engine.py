@@ -7,8 +7,9 @@ Skip them locally with ``-m 'not spark'``; CI runs them (and fails if pyspark or
 
 from __future__ import annotations
 
+import gzip
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,9 @@ from wire_world import write_wire_world
 from cluster.config import DedupConfig, load_config
 from cluster.dedup.deduplicator import Clock, LocalLinkFinder, _compared_texts
 from cluster.engines import LocalEngine
+from cluster.ingest import ingest
 from cluster.pipeline import DEDUP_STAGES, run
+from cluster.readers import InputError, expand_inputs
 from cluster.stories import candidate_neighbours
 from jobs.cli import main
 from jobs.nightly import run_nightly
@@ -251,3 +254,71 @@ def pa_edges(edges: list[tuple[int, int]]):
 
     return pa.table({"src": pa.array([a for a, _ in edges], pa.int64()),
                      "dst": pa.array([b for _, b in edges], pa.int64())})
+
+
+def _feed_article(number: int, **fields) -> dict:
+    article = {"id": f"kg-{number}", "title": f"Harbour board delays dredging vote, item {number}",
+               "text": f"The Kessford harbour board put off its vote on item {number}.\nMembers asked for costs.",
+               "source": "Kessford Gazette", "url": f"https://kessford.example/{number}",
+               "published_at": "2026-11-30T09:15:00Z"}
+    return {**article, **fields}
+
+
+def write_broken_feeds(folder: Path) -> None:
+    """A night of feeds as they break in practice: a truncated gzip, malformed and non-object lines, ids repeated
+    inside and across files, old-Mac line ends, a byte-order mark and a stray Latin-1 byte, UTF-16 CSV with an
+    unclosed quote, an API's wrapped JSON array, a feed whose columns have other names, an empty file, glob
+    characters and a space in file names, a Parquet export, a date in the future and one that does not parse."""
+    folder.mkdir()
+    lines = [json.dumps(_feed_article(k)) for k in range(5)]
+    lines += ['{"id": "kg-x", "title": ', "[1, 2]", json.dumps(_feed_article(2)), "",
+              json.dumps(_feed_article(7, published_at="30/11/2026 9am"))]
+    (folder / "a_gazette.jsonl").write_text("\n".join(lines) + "\n")
+    packed = gzip.compress("".join(json.dumps(_feed_article(k)) + "\n" for k in range(10, 40)).encode())
+    (folder / "b_wire.jsonl.gz").write_bytes(packed[: len(packed) * 2 // 3])
+    (folder / "c_old_mac.jsonl").write_bytes("\r".join(json.dumps(_feed_article(k)) for k in (50, 51, 3)).encode())
+    (folder / "d_bom.jsonl").write_bytes(b"\xef\xbb\xbf" + json.dumps(_feed_article(60)).encode()
+                                         + b'\n{"id": "kg-61", "title": "Caf\xe9 closes"}\n')
+    (folder / "e_export.csv").write_bytes("id,title,text,published_at\nc1,Ferry crews strike,Crews walk out,"
+                                          '2026-11-30\nc2,"Unclosed quote,x\nc3,Talks resume,Union meets,2026-11-30\n'
+                                          .encode("utf-16"))
+    (folder / "f_api.json").write_text(json.dumps({"articles": [_feed_article(70), _feed_article(71),
+                                                                _feed_article(1)]}))
+    (folder / "g_renamed.jsonl").write_text(json.dumps({"guid": "x1", "headline": "Columns under other names"}) + "\n")
+    (folder / "h_empty.jsonl").write_text("")
+    (folder / "feed[1] {a}.jsonl").write_text(json.dumps(_feed_article(80)) + "\n"
+                                              + json.dumps(_feed_article(81, published_at="2027-06-01")) + "\n")
+    dates = [datetime(2026, 11, 30), datetime(2026, 11, 29), datetime(2026, 11, 28)]
+    pl.DataFrame({"id": ["p1", "p2", "kg-0"], "title": ["Parquet one", "Parquet two", "Late copy of kg-0"],
+                  "text": ["x", "y", "z"], "published_at": dates}).write_parquet(folder / "i.parquet")
+    (folder / "j long text.jsonl").write_text(json.dumps(_feed_article(90, text="word " * 400)) + "\n")
+
+
+def test_ingest_of_broken_feeds_equals_local_row_for_row(tmp_path, spark_engine):
+    write_broken_feeds(tmp_path / "feeds")
+    config = _config([str(tmp_path / "feeds")], **{"input.max_text_chars": 1000})
+    files = expand_inputs(config.input.paths)
+    night = date(2026, 11, 30)
+    before = _jobs(spark_engine, "newsclust-ingest")
+    local = ingest(files, config.input, night)
+    spark = spark_engine.ingester(config.input).ingest(files, night)
+    assert _jobs(spark_engine, "newsclust-ingest") > before
+    assert local.articles.equals(spark.articles) and local.rejects.equals(spark.rejects)
+    assert (spark.rows_read, spark.truncated, spark.warnings) == (local.rows_read, local.truncated, local.warnings)
+    reasons = " | ".join(local.rejects["reason"])
+    for expected in ("malformed JSON", "not a JSON object", "duplicate id (first seen in", "unparseable published_at",
+                     "file ends early", "not UTF-8", "malformed CSV", "missing id", "published_at in the future"):
+        assert expected in reasons
+    assert local.truncated == 1 and local.rejects.height == 12 and local.articles.height == 29
+
+
+def test_ingest_of_a_file_that_is_no_gzip_fails_as_local(tmp_path, spark_engine):
+    (tmp_path / "feed.jsonl.gz").write_bytes(b"plain text, not gzip\n")
+    (tmp_path / "good.jsonl").write_text(json.dumps(_feed_article(1)) + "\n")
+    config = _config([str(tmp_path)])
+    files = expand_inputs(config.input.paths)
+    with pytest.raises(InputError) as local:
+        ingest(files, config.input, date(2026, 11, 30))
+    with pytest.raises(InputError) as spark:
+        spark_engine.ingester(config.input).ingest(files, date(2026, 11, 30))
+    assert str(spark.value) == str(local.value) and "feed.jsonl.gz" in str(local.value)

@@ -3,9 +3,9 @@
 A stage says *what* it computes (``cluster/stages``); the run's engine says *where* its expensive kernels run:
 
 - ``local`` (``LocalEngine``): in this process, numpy and threads;
-- ``spark`` (``engines.spark.SparkEngine``): the same library functions over partitions of a Spark cluster, for the
-  comparison of texts on shingles in the dedup stage (signatures, LSH bands, the sampled-shingle index, exact
-  verification), its groups (connected components, then guard and canonical per component), the embeddings (the
+- ``spark`` (``engines.spark.SparkEngine``): the same library functions over partitions of a Spark cluster, for
+  reading and validating the input files, the comparison of texts on shingles in the dedup stage (signatures,
+  LSH bands, the sampled-shingle index, exact verification), its groups (connected components, then guard and canonical per component), the embeddings (the
   model loaded once per executor), the story neighbour search and the average linkage (per connected block).
 
 Every kernel gives the same answer on either engine (``tests/test_spark_engine.py``), so the engine is not part of
@@ -18,11 +18,12 @@ import contextlib
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
-from ..config import Config, DedupConfig, EmbedConfig
+from ..config import Config, DedupConfig, EmbedConfig, InputConfig
 
 if TYPE_CHECKING:  # the command line imports this module; the numeric stack loads with the stages
     from ..dedup.deduplicator import GroupBuilder, LinkFinder
     from ..embed import Embedder
+    from ..ingest import Ingester
     from ..stories import LinkageRunner, NeighbourFinder
 
 
@@ -54,6 +55,9 @@ def failure_reason(exc: BaseException) -> str:
 class Engine(Protocol):
     name: str
 
+    def ingester(self, config: InputConfig) -> Ingester | None:
+        """How the ingest stage reads and validates the input files (``None``: in this process)."""
+
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
         """How the dedup stage compares texts on shingles (``None``: in this process)."""
 
@@ -80,6 +84,9 @@ class LocalEngine:
     """Everything in this process."""
 
     name = "local"
+
+    def ingester(self, config: InputConfig) -> Ingester | None:
+        return None
 
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
         return None

@@ -41,10 +41,13 @@ def expand_inputs(patterns: list[str]) -> list[Path]:
     return paths.expand_inputs(patterns, is_supported, SUFFIXES)
 
 
-def read_rows(path: Path) -> Iterator[RawRow]:
-    """Every physical row of one file, decoded where possible; a file that cannot be read raises InputError."""
+def read_rows(path: Path, data: bytes | None = None) -> Iterator[RawRow]:
+    """Every physical row of one file, decoded where possible; a file that cannot be read raises InputError.
+
+    ``data``: the file's bytes when they were read elsewhere (the Spark engine's tasks get them from Spark's
+    ``binaryFile`` source); the rows are the same as when this process reads ``path`` itself."""
     with _readable(path):
-        yield from _format(path).read_rows(path)
+        yield from _format(path).read_rows(path, data)
 
 
 def read_table(path: Path) -> pl.DataFrame:

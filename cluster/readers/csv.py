@@ -57,11 +57,11 @@ def _record_at(lines: list[str], start: int) -> tuple[list[str] | csv.Error, int
         return exc, start + 1
 
 
-def read_rows(path: Path) -> Iterator[RawRow]:
-    """Every record of ``path`` as a ``RawRow`` (all values strings)."""
+def read_rows(path: Path, data: bytes | None = None) -> Iterator[RawRow]:
+    """Every record of ``path`` (or of ``data``, its bytes) as a ``RawRow`` (all values strings)."""
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    encoding, line_iterator = text_lines(path)
+    encoding, line_iterator = text_lines(path, data)
     lines, broken = all_lines(line_iterator)
     number = 0
     for number, row in enumerate(_records(str(path), lines, encoding), start=1):  # noqa: B007 (used below)

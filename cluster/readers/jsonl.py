@@ -31,9 +31,9 @@ _BARE_ARRAY = re.compile(r"[ \t\n\r]*\[")
 _WRAPPED_ARRAY = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"(?:[^"\\]|\\.)*"[ \t\n\r]*:[ \t\n\r]*\[')  # {"articles": [
 
 
-def read_rows(path: Path) -> Iterator[RawRow]:
-    """Every row of ``path`` as a ``RawRow``."""
-    encoding, lines = text_lines(path)
+def read_rows(path: Path, data: bytes | None = None) -> Iterator[RawRow]:
+    """Every row of ``path`` (or of ``data``, its bytes) as a ``RawRow``."""
+    encoding, lines = text_lines(path, data)
     file = str(path)
     if path.name.lower().endswith(DOCUMENT_SUFFIXES):
         yield from _document_rows(file, encoding, lines)

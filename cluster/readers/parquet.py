@@ -8,6 +8,7 @@ cannot become Python values is one broken ``RawRow``.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +19,9 @@ from .rows import RawRow
 SUFFIXES = (".parquet",)
 
 
-def read_rows(path: Path) -> Iterator[RawRow]:
-    """Every row of ``path`` as a ``RawRow`` with its typed values."""
-    table = pl.read_parquet(path)
+def read_rows(path: Path, data: bytes | None = None) -> Iterator[RawRow]:
+    """Every row of ``path`` (or of ``data``, its bytes) as a ``RawRow`` with its typed values."""
+    table = pl.read_parquet(path if data is None else io.BytesIO(data))
     out_of_range = {name: texts for name in table.columns if (texts := _out_of_range(table[name]))}
     safe = table.with_columns(
         pl.when(pl.int_range(pl.len()).is_in(list(texts))).then(None).otherwise(pl.col(name)).alias(name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import re
 import zlib
@@ -75,9 +76,13 @@ def dump_record(record: dict[str, Any]) -> str:
         return repr(record)[:RAW_CHARS]
 
 
-def open_bytes(path: Path) -> IO[bytes]:
-    """The file's bytes, gunzipped when its name ends in ``.gz``."""
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+def open_bytes(path: Path, data: bytes | None = None) -> IO[bytes]:
+    """The file's bytes (``data`` when given: the file's content, read elsewhere), gunzipped when its name ends in
+    ``.gz``."""
+    gzipped = path.name.lower().endswith(".gz")
+    if data is not None:
+        return gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") if gzipped else io.BytesIO(data)
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")
 
 
 def _escape_bytes(error: UnicodeError) -> tuple[str, int]:
@@ -128,14 +133,15 @@ def readable_text(line: str) -> str:
     return _ESCAPED.sub("\ufffd", line)
 
 
-def text_lines(path: Path) -> tuple[str, Iterator[str]]:
-    """The file's encoding and its decoded lines, each with its line ending (see the module docstring).
+def text_lines(path: Path, data: bytes | None = None) -> tuple[str, Iterator[str]]:
+    """The file's encoding and its decoded lines, each with its line ending (see the module docstring); ``data``:
+    the file's bytes when they were read elsewhere (a Spark task's).
 
     A file that fails before its first bytes are read (no permission, not gzip data) raises ``InputError``; one that
     breaks later ends the lines with ``StreamBroken``.
     """
     try:
-        handle = open_bytes(path)
+        handle = open_bytes(path, data)
         try:
             head = handle.read(4)
         except BaseException:

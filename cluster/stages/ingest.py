@@ -19,7 +19,9 @@ class IngestStage(Stage):
         return cls(config.input)
 
     def run(self, tables: Tables, context: RunContext) -> StageOutput:
-        result = ingest(context.files, self.config, context.night)
+        ingester = context.engine.ingester(self.config)
+        result = (ingester.ingest(context.files, context.night) if ingester is not None
+                  else ingest(context.files, self.config, context.night))
         counters = {"files": len(context.files), "rows": result.rows_read, "accepted": result.articles.height,
                     "rejected": result.rejects.height, "truncated": result.truncated}
         return StageOutput({"ingested": result.articles, "rejects": result.rejects}, counters)

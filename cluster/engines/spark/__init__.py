@@ -1,8 +1,9 @@
 """The Spark engine: the stages' heavy kernels over a Spark cluster, with the local engine's answers.
 
 ``SparkEngine`` checks pyspark and Java when it is built (before any work) and starts its session on first use.
-Its kernels: ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact verification),
-``groups.SparkGroupBuilder`` (connected components of the links, then guard, groups and canonical per component),
+Its kernels: ``ingest.SparkIngester`` (the input files from Spark's ``binaryFile`` source, each validated in a
+task by the local readers), ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact
+verification), ``groups.SparkGroupBuilder`` (connected components of the links, then guard, groups and canonical per component),
 ``embed.SparkEmbedder`` (batches as tasks, the model loaded once per executor) and ``neighbours.SparkNeighbours``
 (the story neighbour blocks as tasks) and ``linkage.SparkLinkage`` (the average linkage per bucket of connected
 blocks of the candidate graph). The stages and everything after these kernels run on the driver, as in
@@ -14,9 +15,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ...config import DedupConfig, EmbedConfig, SparkConfig
+from ...config import DedupConfig, EmbedConfig, InputConfig, SparkConfig
 from ...dedup.deduplicator import GroupBuilder, LinkFinder
 from ...embed import Embedder
+from ...ingest import Ingester
 from ...stories import LinkageRunner, NeighbourFinder
 from .. import EngineError, failure_reason
 from .session import check_runtime, spark_settings, start_session
@@ -46,6 +48,11 @@ class SparkEngine:
 
     def partitions(self) -> int:
         return self.config.partitions or self.session.sparkContext.defaultParallelism
+
+    def ingester(self, config: InputConfig) -> Ingester | None:
+        from .ingest import SparkIngester
+
+        return SparkIngester(self.session, config)
 
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
         from .dedup import SparkLinkFinder

@@ -1,10 +1,12 @@
-"""Arrow glue between polars/numpy and Spark's ``mapInArrow``: CSR arrays as list columns and back."""
+"""Arrow glue between polars/numpy and Spark's ``mapInArrow``: CSR arrays as list columns and back, timestamps back in
+UTC."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 
 MAX_LIST_VALUES = 2**31 - 1  # an Arrow list column (Spark's array type) addresses its values with int32 offsets
@@ -46,3 +48,14 @@ def rows_of(column: pa.ChunkedArray | pa.Array) -> Sequence[np.ndarray]:
     """The rows of an Arrow list column as numpy arrays."""
     values, offsets = csr_of(column)
     return [values[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
+def in_utc(frame: pl.DataFrame, column: str = "published_at") -> pl.DataFrame:
+    """``column`` back in UTC: Spark's Arrow hand-over labels timestamps with the session's time zone, and a
+    midnight-UTC date read in New York time would have a time of day (and another date) for the rules that read it."""
+    dtype = frame.schema[column]
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone not in (None, "UTC"):
+        return frame.with_columns(pl.col(column).dt.convert_time_zone("UTC"))
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+        return frame.with_columns(pl.col(column).dt.replace_time_zone("UTC"))
+    return frame

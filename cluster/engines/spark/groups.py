@@ -27,7 +27,7 @@ from ...dedup.provenance import Attribution
 from ...dedup.short import ShortTexts
 from ...dedup.verify import ArticleMatcher, Match, Pair, ShingleVerifier
 from ...tokens import ShingleSets
-from .arrow import list_column, rows_of
+from .arrow import in_utc, list_column, rows_of
 from .components import component_roots
 from .session import in_job_group
 
@@ -82,7 +82,7 @@ def member_table(frame: pl.DataFrame, found: FoundLinks, rows: list[int]) -> pa.
 
 def component_groups(rows: pa.Table, links: pa.Table, cfg: DedupConfig) -> pa.Table:
     """The local steps on whole components: ``rows`` (their members) and ``links`` (between them)."""
-    members = _in_utc(pl.from_arrow(rows)).sort("row")
+    members = in_utc(pl.from_arrow(rows)).sort("row")
     position = {row: k for k, row in enumerate(members["row"].to_list())}
     ordered = pl.from_arrow(links).sort("order")
     local_links = {(position[i], position[j]): Match(jac, cont, rule) for i, j, jac, cont, rule in
@@ -95,17 +95,6 @@ def component_groups(rows: pa.Table, links: pa.Table, cfg: DedupConfig) -> pa.Ta
     grouped = guarded_groups(members, local_links, shingles, matcher, cfg)
     global_row = members["row"].to_list()
     return pa.Table.from_pylist(list(_result_rows(grouped, global_row)), schema=_arrow_schema())
-
-
-def _in_utc(members: pl.DataFrame) -> pl.DataFrame:
-    """``published_at`` back in UTC: Spark's Arrow hand-over labels timestamps with the session's time zone, and a
-    midnight-UTC date read in New York time would have a time of day (and another date) for the canonical rules."""
-    column = members["published_at"]
-    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone not in (None, "UTC"):
-        return members.with_columns(pl.col("published_at").dt.convert_time_zone("UTC"))
-    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is None:
-        return members.with_columns(pl.col("published_at").dt.replace_time_zone("UTC"))
-    return members
 
 
 def _result_rows(grouped: Grouped, global_row: list[int]) -> Iterator[dict]:
