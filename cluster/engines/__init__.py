@@ -4,9 +4,10 @@ A stage says *what* it computes (``cluster/stages``); the run's engine says *whe
 
 - ``local`` (``LocalEngine``): in this process, numpy and threads;
 - ``spark`` (``engines.spark.SparkEngine``): the same library functions over partitions of a Spark cluster, for
-  reading and validating the input files, the comparison of texts on shingles in the dedup stage (signatures,
-  LSH bands, the sampled-shingle index, exact verification), its groups (connected components, then guard and canonical per component), the embeddings (the
-  model loaded once per executor), the story neighbour search and the average linkage (per connected block).
+  reading and validating the input files, the comparison of texts on shingles in the dedup stage (signatures, LSH
+  bands, the sampled-shingle index, exact verification), its groups (connected components, then guard and canonical
+  per component), the embeddings (the model loaded once per executor), the story neighbour search and the average
+  linkage (per connected block).
 
 Every kernel gives the same answer on either engine (``tests/test_spark_engine.py``), so the engine is not part of
 ``Config.config_hash``: a nightly state written by one engine is read by the other.

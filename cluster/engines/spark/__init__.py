@@ -1,13 +1,13 @@
 """The Spark engine: the stages' heavy kernels over a Spark cluster, with the local engine's answers.
 
-``SparkEngine`` checks pyspark and Java when it is built (before any work) and starts its session on first use.
-Its kernels: ``ingest.SparkIngester`` (the input files from Spark's ``binaryFile`` source, each validated in a
-task by the local readers), ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact
-verification), ``groups.SparkGroupBuilder`` (connected components of the links, then guard, groups and canonical per component),
+``SparkEngine`` checks pyspark and Java when it is built (before any work) and starts its session on first use. Its
+kernels: ``ingest.SparkIngester`` (the input files from Spark's ``binaryFile`` source, each validated in a task by
+the local readers), ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact verification),
+``groups.SparkGroupBuilder`` (connected components of the links, then guard, groups and canonical per component),
 ``embed.SparkEmbedder`` (batches as tasks, the model loaded once per executor) and ``neighbours.SparkNeighbours``
 (the story neighbour blocks as tasks) and ``linkage.SparkLinkage`` (the average linkage per bucket of connected
-blocks of the candidate graph). The stages and everything after these kernels run on the driver, as in
-the local engine, on the tables the kernels return.
+blocks of the candidate graph). The stages and everything after these kernels run on the driver, as in the local
+engine, on the tables the kernels return.
 """
 
 from __future__ import annotations
