@@ -20,11 +20,7 @@ and read back as it was; a cell that matches neither pattern is never changed. O
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
-
-from .timeutil import ISO_UTC
 
 FORMULA_CHARS = "=+-@\t\r"
 _NEEDS_QUOTE = r"^'*[=+\-@\t\r]"  # written cells that get one more quote
@@ -49,8 +45,3 @@ def restore(table: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         pl.when(pl.col(c).str.contains(_QUOTED)).then(pl.col(c).str.slice(1)).otherwise(pl.col(c)).alias(c)
         for c in columns
     )
-
-
-def write_csv(table: pl.DataFrame, path: Path) -> None:
-    """An output table as CSV: times as ``ISO_UTC``, text cells neutralised."""
-    neutralise(table).write_csv(path, datetime_format=ISO_UTC)

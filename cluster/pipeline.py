@@ -44,6 +44,7 @@ from .stages.state import NextStateStage
 from .stages.stories import StoriesStage
 from .stages.topics import TopicsStage
 from .state import PriorState, remembered_chrome
+from .table_files import TableWriter
 
 log = logging.getLogger("newsclust")
 
@@ -140,11 +141,12 @@ def _run(config: Config, stages: Sequence[type[Stage]], embedder: Embedder | Non
     return result
 
 
-def write_run(result: RunResult, folder: Path) -> None:
+def write_run(result: RunResult, folder: Path, writer: TableWriter | None = None) -> None:
     """Write a run's outputs into ``folder``, a staging folder that the caller then puts in place (``run.json`` last,
-    so a folder without it is incomplete). ``run_to_folder`` and the nightly job both write through here."""
+    so a folder without it is incomplete), the tables by ``writer`` (the engine's; default: polars, one file each).
+    ``run_to_folder`` and the nightly job both write through here."""
     try:
-        write_run_folder(result.tables, result.manifest(), result.config.output, folder)
+        write_run_folder(result.tables, result.manifest(), result.config.output, folder, writer)
     except pl.exceptions.PolarsError as exc:  # polars reports a full disk as a ComputeError, not an OSError
         raise OSError(f"cannot write {folder}: {str(exc).strip().splitlines()[0]}") from exc
 
@@ -157,15 +159,17 @@ def run_folder_files(config: Config, stages: Sequence[type[Stage]]) -> set[str]:
 
 
 def run_to_folder(config: Config, out_dir: str | Path, *, stages: Sequence[type[Stage]] = STORY_STAGES,
-                  **kwargs: Any) -> RunResult:
-    """Run and write every output into ``out_dir`` atomically (a crash leaves the previous folder untouched).
+                  engine: Engine | None = None, **kwargs: Any) -> RunResult:
+    """Run and write every output into ``out_dir`` atomically (a crash leaves the previous folder untouched), the
+    tables by the engine's writer.
 
     Refused before any work (``FolderInUse``) when ``out_dir`` holds anything the run would not write.
     """
     ensure_replaceable(out_dir, run_folder_files(config, stages))
-    result = run(config, stages=stages, **kwargs)
-    with atomic_folder(out_dir) as staging:
-        write_run(result, staging)
+    with engine_for(config, engine) as running:
+        result = run(config, stages=stages, engine=running, **kwargs)
+        with atomic_folder(out_dir) as staging:
+            write_run(result, staging, running.table_writer())
     log.info("outputs written to %s", out_dir)
     return result
 

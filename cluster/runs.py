@@ -19,6 +19,7 @@ import polars as pl
 
 from .csv_cells import restore
 from .schema import DUPLICATES, REJECTS, STORIES, SYNDICATION, TIME, TOPICS
+from .table_files import IncompleteTable, read_csv_cells, read_parquet, table_exists
 from .timeutil import ISO_UTC
 
 TABLES = ("articles", "duplicates", "stories", "topics", "syndication", "rejects")  # in the order a run writes them
@@ -78,17 +79,18 @@ class Run:
 def read_table(folder: Path, name: str) -> pl.DataFrame | None:
     """The output table ``name`` of a run folder (Parquet if present, else CSV cast to its types), or None."""
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-    if parquet.is_file():
-        return pl.read_parquet(parquet)
-    return read_table_file(csv) if csv.is_file() else None
+    if table_exists(parquet):
+        return read_parquet(parquet)
+    return read_table_file(csv) if table_exists(csv) else None
 
 
 def read_table_file(path: Path) -> pl.DataFrame:
     """One output table file (``NAME.parquet`` or ``NAME.csv``, ``NAME`` one of ``TABLES``): Parquet as written; CSV
-    cast to the table's types, its text cells restored (``csv_cells``)."""
+    cast to the table's types, its text cells restored (``csv_cells``). Either may be a dataset folder written by
+    Spark (``table_files``)."""
     if path.suffix == ".parquet":
-        return pl.read_parquet(path)
-    table = pl.read_csv(path, infer_schema=False)
+        return read_parquet(path)
+    table = read_csv_cells(path)
     types = _COLUMN_TYPES.get(path.name.removesuffix(".csv"), {})
     table = restore(table, [column for column in table.columns if column not in types])
     casts = [_cast(column, dtype) for column, dtype in types.items() if column in table.columns]
@@ -116,11 +118,13 @@ def load_run(folder: str | Path) -> Run:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RunFolderError(f"{manifest_path}: cannot be read ({exc})") from exc
-    articles = read_table(path, "articles")
-    duplicates = read_table(path, "duplicates")
+    try:
+        articles, duplicates, stories = (read_table(path, name) for name in ("articles", "duplicates", "stories"))
+    except IncompleteTable as exc:
+        raise RunFolderError(str(exc)) from None
     if articles is None or duplicates is None:
         raise RunFolderError(f"{folder} has no articles or duplicates table (.parquet or .csv)")
-    return Run(path, manifest, articles, duplicates, read_table(path, "stories"))
+    return Run(path, manifest, articles, duplicates, stories)
 
 
 def originals_and_copies(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:

@@ -36,6 +36,7 @@ from .atomic import commit_folder, fsync_tree, stage_folder
 from .config import Config
 from .minhash import SCHEME
 from .schema import ARTICLES, CLEANED, TIME, conform
+from .table_files import LocalTableWriter, TableWriter, read_parquet, with_schema
 
 log = logging.getLogger("newsclust")
 
@@ -104,13 +105,13 @@ def _read_snapshot(folder: Path) -> tuple[dict[str, Any], PriorState]:
     """The manifest and state of a snapshot folder (a snapshot from before chrome was kept has no chrome lines)."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        recent = pl.read_parquet(folder / "recent_articles.parquet")
-        registry = _with_label_articles(pl.read_parquet(folder / "stories.parquet"))
+        recent = read_parquet(folder / "recent_articles.parquet")
+        registry = _with_label_articles(read_parquet(folder / "stories.parquet"))
         chrome_file = folder / "chrome_lines.parquet"
-        chrome = pl.read_parquet(chrome_file) if chrome_file.exists() else pl.DataFrame(schema=CHROME)
+        chrome = with_schema(read_parquet(chrome_file), CHROME) if chrome_file.exists() else pl.DataFrame(schema=CHROME)
         topics_file = folder / "topics.parquet"  # a snapshot from before topics existed has none
-        topics = pl.read_parquet(topics_file) if topics_file.exists() else pl.DataFrame(schema=TOPIC_REGISTRY)
-    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        topics = read_parquet(topics_file) if topics_file.exists() else pl.DataFrame(schema=TOPIC_REGISTRY)
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:  # IncompleteTable is a ValueError
         raise UnreadableSnapshot(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
     if not isinstance(manifest, dict):
         raise UnreadableSnapshot(f"{MANIFEST} is not a JSON object")
@@ -120,6 +121,11 @@ def _read_snapshot(folder: Path) -> tuple[dict[str, Any], PriorState]:
         if table.schema != schema:
             raise UnreadableSnapshot(f"{name}.parquet does not have the state's schema")
     return manifest, PriorState(None, recent, registry, chrome, topics)
+
+
+def _snapshot_tables(state: PriorState) -> list[tuple[str, pl.DataFrame]]:
+    return [("recent_articles", state.recent), ("stories", state.registry), ("chrome_lines", state.chrome),
+            ("topics", state.topics)]
 
 
 def _with_label_articles(registry: pl.DataFrame) -> pl.DataFrame:
@@ -239,14 +245,15 @@ class StateStore:
             )
         return PriorState.empty()
 
-    def stage(self, night: date, state: PriorState, fingerprint_: dict[str, Any], counts: dict[str, Any]) -> Path:
-        """Write snapshot ``night`` into a staging folder (complete, with its manifest); ``commit`` puts it in place."""
+    def stage(self, night: date, state: PriorState, fingerprint_: dict[str, Any], counts: dict[str, Any],
+              writer: TableWriter | None = None) -> Path:
+        """Write snapshot ``night`` into a staging folder (complete, with its manifest); ``commit`` puts it in place.
+        ``writer`` writes the tables (the engine's: one Parquet file each, or Spark's dataset folders)."""
         staging = stage_folder(self.snapshots_dir / night.isoformat())
+        writer = writer or LocalTableWriter()
         try:
-            state.recent.write_parquet(staging / "recent_articles.parquet")
-            state.registry.write_parquet(staging / "stories.parquet")
-            state.chrome.write_parquet(staging / "chrome_lines.parquet")
-            state.topics.write_parquet(staging / "topics.parquet")
+            for name, table in _snapshot_tables(state):
+                writer.write_parquet(table, staging / f"{name}.parquet")
             manifest = {"state_format": STATE_FORMAT, "night": night.isoformat(), "fingerprint": fingerprint_,
                         "counts": counts}
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")

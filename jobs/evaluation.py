@@ -16,6 +16,7 @@ import polars as pl
 
 from cluster.readers import read_table
 from cluster.runs import read_table_file
+from cluster.table_files import table_exists
 
 if TYPE_CHECKING:
     from cluster.evaluate import Scores
@@ -72,9 +73,9 @@ def _predictions(pred: Path) -> pl.DataFrame:
     """The run's articles: a run's own table is read as the run reader reads it (a CSV's quoted formula cells, ids
     included, restored), any other file as a table of strings."""
     for candidate in (pred / "articles.parquet", pred / "articles.csv"):
-        if candidate.is_file():
+        if table_exists(candidate):  # a file, or a dataset folder written by Spark
             return _run_articles(candidate)
-    if pred.is_file():
+    if pred.is_file() or pred.name in ("articles.parquet", "articles.csv"):
         return _run_articles(pred) if pred.name in ("articles.parquet", "articles.csv") else read_table(pred)
     raise UsageOrConfigError(f"--pred {pred}: no articles.parquet or articles.csv there")
 
@@ -82,5 +83,5 @@ def _predictions(pred: Path) -> pl.DataFrame:
 def _run_articles(path: Path) -> pl.DataFrame:
     try:
         return read_table_file(path)
-    except (OSError, pl.exceptions.PolarsError) as exc:
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
         raise RunFailed(f"--pred {path}: cannot be read ({exc})") from None

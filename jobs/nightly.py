@@ -27,6 +27,7 @@ from cluster.engines import Engine, engine_for
 from cluster.pipeline import STORY_STAGES, RunResult, run, run_folder_files, write_run
 from cluster.readers import InputError, expand_inputs
 from cluster.state import StateStore, fingerprint, recover_folders
+from cluster.table_files import TableWriter
 from jobs.signals import sigterm_deferred
 
 log = logging.getLogger("newsclust")
@@ -147,18 +148,19 @@ def run_nightly(
         ensure_replaceable(out_dir, run_folder_files(night_config, STORY_STAGES))
         result = run(night_config, embedder=embedder, run_date=night, prior=prior, files=files, engine=engine)
         assert result.next_state is not None
-        _commit(state, night, result, expected, out_dir, config.nightly.keep_snapshots)
+        _commit(state, night, result, expected, out_dir, config.nightly.keep_snapshots, engine.table_writer())
         return NightlyResult(night, out_dir, result, recovered)
 
 
-def _commit(state: StateStore, night: date, result: RunResult, expected: dict, out_dir: Path, keep: int) -> None:
+def _commit(state: StateStore, night: date, result: RunResult, expected: dict, out_dir: Path, keep: int,
+            writer: TableWriter) -> None:
     assert result.next_state is not None
     staged: list[Path] = []
     try:
-        staged.append(state.stage(night, result.next_state, expected, result.counts))
+        staged.append(state.stage(night, result.next_state, expected, result.counts, writer))
         staged.append(stage_folder(out_dir))
         result.annotations.update(night=night.isoformat(), state_dir=str(state.root))
-        write_run(result, staged[1])
+        write_run(result, staged[1], writer)
         fsync_tree(staged[1])
     except BaseException:
         for folder in staged:

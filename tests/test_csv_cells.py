@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cluster.csv_cells import FORMULA_CHARS, neutralise, restore, write_csv
+from cluster.csv_cells import FORMULA_CHARS, neutralise, restore
 from cluster.runs import TABLES, load_run, read_table, read_table_file
 from cluster.schema import REJECTS
+from cluster.table_files import LocalTableWriter
 from jobs.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,7 +125,7 @@ def test_round_trip_through_csv_is_exact_and_no_cell_is_a_formula(tmp_path_facto
     folder = tmp_path_factory.mktemp("csv")
     table = pl.DataFrame({"file": [a for a, _ in cells], "row": list(range(len(cells))), "reason": "r",
                           "raw": [b for _, b in cells]}, schema=REJECTS)
-    write_csv(table, folder / "rejects.csv")
+    LocalTableWriter().write_csv(table, folder / "rejects.csv")
     assert read_table_file(folder / "rejects.csv").equals(table)
     for record in _cells(folder / "rejects.csv"):
         assert not any(cell and cell[0] in FORMULA_CHARS for cell in record.values())

@@ -26,7 +26,10 @@ from cluster.engines import LocalEngine
 from cluster.ingest import ingest
 from cluster.pipeline import DEDUP_STAGES, run
 from cluster.readers import InputError, expand_inputs
+from cluster.runs import RunFolderError, load_run
+from cluster.schema import TIME
 from cluster.stories import candidate_neighbours
+from cluster.table_files import LocalTableWriter, read_csv_cells, read_parquet, with_schema
 from jobs.cli import main
 from jobs.nightly import run_nightly
 
@@ -34,6 +37,7 @@ pytestmark = pytest.mark.spark
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = ("articles", "duplicates", "stories", "topics", "syndication", "rejects")
+ENGINES = ("local", "spark")
 EMBEDDING_ROUNDING = 2e-6  # centrality is rounded to 6 places from vectors equal to float32 rounding
 
 
@@ -164,6 +168,15 @@ def test_nightly_on_spark_equals_local_night_after_night(tmp_path, spark_engine)
     for local_night, spark_night in zip(outcomes["local"], outcomes["spark"], strict=True):
         assert_same_tables(local_night, spark_night)
     assert outcomes["spark"][-1]["stories"]["status"].to_list().count("continuing") >= 1
+    for day in NIGHTS:  # what each engine wrote reads back the same: run folders and state snapshots
+        night = day.isoformat()
+        assert_same_tables(load_run(tmp_path / "local" / "runs" / night).tables(),
+                           load_run(tmp_path / "spark" / "runs" / night).tables())
+        for table in ("recent_articles", "stories", "chrome_lines", "topics"):
+            written = [tmp_path / name / "state" / "snapshots" / night / f"{table}.parquet" for name in ENGINES]
+            assert written[0].is_file() and (written[1] / "_SUCCESS").is_file()
+            local = read_parquet(written[0])
+            assert local.equals(with_schema(read_parquet(written[1]), local.schema))
 
 
 def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
@@ -176,9 +189,38 @@ def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
         lines.append(result.output.replace(str(out), "OUT"))
         assert json.loads((out / "run.json").read_text())["engine"]["name"] == engine
     assert lines[0] == lines[1] == "133 articles (0 rejected), 40 duplicate groups (61 copies) -> OUT\n"
-    for table in ("articles", "duplicates", "syndication"):
-        assert pl.read_parquet(tmp_path / "local" / f"{table}.parquet").equals(
-            pl.read_parquet(tmp_path / "spark" / f"{table}.parquet"))
+    assert (tmp_path / "spark" / "articles.parquet" / "_SUCCESS").is_file()  # a dataset folder Spark committed
+    assert_same_tables(load_run(tmp_path / "local").tables(), load_run(tmp_path / "spark").tables())
+
+
+def test_tables_written_by_spark_as_csv_and_parquet_read_back_as_local(tmp_path, spark_engine):
+    """Feed text a spreadsheet would run, quotes, newlines, edge spaces and empty against missing values."""
+    table = pl.DataFrame({"article_id": ["=HYPERLINK(1)", "a2", "a3"], "title": [' "Quoted" , comma', "", None],
+                          "text": ["line one\nline two", "  spaces  ", "@cmd"], "group_size": [1, 2, None],
+                          "jaccard": [0.5, 1e-7, None], "is_canonical": [True, False, None],
+                          "published_at": [datetime(2026, 11, 30, 9, 15), None, datetime(1999, 1, 2)]},
+                         schema={"article_id": pl.String, "title": pl.String, "text": pl.String, "group_size": pl.Int32,
+                                 "jaccard": pl.Float64, "is_canonical": pl.Boolean, "published_at": TIME})
+    writers = {"local": LocalTableWriter(), "spark": spark_engine.table_writer()}
+    for name, writer in writers.items():
+        (tmp_path / name).mkdir()
+        writer.write_parquet(table, tmp_path / name / "t.parquet")
+        writer.write_csv(table, tmp_path / name / "t.csv")
+    for suffix in ("parquet", "csv"):
+        cells = [read_parquet(tmp_path / name / "t.parquet") if suffix == "parquet"
+                 else read_csv_cells(tmp_path / name / "t.csv") for name in writers]
+        assert cells[0].equals(cells[1]), suffix
+    assert read_parquet(tmp_path / "spark" / "t.parquet").equals(table)
+
+
+def test_a_dataset_folder_without_success_is_not_read_as_a_run(tmp_path, spark_engine):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["dedup", "--engine", "spark", "--input", str(SAMPLE), "--out", str(out), "-q",
+                                       "--config", str(REPO / "configs" / "default.yaml")])
+    assert result.exit_code == 0, result.output
+    (out / "articles.parquet" / "_SUCCESS").unlink()  # as a writer killed before its commit leaves it
+    with pytest.raises(RunFolderError, match=r"articles\.parquet has no _SUCCESS"):
+        load_run(out)
 
 
 def test_a_session_in_another_time_zone_gives_the_same_canonicals(tmp_path, spark_engine):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the command line imports this module; the numeric stack loa
     from ..embed import Embedder
     from ..ingest import Ingester
     from ..stories import LinkageRunner, NeighbourFinder
+    from ..table_files import TableWriter
 
 
 class EngineError(Exception):
@@ -74,6 +75,9 @@ class Engine(Protocol):
     def embedder(self, config: EmbedConfig) -> Embedder:
         """The embedding model as this engine runs it."""
 
+    def table_writer(self) -> TableWriter:
+        """What writes the output tables and the state snapshots."""
+
     def describe(self) -> dict[str, object]:
         """What ``run.json`` records about the engine."""
 
@@ -105,6 +109,11 @@ class LocalEngine:
         from .. import embed
 
         return embed.embedder_from_config(config)
+
+    def table_writer(self) -> TableWriter:
+        from ..table_files import LocalTableWriter
+
+        return LocalTableWriter()
 
     def describe(self) -> dict[str, object]:
         return {"name": self.name}

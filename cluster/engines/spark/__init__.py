@@ -20,6 +20,7 @@ from ...dedup.deduplicator import GroupBuilder, LinkFinder
 from ...embed import Embedder
 from ...ingest import Ingester
 from ...stories import LinkageRunner, NeighbourFinder
+from ...table_files import TableWriter
 from .. import EngineError, failure_reason
 from .session import check_runtime, spark_settings, start_session
 
@@ -78,6 +79,11 @@ class SparkEngine:
         from .embed import SparkEmbedder
 
         return SparkEmbedder(self.session, config, self.partitions())
+
+    def table_writer(self) -> TableWriter:
+        from .tables import SparkTableWriter
+
+        return SparkTableWriter(self.session)
 
     def describe(self) -> dict[str, object]:
         described: dict[str, object] = {"name": self.name, "master": self.config.master}
