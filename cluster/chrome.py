@@ -11,6 +11,8 @@ Lines are compared by a hash of their words (the tokeniser above), so case, punc
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import polars as pl
 
@@ -22,15 +24,24 @@ from .tokens import line_hashes
 
 _BULLET = r"^([-*•·–]|\d+[.)])\s"
 _BULLET_MAX_WORDS = 30  # a longer bullet is a paragraph of the body, not a related-story headline
-_CONTEXT_ROUNDS = 4  # a block of chrome lines is peeled from its outer edge inward, one line per round
+CONTEXT_ROUNDS = 4  # a block of chrome lines is peeled from its outer edge inward, one line per round
 _RULES = ("", "pattern", "source", "corpus", "remembered")
+
+
+class ChromeLearner(Protocol):
+    """Learns chrome elsewhere (an engine's) with ``learn_chrome``'s answer."""
+
+    def learn(self, rule: np.ndarray, doc: np.ndarray, source: np.ndarray, key: np.ndarray, lead: np.ndarray,
+              words: np.ndarray, config: CleanConfig) -> None: ...
+
+
 CHROME_KEYS = pl.Schema({"source": pl.String, "key": pl.UInt64})
 """A source's chrome line by the hash of its words (``tokens.line_hashes``): what the nightly state remembers."""
 
 
 def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dict | None = None,
                       known: pl.DataFrame | None = None, learned: list[pl.DataFrame] | None = None,
-                      threads: int | None = None) -> pl.DataFrame:
+                      threads: int | None = None, learner: ChromeLearner | None = None) -> pl.DataFrame:
     """Remove chrome lines from ``text``; returns ``schema.CLEANED`` in the input's row order.
 
     A line is chrome when it matches a built-in pattern (when on, ``chrome_patterns.BUILTIN_REGEX``: ASCII word
@@ -50,7 +61,8 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
     ``known`` (``CHROME_KEYS``) is chrome learned per source on earlier nights: those lines of those sources are
     chrome tonight too (``remembered``), so a small night with too few articles of a source to learn its banners
     still strips them. ``learned``, when given, receives the per-source chrome of tonight (learned or remembered),
-    for the next night's state. ``threads`` hash the lines (default: one per core).
+    for the next night's state. ``threads`` hash the lines (default: one per core). ``learner`` learns the chrome
+    from the line statistics (default: ``learn_chrome``, in this process).
     """
     lines = (
         articles.select(pl.col("source").fill_null(""), pl.col("text").fill_null(""))
@@ -72,7 +84,7 @@ def strip_boilerplate(articles: pl.DataFrame, config: CleanConfig, *, stats: dic
         )["known"].fill_null(False).to_numpy()
         rule[(rule == 0) & seen] = 4
     if lines.height:
-        _learn_chrome(
+        (learner.learn if learner is not None else learn_chrome)(
             rule, lines["doc"].to_numpy().astype(np.int64), lines["source_code"].to_numpy(), key, lead, words, config
         )
         _bullets_under_chrome(rule, lines["doc"].to_numpy().astype(np.int64), words,
@@ -120,7 +132,7 @@ def _matches_patterns(lines: pl.Series, config: CleanConfig) -> np.ndarray:
     return matched
 
 
-def _learn_chrome(
+def learn_chrome(
     rule: np.ndarray, doc: np.ndarray, source: np.ndarray, key: np.ndarray, lead: np.ndarray, words: np.ndarray,
     config: CleanConfig,
 ) -> None:
@@ -138,7 +150,7 @@ def _learn_chrome(
     eligible = (repeated >= floor) & (words <= longest)
     if not eligible.any():
         return
-    for _ in range(_CONTEXT_ROUNDS):
+    for _ in range(CONTEXT_ROUNDS):
         visible = np.flatnonzero(rule == 0)
         prev = np.full(len(rule), -1, dtype=np.int64)
         after = np.full(len(rule), -1, dtype=np.int64)

@@ -17,10 +17,12 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE, HashingEmbedder
+from dedup_worlds import NEWS_PARAGRAPHS as BODIES
 from test_nightly import NIGHTS, write_feeds
 from wire_world import write_wire_world
 
-from cluster.config import DedupConfig, load_config
+from cluster.chrome import CHROME_KEYS, strip_boilerplate
+from cluster.config import CleanConfig, DedupConfig, load_config
 from cluster.dedup.deduplicator import Clock, LocalLinkFinder, _compared_texts
 from cluster.engines import LocalEngine
 from cluster.ingest import ingest
@@ -30,6 +32,7 @@ from cluster.runs import RunFolderError, load_run
 from cluster.schema import TIME
 from cluster.stories import candidate_neighbours
 from cluster.table_files import LocalTableWriter, read_csv_cells, read_parquet, with_schema
+from cluster.tokens import line_hashes
 from jobs.cli import main
 from jobs.nightly import run_nightly
 
@@ -364,3 +367,44 @@ def test_ingest_of_a_file_that_is_no_gzip_fails_as_local(tmp_path, spark_engine)
     with pytest.raises(InputError) as spark:
         spark_engine.ingester(config.input).ingest(files, date(2026, 11, 30))
     assert str(spark.value) == str(local.value) and "feed.jsonl.gz" in str(local.value)
+
+
+def _chrome_world() -> pl.DataFrame:
+    """Aggregator pages as they come: a three-line footer block (peeled over rounds), banners per source, a short
+    line across sources in varying context (corpus rule), a syndicated article whose body lines keep their
+    neighbours, related-story bullets under chrome, a short line repeated inside one article, and articles
+    without a source."""
+    footer = "Share this story\nFacebook / X / Email\nCopyright 2026 Hub Media"
+    related = "Related stories:\n- Ferry crews vote on strike\n- Harbour board delays dredging"
+    rows = []
+    for k, body in enumerate(BODIES * 3):
+        source = ("Hub", "Wire Desk", "Coast Daily", None)[k % 4]
+        text = f"Advertisement\n{body}\n{footer}" if source == "Hub" else f"{source} | Latest\n{body}\nAdvertisement"
+        if k % 5 == 0:
+            text += f"\n{related}"
+        if k % 7 == 0:
+            text = f"Updated\n{body}\nUpdated\n{text}"
+        rows.append((f"c{k}", source, text))
+    syndicated = "\n".join(BODIES[:3])
+    rows += [(f"s{k}", source, f"{source} | Latest\n{syndicated}") for k, source in enumerate(["Wire Desk"] * 3)]
+    rows += [(f"o{k}", f"Outlet {k}", f"Sponsored content\n{BODIES[k]}") for k in range(6)]  # one article each
+    ids, sources, texts = zip(*rows, strict=True)
+    return pl.DataFrame({"article_id": ids, "source": sources, "text": texts})
+
+
+def test_chrome_learned_by_spark_group_bys_equals_local(spark_engine):
+    articles = _chrome_world()
+    config = CleanConfig(boilerplate_min_docs=3, corpus_min_docs=6, corpus_min_sources=3)
+    known = pl.DataFrame({"source": ["Coast Daily"], "key": [0]}, schema=CHROME_KEYS).with_columns(
+        key=pl.Series([int(line_hashes(pl.Series(["Coast Daily | Latest"]))[0][0])], dtype=pl.UInt64))
+    outcomes = []
+    for learner in (None, spark_engine.chrome_learner(config)):
+        stats: dict = {}
+        learned: list[pl.DataFrame] = []
+        cleaned = strip_boilerplate(articles, config, stats=stats, known=known, learned=learned, learner=learner)
+        outcomes.append((cleaned, stats, learned[0].sort("source", "key")))
+    (local, local_stats, local_learned), (spark, spark_stats, spark_learned) = outcomes
+    assert local.equals(spark) and local_stats == spark_stats and local_learned.equals(spark_learned)
+    assert min(local_stats["chrome_lines_source"], local_stats["chrome_lines_corpus"],
+               local_stats["chrome_lines_remembered"]) > 0
+    assert "Facebook / X / Email" not in "\n".join(local["body"])  # the footer's middle line, found in a later round

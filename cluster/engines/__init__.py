@@ -4,10 +4,10 @@ A stage says *what* it computes (``cluster/stages``); the run's engine says *whe
 
 - ``local`` (``LocalEngine``): in this process, numpy and threads;
 - ``spark`` (``engines.spark.SparkEngine``): the same library functions over partitions of a Spark cluster, for
-  reading and validating the input files, the comparison of texts on shingles in the dedup stage (signatures, LSH
-  bands, the sampled-shingle index, exact verification), its groups (connected components, then guard and canonical
-  per component), the embeddings (the model loaded once per executor), the story neighbour search and the average
-  linkage (per connected block).
+  reading and validating the input files, the line statistics that chrome is learned from, the comparison of texts
+  on shingles in the dedup stage (signatures, LSH bands, the sampled-shingle index, exact verification), its groups
+  (connected components, then guard and canonical per component), the embeddings (the model loaded once per
+  executor), the story neighbour search and the average linkage (per connected block).
 
 Every kernel gives the same answer on either engine (``tests/test_spark_engine.py``), so the engine is not part of
 ``Config.config_hash``: a nightly state written by one engine is read by the other.
@@ -19,9 +19,10 @@ import contextlib
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
-from ..config import Config, DedupConfig, EmbedConfig, InputConfig
+from ..config import CleanConfig, Config, DedupConfig, EmbedConfig, InputConfig
 
 if TYPE_CHECKING:  # the command line imports this module; the numeric stack loads with the stages
+    from ..chrome import ChromeLearner
     from ..dedup.deduplicator import GroupBuilder, LinkFinder
     from ..embed import Embedder
     from ..ingest import Ingester
@@ -60,6 +61,9 @@ class Engine(Protocol):
     def ingester(self, config: InputConfig) -> Ingester | None:
         """How the ingest stage reads and validates the input files (``None``: in this process)."""
 
+    def chrome_learner(self, config: CleanConfig) -> ChromeLearner | None:
+        """How the clean stage learns chrome from line statistics (``None``: in this process)."""
+
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
         """How the dedup stage compares texts on shingles (``None``: in this process)."""
 
@@ -91,6 +95,9 @@ class LocalEngine:
     name = "local"
 
     def ingester(self, config: InputConfig) -> Ingester | None:
+        return None
+
+    def chrome_learner(self, config: CleanConfig) -> ChromeLearner | None:
         return None
 
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:

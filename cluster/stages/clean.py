@@ -30,7 +30,8 @@ class CleanStage(Stage):
         learned: list[pl.DataFrame] = []
         known = tables.get("state_chrome")
         cleaned = strip_boilerplate(tables["ingested"], self.config, stats=stats,
-                                    known=None if known is None else known.select(list(CHROME_KEYS)), learned=learned)
+                                    known=None if known is None else known.select(list(CHROME_KEYS)), learned=learned,
+                                    learner=context.engine.chrome_learner(self.config))
         counters = {"articles_with_chrome": int((cleaned["chrome_lines"] > 0).sum()), **stats}
         keys = learned[0] if learned else pl.DataFrame(schema=CHROME_KEYS)
         return StageOutput({"cleaned": cleaned, "chrome_keys": keys}, counters)

@@ -2,7 +2,8 @@
 
 ``SparkEngine`` checks pyspark and Java when it is built (before any work) and starts its session on first use. Its
 kernels: ``ingest.SparkIngester`` (the input files from Spark's ``binaryFile`` source, each validated in a task by
-the local readers), ``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact verification),
+the local readers), ``chrome.SparkChromeLearner`` (the line statistics of chrome learning as group-bys),
+``dedup.SparkLinkFinder`` (signatures, LSH bands, sampled-shingle index, exact verification),
 ``groups.SparkGroupBuilder`` (connected components of the links, then guard, groups and canonical per component),
 ``embed.SparkEmbedder`` (batches as tasks, the model loaded once per executor) and ``neighbours.SparkNeighbours``
 (the story neighbour blocks as tasks) and ``linkage.SparkLinkage`` (the average linkage per bucket of connected
@@ -15,7 +16,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ...config import DedupConfig, EmbedConfig, InputConfig, SparkConfig
+from ...chrome import ChromeLearner
+from ...config import CleanConfig, DedupConfig, EmbedConfig, InputConfig, SparkConfig
 from ...dedup.deduplicator import GroupBuilder, LinkFinder
 from ...embed import Embedder
 from ...ingest import Ingester
@@ -54,6 +56,11 @@ class SparkEngine:
         from .ingest import SparkIngester
 
         return SparkIngester(self.session, config)
+
+    def chrome_learner(self, config: CleanConfig) -> ChromeLearner | None:
+        from .chrome import SparkChromeLearner
+
+        return SparkChromeLearner(self.session, self.config.shuffle_partitions)
 
     def link_finder(self, config: DedupConfig) -> LinkFinder | None:
         from .dedup import SparkLinkFinder
