@@ -22,11 +22,11 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-import polars as pl
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from night_corpus import write_night
 from whole import NEWSCLUST, ROOT, machine, timed
+
+from cluster.runs import read_table
 
 COMPARED = {"dedup": {"duplicates": None}, "run": {"duplicates": None, "stories": None,
                                                      "articles": ["article_id", "story_id", "topic_id"]}}
@@ -53,7 +53,7 @@ def run_engine(command: str, engine: str, night: Path, config: Path, out: Path, 
 def same_answers(command: str, local: Path, spark: Path) -> dict[str, bool]:
     found = {}
     for table, columns in COMPARED[command].items():
-        a, b = pl.read_parquet(local / f"{table}.parquet"), pl.read_parquet(spark / f"{table}.parquet")
+        a, b = read_table(local, table), read_table(spark, table)  # Spark writes dataset folders
         if columns:
             a, b = a.select(columns), b.select(columns)
         elif "centrality" in a.columns:
