@@ -296,6 +296,11 @@ class SparkConfig(_Strict):
     partitions: int | None = Field(
         None, ge=1, description="partitions of the article table; unset: Spark's default parallelism"
     )
+    checkpoint_dir: str | None = Field(
+        None, description="a folder every executor reaches (HDFS, S3, a shared mount) for reliable checkpoints of the "
+        "iterative steps (connected components, chrome rounds); unset: checkpoints kept on the executors, which a "
+        "lost executor takes with it (the run then fails with exit 1 and is run again)"
+    )
     conf: dict[str, str] = Field(default_factory=dict, description="any other Spark settings, passed as given")
 
     @field_validator("master")

@@ -22,7 +22,7 @@ from test_nightly import NIGHTS, write_feeds
 from wire_world import write_wire_world
 
 from cluster.chrome import CHROME_KEYS, strip_boilerplate
-from cluster.config import CleanConfig, DedupConfig, load_config
+from cluster.config import CleanConfig, DedupConfig, SparkConfig, load_config
 from cluster.dedup.deduplicator import Clock, LocalLinkFinder, _compared_texts
 from cluster.engines import LocalEngine
 from cluster.ingest import ingest
@@ -408,3 +408,19 @@ def test_chrome_learned_by_spark_group_bys_equals_local(spark_engine):
     assert min(local_stats["chrome_lines_source"], local_stats["chrome_lines_corpus"],
                local_stats["chrome_lines_remembered"]) > 0
     assert "Facebook / X / Email" not in "\n".join(local["body"])  # the footer's middle line, found in a later round
+
+
+def test_with_a_checkpoint_folder_the_rounds_are_checkpointed_there(tmp_path_factory, spark_engine):
+    """Last in this file: a context's checkpoint folder cannot be unset, and later kernels then use it too."""
+    from cluster.engines.spark.components import component_roots
+    from cluster.engines.spark.session import spark_settings
+    from cluster.graph import components
+
+    folder = tmp_path_factory.mktemp("checkpoints")
+    assert spark_settings(SparkConfig(checkpoint_dir=str(folder)))["spark.cleaner.referenceTracking.cleanCheckpoints"]
+    spark_engine.session.sparkContext.setCheckpointDir(str(folder))  # what start_session does with checkpoint_dir
+    edges = [(k, k + 1) for k in range(40)] + [(100, 101)]
+    found = component_roots(spark_engine.session.createDataFrame(pa_edges(edges))).toArrow().to_pydict()
+    assert dict(zip(found["node"], found["root"], strict=True)) == {
+        node: part[0] for part in components(edges) for node in part}
+    assert any(path.name.startswith("rdd-") for path in folder.rglob("*"))  # reliable checkpoints, as files

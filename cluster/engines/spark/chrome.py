@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from ...chrome import CONTEXT_ROUNDS
 from ...config import CleanConfig
-from .session import in_job_group
+from .session import checkpointed, in_job_group
 
 JOB_GROUP = "newsclust-clean"
 
@@ -57,7 +57,8 @@ class SparkChromeLearner:
         })).repartition(self.partitions, "doc")
         repeated = lines.select("doc", "key").distinct().groupBy("key").agg(F.count("*").alias("repeated"))
         table = lines.join(repeated, "key").withColumn(
-            "eligible", (F.col("repeated") >= floor) & (F.col("words") <= longest)).drop("repeated").localCheckpoint()
+            "eligible", (F.col("repeated") >= floor) & (F.col("words") <= longest)).drop("repeated")
+        table = checkpointed(table)
         if not table.filter("eligible").limit(1).count():
             return
         in_article = Window.partitionBy("doc").orderBy("line")
@@ -67,12 +68,12 @@ class SparkChromeLearner:
                 "line", "doc", "source", "key", "words", "eligible",
                 F.lag("lead").over(in_article).alias("prev"), F.lead("lead").over(in_article).alias("next"))
             candidates = visible.filter("eligible").drop("eligible")
-            new = _round(candidates, config).localCheckpoint()
+            new = checkpointed(_round(candidates, config))
             if not new.limit(1).count():
                 break
             found_any = True
-            table = (table.join(new.withColumnRenamed("rule", "new_rule"), "line", "left")
-                     .withColumn("rule", F.coalesce("new_rule", "rule")).drop("new_rule").localCheckpoint())
+            table = checkpointed(table.join(new.withColumnRenamed("rule", "new_rule"), "line", "left")
+                                 .withColumn("rule", F.coalesce("new_rule", "rule")).drop("new_rule"))
         if found_any:
             learned = table.filter(F.col("rule").isin(2, 3)).select("line", "rule").toArrow()
             lines_found = learned.column("line").to_numpy()

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .session import checkpointed
+
 MAX_ROUNDS = 64  # far above the O(log² n) bound for any graph that fits in a cluster; reaching it is a bug
 
 
@@ -25,12 +27,12 @@ def component_roots(edges: Any) -> Any:
     ``root`` is the smallest node of its component (a root maps to itself)."""
     from pyspark.sql import functions as F
 
-    current, checkpointed = _ordered(edges).distinct(), False
+    current, held = _ordered(edges).distinct(), False
     for _ in range(MAX_ROUNDS):
-        following = _small_star(_large_star(current)).localCheckpoint()  # eager: the round is computed here
-        if checkpointed:
+        following = checkpointed(_small_star(_large_star(current)))  # eager: the round is computed here
+        if held:
             current.unpersist()  # the previous round's blocks are no longer needed
-        current, checkpointed = following, True
+        current, held = following, True
         if _is_star_forest(current):
             break
     else:

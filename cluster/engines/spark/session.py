@@ -111,7 +111,18 @@ def spark_settings(config: SparkConfig) -> dict[str, str]:
         settings["spark.executor.memory"] = config.executor_memory
     if config.driver_memory:
         settings["spark.driver.memory"] = config.driver_memory
+    if config.checkpoint_dir:  # reliable checkpoints are files: removed once their rounds are released
+        settings["spark.cleaner.referenceTracking.cleanCheckpoints"] = "true"
     return {**settings, **config.conf}
+
+
+def checkpointed(frame: Any) -> Any:
+    """``frame`` computed now and cut from its plan, so an iteration's plan does not grow with its rounds: to the
+    session's checkpoint folder when it has one (``spark.checkpoint_dir``; it survives a lost executor), else on
+    the executors (``localCheckpoint``)."""
+    if frame.sparkSession.sparkContext.getCheckpointDir():
+        return frame.checkpoint(eager=True)
+    return frame.localCheckpoint(eager=True)
 
 
 def start_session(config: SparkConfig) -> tuple[Any, bool]:
@@ -133,4 +144,6 @@ def start_session(config: SparkConfig) -> tuple[Any, bool]:
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    if config.checkpoint_dir:
+        session.sparkContext.setCheckpointDir(config.checkpoint_dir)
     return session, True
