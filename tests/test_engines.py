@@ -81,6 +81,8 @@ def test_spark_settings_put_the_config_conf_last():
     assert settings["spark.sql.shuffle.partitions"] == "3"
     assert settings["spark.task.cpus"] == "1"
     assert "log4j2.properties" in settings["spark.driver.extraJavaOptions"]
+    assert settings["spark.driver.maxResultSize"] == "0"  # the driver collects every article by design
+    assert spark_settings(SparkConfig(conf={"spark.driver.maxResultSize": "8g"}))["spark.driver.maxResultSize"] == "8g"
 
 
 @pytest.mark.parametrize(("line", "major"), [

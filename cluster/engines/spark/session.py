@@ -102,6 +102,10 @@ def spark_settings(config: SparkConfig) -> dict[str, str]:
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
+        # the driver holds the tables between stages, so it collects every article (ingest's rows, the vectors):
+        # Spark's 1g cap on a job's collected results would end any night above about 250k articles; the driver's
+        # memory is the limit instead
+        "spark.driver.maxResultSize": "0",
     }
     # errors-only JVM log; a driver out of heap exits (and the run fails with exit 1) instead of hanging for ever
     java_options = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} -XX:+ExitOnOutOfMemoryError"
