@@ -84,10 +84,10 @@ def ingest(paths: list[Path], config: InputConfig, run_date: date) -> IngestResu
 
 @dataclass
 class FileRows:
-    """One file validated on its own (the Spark engine's unit of work): its accepted rows (``ARTICLES`` fields and
-    ``raw``, the reject text should a row of an earlier file hold the same id), its rejects (``REJECTS`` fields),
-    and its counts and warnings. An id repeated inside the file is already rejected; one repeated across files is
-    left to whoever merges the files (``duplicate_reason`` words it)."""
+    """One file validated on its own (the Spark engine's unit of work): its valid rows (``ARTICLES`` fields and
+    ``raw``, the reject text should the row's id turn out to be taken), its rejects (``REJECTS`` fields), and its
+    counts and warnings. Repeated ids are left to whoever merges the files, in file and row order, because the first
+    occurrence may sit in an earlier file (``duplicate_reason`` words the reject)."""
 
     accepted: list[dict[str, Any]]
     rejected: list[dict[str, Any]]
@@ -98,7 +98,7 @@ class FileRows:
 
 def ingest_file(path: Path, config: InputConfig, run_date: date, data: bytes | None = None) -> FileRows:
     """The rows of one file (``data``: its bytes, when read elsewhere) as ``ingest`` validates them, alone."""
-    validator = _RowValidator(config, run_date, keep_raw=True)
+    validator = _RowValidator(config, run_date, ids_elsewhere=True)
     rows, warnings = _read_file(path, validator, data)
     return FileRows(validator.accepted, validator.rejected, rows, validator.truncated, warnings)
 
@@ -228,8 +228,8 @@ def _minute(moment: datetime) -> str:
 class _RowValidator:
     """Accumulates accepted and rejected rows in input order; ``first_seen`` remembers where each id was accepted."""
 
-    def __init__(self, config: InputConfig, run_date: date, keep_raw: bool = False) -> None:
-        self.keep_raw = keep_raw
+    def __init__(self, config: InputConfig, run_date: date, ids_elsewhere: bool = False) -> None:
+        self.ids_elsewhere = ids_elsewhere  # repeated ids are decided by the caller: keep every valid row, with raw
         self.columns = config.columns
         self.max_text_chars = config.max_text_chars
         self.fallback_time = datetime.combine(run_date, time(), tzinfo=timezone.utc)
@@ -253,15 +253,16 @@ class _RowValidator:
             self._reject(raw_row, reason, dump_record(raw_row.record))
             return
         assert article is not None
-        where = f"{raw_row.file} row {raw_row.row}"
+        if self.ids_elsewhere:
+            self.accepted.append({**article, "file": raw_row.file, "row": raw_row.row,
+                                  "raw": dump_record(raw_row.record)})
+            return
         if article["article_id"] in self.first_seen:
             first = self.first_seen[article["article_id"]]
             self._reject(raw_row, duplicate_reason(first), dump_record(raw_row.record))
             return
-        self.first_seen[article["article_id"]] = where
+        self.first_seen[article["article_id"]] = f"{raw_row.file} row {raw_row.row}"
         self.accepted.append({**article, "file": raw_row.file, "row": raw_row.row})
-        if self.keep_raw:
-            self.accepted[-1]["raw"] = dump_record(raw_row.record)
 
     def explain(self, start: int, reason: str, explained: str) -> None:
         """Replace ``reason`` by ``explained`` in the rejects from index ``start`` on (one file's rejects)."""

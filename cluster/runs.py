@@ -79,9 +79,12 @@ class Run:
 def read_table(folder: Path, name: str) -> pl.DataFrame | None:
     """The output table ``name`` of a run folder (Parquet if present, else CSV cast to its types), or None."""
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-    if table_exists(parquet):
-        return read_parquet(parquet)
-    return read_table_file(csv) if table_exists(csv) else None
+    try:
+        if table_exists(parquet):
+            return read_parquet(parquet)
+        return read_table_file(csv) if table_exists(csv) else None
+    except IncompleteTable as exc:  # a dataset folder whose writer did not finish
+        raise RunFolderError(str(exc)) from None
 
 
 def read_table_file(path: Path) -> pl.DataFrame:
@@ -118,10 +121,7 @@ def load_run(folder: str | Path) -> Run:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RunFolderError(f"{manifest_path}: cannot be read ({exc})") from exc
-    try:
-        articles, duplicates, stories = (read_table(path, name) for name in ("articles", "duplicates", "stories"))
-    except IncompleteTable as exc:
-        raise RunFolderError(str(exc)) from None
+    articles, duplicates, stories = (read_table(path, name) for name in ("articles", "duplicates", "stories"))
     if articles is None or duplicates is None:
         raise RunFolderError(f"{folder} has no articles or duplicates table (.parquet or .csv)")
     return Run(path, manifest, articles, duplicates, stories)

@@ -6,8 +6,10 @@ files in row order and ``_SUCCESS``, the marker Spark's committer writes last. A
 finished, and reading it is an error, never a table with rows missing.
 
 The CSV cells are the same text either way (``csv_text``): formula-like text neutralised (``csv_cells``), times as
-``ISO_UTC``, numbers and booleans as polars writes them. Spark has no unsigned integers, so an unsigned column (the
-chrome keys of the state) is written as the signed integer of the same 64 bits; ``with_schema`` turns it back.
+``ISO_UTC``, numbers and booleans as polars writes them (Spark's writer may put quotes around a cell that polars
+leaves bare, one starting with ``#``; read back, the cells are equal). Spark has no unsigned integers, so an
+unsigned column (the chrome keys of the state) is written as the signed integer of the same 64 bits; ``with_schema``
+turns it back.
 """
 
 from __future__ import annotations

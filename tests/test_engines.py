@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from cluster.config import ConfigError, SparkConfig, load_config
 from cluster.engines import EngineError, LocalEngine, engine_from_config
-from cluster.engines.spark.session import check_runtime, java_major_version, spark_settings
+from cluster.engines.spark.session import check_runtime, java_major_version, spark_settings, utf8_locale
 from jobs.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,6 +85,15 @@ def test_spark_settings_put_the_config_conf_last():
     assert spark_settings(SparkConfig(conf={"spark.driver.maxResultSize": "8g"}))["spark.driver.maxResultSize"] == "8g"
 
 
+@pytest.mark.parametrize(("environ", "change"), [
+    ({"LANG": "C"}, {"LC_ALL": "C.UTF-8"}), ({}, {"LC_ALL": "C.UTF-8"}), ({"LC_ALL": "POSIX"}, {"LC_ALL": "C.UTF-8"}),
+    ({"LANG": "en_GB.UTF-8"}, {}), ({"LC_ALL": "C.utf8", "LANG": "C"}, {}), ({"LC_CTYPE": "de_DE.UTF-8"}, {}),
+])
+def test_the_jvm_gets_a_utf8_locale_under_cron(environ, change):
+    """cron runs jobs under the C locale, where Java names non-ASCII files with '?'."""
+    assert utf8_locale(environ) == change
+
+
 @pytest.mark.parametrize(("line", "major"), [
     ('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_292"', 8),
     ('openjdk version "21" 2023-09-19', 21), ("no version here", None),
@@ -142,3 +151,16 @@ def test_a_java_home_without_java_is_refused_with_the_fix(tmp_path, monkeypatch)
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
     with pytest.raises(EngineError, match=r"JAVA_HOME is .* but .*/bin/java is not an executable"):
         check_runtime()
+
+
+def test_a_dataset_folder_whose_parts_the_driver_cannot_see_fails_before_the_commit(tmp_path):
+    """Executors that wrote their parts to their own disks leave the driver a folder with only ``_SUCCESS``."""
+    from cluster.engines.spark.tables import _check_written
+
+    folder = tmp_path / "articles.parquet"
+    folder.mkdir()
+    (folder / "_SUCCESS").touch()
+    with pytest.raises(OSError, match="holds no part files; the output and state folders must be on a filesystem"):
+        _check_written(folder)
+    (folder / "part-00000-x.snappy.parquet").write_bytes(b"")
+    _check_written(folder)

@@ -198,7 +198,7 @@ def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
 
 def test_tables_written_by_spark_as_csv_and_parquet_read_back_as_local(tmp_path, spark_engine):
     """Feed text a spreadsheet would run, quotes, newlines, edge spaces and empty against missing values."""
-    table = pl.DataFrame({"article_id": ["=HYPERLINK(1)", "a2", "a3"], "title": [' "Quoted" , comma', "", None],
+    table = pl.DataFrame({"article_id": ["=HYPERLINK(1)", "#a2", "a3"], "title": [' "Quoted" , comma', "", None],
                           "text": ["line one\nline two", "  spaces  ", "@cmd"], "group_size": [1, 2, None],
                           "jaccard": [0.5, 1e-7, None], "is_canonical": [True, False, None],
                           "published_at": [datetime(2026, 11, 30, 9, 15), None, datetime(1999, 1, 2)]},
@@ -337,6 +337,10 @@ def write_broken_feeds(folder: Path) -> None:
     pl.DataFrame({"id": ["p1", "p2", "kg-0"], "title": ["Parquet one", "Parquet two", "Late copy of kg-0"],
                   "text": ["x", "y", "z"], "published_at": dates}).write_parquet(folder / "i.parquet")
     (folder / "j long text.jsonl").write_text(json.dumps(_feed_article(90, text="word " * 400)) + "\n")
+    # an id of an earlier file repeated twice here: both repeats name the earlier file's row
+    (folder / "k_repeats.jsonl").write_text("".join(json.dumps(_feed_article(k)) + "\n" for k in (100, 0, 0)))
+    for name in ("_latest.jsonl", ".partial.jsonl", "café a%20b #1?.jsonl"):  # names Spark's file sources trip on
+        (folder / name).write_text(json.dumps(_feed_article(200 + len(name))) + "\n")
 
 
 def test_ingest_of_broken_feeds_equals_local_row_for_row(tmp_path, spark_engine):
@@ -354,7 +358,9 @@ def test_ingest_of_broken_feeds_equals_local_row_for_row(tmp_path, spark_engine)
     for expected in ("malformed JSON", "not a JSON object", "duplicate id (first seen in", "unparseable published_at",
                      "file ends early", "not UTF-8", "malformed CSV", "missing id", "published_at in the future"):
         assert expected in reasons
-    assert local.truncated == 1 and local.rejects.height == 12 and local.articles.height == 29
+    assert local.truncated == 1 and local.rejects.height == 14 and local.articles.height == 33
+    repeats = local.rejects.filter(pl.col("file").str.ends_with("k_repeats.jsonl"))["reason"].to_list()
+    assert repeats == [f"duplicate id (first seen in {tmp_path / 'feeds' / 'a_gazette.jsonl'} row 1)"] * 2
 
 
 def test_ingest_of_a_file_that_is_no_gzip_fails_as_local(tmp_path, spark_engine):

@@ -7,8 +7,10 @@
    lacks, an id repeated inside the file. Spark's JSON and CSV readers are not used for this: they coerce types,
    replace undecodable bytes and drop or null what does not parse, which would lose the rejects' reasons.
 3. **Across files**, the one rule that needs every file: the first occurrence of an id wins, in the order of the
-   input files and then of rows; a window over the accepted rows by id ranks them, and every later one becomes a
-   reject that names where the id was first seen.
+   input files and then of rows; a window over the valid rows by id ranks them (inside a file too, so a repeat
+   names the first occurrence of all, as the local engine's does), and every later one becomes a reject that names
+   where the id was first seen. Files that Spark's file sources leave out (empty, or named ``_…`` or ``.…``) are
+   read on the driver the same way.
 
 A file Spark cannot give (gone, unreadable) fails the run as in the local engine; a file that is no valid gzip or
 Parquet is the same ``InputError`` as there. A file's bytes are one value in Spark, so a file is at most 2 GiB
@@ -24,7 +26,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import polars as pl
 import pyarrow as pa
@@ -61,7 +62,7 @@ class SparkIngester:
         if not paths:
             return IngestResult(pl.DataFrame(schema=ARTICLES), pl.DataFrame(schema=REJECTS))
         files = self.spark.read.format("binaryFile").load([_escaped(path) for path in paths])
-        index, empty = _file_index(paths, [row.path for row in files.select("path").collect()])
+        index, on_driver = _file_index(paths, [row.path for row in files.select("path").collect()])
         names, cfg = [str(path) for path in paths], self.config
 
         def validate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -72,10 +73,14 @@ class SparkIngester:
                     yield from _batches(_file_rows(k, Path(names[k]), content, cfg, run_date))
 
         rows = files.select("path", "content").mapInArrow(validate, ROWS_SCHEMA)
-        if empty:  # no rows to read: their warnings only
+        if on_driver:
             rows = rows.unionByName(self.spark.createDataFrame(pa.Table.from_batches(list(_batches(
-                row for k in empty for row in _file_rows(k, paths[k], b"", cfg, run_date))), _arrow_schema())))
-        first = Window.partitionBy("article_id").orderBy("file_index", "row")
+                row for k in on_driver for row in _file_rows(k, paths[k], paths[k].read_bytes(), cfg, run_date))),
+                _arrow_schema())))
+        # rows of one id together; every other row (rejects, file counts) alone, so they do not all meet in one task
+        alone = F.monotonically_increasing_id().cast("string")
+        first = Window.partitionBy(F.col("kind") == "article", F.coalesce("article_id", alone)).orderBy(
+            "file_index", "row")
         ranked = rows.withColumn("rank", F.when(F.col("kind") == "article", F.row_number().over(first))).withColumn(
             "first_seen", F.when(F.col("rank") > 1, F.concat_ws(" row ", F.first("file").over(first),
                                                                  F.first("row").over(first).cast("string"))))
@@ -86,20 +91,31 @@ class SparkIngester:
 
 
 def _escaped(path: Path) -> str:
-    return _GLOB.sub(r"\\\1", os.path.abspath(path))
+    """The file as Spark's path: on the local filesystem (not the cluster's default one), glob characters escaped."""
+    return "file:" + _GLOB.sub(r"\\\1", os.path.abspath(path))
+
+
+def _local_path(uri: str) -> str:
+    """Spark's name of a local file (``file:/a b/x#1.jsonl``, not percent-encoded) as a plain path."""
+    path = uri.removeprefix("file:")
+    return "/" + path.lstrip("/") if path.startswith("//") else path
 
 
 def _file_index(paths: list[Path], uris: list[str]) -> tuple[dict[str, int], list[int]]:
-    """Spark's name of each file (a URI) → its position among ``paths``, and the positions of the empty files, which
-    Spark's file sources skip; any other file Spark did not list is an error."""
+    """Spark's name of each file → its position among ``paths``, and the positions of the files Spark's file sources
+    leave out (empty files, names starting with ``_`` or ``.``), which the driver reads; a file that the driver
+    cannot see either is an error."""
     position = {os.path.abspath(path): k for k, path in enumerate(paths)}
-    index = {uri: position[unquote(urlparse(uri).path)] for uri in uris if unquote(urlparse(uri).path) in position}
+    index = {uri: position[_local_path(uri)] for uri in uris if _local_path(uri) in position}
     unlisted = sorted(set(range(len(paths))) - set(index.values()))
-    empty = [k for k in unlisted if paths[k].is_file() and paths[k].stat().st_size == 0]
-    missing = [str(paths[k]) for k in unlisted if k not in empty]
+    on_driver = [k for k in unlisted if paths[k].is_file()]
+    missing = [str(paths[k]) for k in unlisted if k not in on_driver]
     if missing:
         raise EngineError(f"engine spark: Spark's binaryFile source did not read {', '.join(missing[:5])}")
-    return index, empty
+    if on_driver:
+        log.info("engine spark: %d file(s) Spark's file source leaves out (empty, or named _… or .…) read on the "
+                 "driver", len(on_driver))
+    return index, on_driver
 
 
 def _file_rows(k: int, path: Path, content: bytes, config: InputConfig, run_date: date) -> Iterator[dict]:

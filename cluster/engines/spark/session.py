@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,6 +106,7 @@ def spark_settings(config: SparkConfig) -> dict[str, str]:
         # Spark's 1g cap on a job's collected results would end any night above about 250k articles; the driver's
         # memory is the limit instead
         "spark.driver.maxResultSize": "0",
+        "spark.executorEnv.LC_ALL": "C.UTF-8",  # executors started by a cluster manager: file names in UTF-8 too
     }
     # errors-only JVM log; a driver out of heap exits (and the run fails with exit 1) instead of hanging for ever
     java_options = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} -XX:+ExitOnOutOfMemoryError"
@@ -118,6 +119,14 @@ def spark_settings(config: SparkConfig) -> dict[str, str]:
     if config.checkpoint_dir:  # reliable checkpoints are files: removed once their rounds are released
         settings["spark.cleaner.referenceTracking.cleanCheckpoints"] = "true"
     return {**settings, **config.conf}
+
+
+def utf8_locale(environ: Mapping[str, str]) -> dict[str, str]:
+    """What to set so that the JVM this process starts names files in UTF-8: under cron's C or POSIX locale Java
+    reads and writes every non-ASCII file name as ``?`` (``café.jsonl`` is not found), while Python, which the local
+    engine uses, decodes them in UTF-8 whatever the locale."""
+    effective = environ.get("LC_ALL") or environ.get("LC_CTYPE") or environ.get("LANG") or ""
+    return {} if re.search(r"utf-?8", effective, re.IGNORECASE) else {"LC_ALL": "C.UTF-8"}
 
 
 def checkpointed(frame: Any) -> Any:
@@ -139,10 +148,13 @@ def start_session(config: SparkConfig) -> tuple[Any, bool]:
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
-    if active is not None:
+    if active is None and SparkContext._active_spark_context is not None:  # started on another thread: not ours
+        active = SparkSession.builder.getOrCreate()
+    if active is not None:  # its own settings stay; a checkpoint folder the config asks for is set
+        if config.checkpoint_dir:
+            active.sparkContext.setCheckpointDir(config.checkpoint_dir)
         return active, False
-    if SparkContext._active_spark_context is not None:  # a context started on another thread: not ours to stop
-        return SparkSession.builder.getOrCreate(), False
+    os.environ.update(utf8_locale(os.environ))
     builder = SparkSession.builder
     for key, value in spark_settings(config).items():
         builder = builder.config(key, value)

@@ -2,7 +2,10 @@
 of part files in row order, finished by Spark's ``_SUCCESS`` (see ``table_files``).
 
 Spark writes into the run's staging folder, which the caller then puts in place whole (``atomic``), so a reader
-sees the previous complete folder or the new one; a dataset folder without ``_SUCCESS`` is refused on reading.
+sees the previous complete folder or the new one; a dataset folder without ``_SUCCESS`` is refused on reading. The
+folder is a local path (``file:``, whatever the cluster's default filesystem): on a cluster it must be a mount every
+executor shares, and a table whose parts the driver cannot see fails the run before the commit. Spark's CSV writer
+may quote a cell that polars leaves bare (one starting with ``#``); the cells read back the same.
 Parquet times are written as ``TIMESTAMP_MICROS`` adjusted to UTC (Spark's default INT96 is a legacy type that
 other readers see without a time zone); CSV cells are ``table_files.csv_text``, written by Spark's CSV writer with
 RFC 4180 quoting and spaces kept. A table is one part per ``PART_BYTES`` of its size in memory.
@@ -11,6 +14,7 @@ RFC 4180 quoting and spaces kept. A table is one part per ``PART_BYTES`` of its 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from ...table_files import csv_text, signed
+from ...table_files import IncompleteTable, csv_text, parts, signed
 from .session import in_job_group
 
 JOB_GROUP = "newsclust-write"
@@ -37,11 +41,13 @@ class SparkTableWriter:
     @in_job_group(JOB_GROUP, "newsclust: write a table")
     def write_parquet(self, table: pl.DataFrame, path: Path) -> None:
         with self._timestamps_in_micros():
-            self._frame(signed(table)).write.mode("errorifexists").parquet(str(path))
+            self._frame(signed(table)).write.mode("errorifexists").parquet(_local_uri(path))
+        _check_written(path)
 
     @in_job_group(JOB_GROUP, "newsclust: write a table")
     def write_csv(self, table: pl.DataFrame, path: Path) -> None:
-        self._frame(csv_text(table)).write.mode("errorifexists").options(**CSV_OPTIONS).csv(str(path))
+        self._frame(csv_text(table)).write.mode("errorifexists").options(**CSV_OPTIONS).csv(_local_uri(path))
+        _check_written(path)
 
     def _frame(self, table: pl.DataFrame) -> Any:
         parts = max(1, math.ceil(table.estimated_size() / PART_BYTES))
@@ -61,3 +67,18 @@ class SparkTableWriter:
                 conf.unset(TIMESTAMP_TYPE)
             else:
                 conf.set(TIMESTAMP_TYPE, previous)
+
+
+def _local_uri(path: Path) -> str:
+    """The folder on the local filesystem (the staging folder the driver renames), not the cluster's default one."""
+    return "file:" + os.path.abspath(path)
+
+
+def _check_written(path: Path) -> None:
+    """Refuse a dataset folder whose parts the driver cannot see (executors that wrote to their own disks), before
+    the run folder is committed with a table that would only fail when read."""
+    try:
+        parts(path)
+    except IncompleteTable as exc:
+        raise OSError(f"{exc}; the output and state folders must be on a filesystem that every Spark executor "
+                      "shares") from None
