@@ -182,6 +182,22 @@ def test_nightly_on_spark_equals_local_night_after_night(tmp_path, spark_engine)
             assert local.equals(with_schema(read_parquet(written[1]), local.schema))
 
 
+def test_a_state_written_by_spark_carries_on_under_the_local_engine(tmp_path, spark_engine):
+    """The engine is not in the config hash: a night on Spark, the next locally, against nights all local."""
+    feeds = write_feeds(tmp_path)
+    config = load_config(REPO / "configs" / "nightly.yaml")
+    outcomes = {}
+    for name, engines in (("local", [LocalEngine()] * len(NIGHTS)), ("mixed", [spark_engine, LocalEngine(),
+                                                                                spark_engine])):
+        for day, engine in zip(NIGHTS, engines, strict=True):
+            result = run_nightly(config, day, input_pattern=f"{feeds}/{{date}}/*.jsonl*",
+                                 state_dir=tmp_path / name / "state", out_root=tmp_path / name / "runs",
+                                 embedder=HashingEmbedder(), engine=engine)
+            outcomes.setdefault(name, []).append(result.result.tables)
+    for local_night, mixed_night in zip(outcomes["local"], outcomes["mixed"], strict=True):
+        assert_same_tables(local_night, mixed_night)
+
+
 def test_cli_dedup_on_spark_prints_the_local_line(tmp_path, spark_engine):
     lines = []
     for engine in ("local", "spark"):
