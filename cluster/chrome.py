@@ -132,6 +132,15 @@ def _matches_patterns(lines: pl.Series, config: CleanConfig) -> np.ndarray:
     return matched
 
 
+def eligibility_bounds(config: CleanConfig) -> tuple[int, int]:
+    """The fewest articles and the most words a line may have and still be chrome under some rule: the lines that
+    ``learn_chrome`` looks at."""
+    if config.corpus_min_docs > 0:
+        return (min(config.boilerplate_min_docs, config.corpus_min_docs),
+                max(config.boilerplate_max_words, config.corpus_max_words))
+    return config.boilerplate_min_docs, config.boilerplate_max_words
+
+
 def learn_chrome(
     rule: np.ndarray, doc: np.ndarray, source: np.ndarray, key: np.ndarray, lead: np.ndarray, words: np.ndarray,
     config: CleanConfig,
@@ -142,8 +151,7 @@ def learn_chrome(
         config.corpus_min_docs, config.corpus_min_sources, config.corpus_max_words
     )
     corpus_on = corpus_min_docs > 0
-    floor = min(min_docs, corpus_min_docs) if corpus_on else min_docs
-    longest = max(max_words, corpus_max_words) if corpus_on else max_words
+    floor, longest = eligibility_bounds(config)
     lines = pl.DataFrame({"doc": doc, "key": key})
     docs_per_key = lines.unique().group_by("key").agg(pl.len().alias("n"))
     repeated = lines.join(docs_per_key, on="key", how="left", maintain_order="left")["n"].to_numpy()

@@ -76,7 +76,7 @@ def table_exists(path: Path) -> bool:
 
 def read_parquet(path: Path) -> pl.DataFrame:
     """A Parquet table file or dataset folder."""
-    return pl.read_parquet(path) if path.is_file() else pl.concat([pl.read_parquet(part) for part in parts(path)])
+    return pl.read_parquet(path if path.is_file() else parts(path))
 
 
 def read_csv_cells(path: Path) -> pl.DataFrame:

@@ -75,8 +75,10 @@ def _predictions(pred: Path) -> pl.DataFrame:
     for candidate in (pred / "articles.parquet", pred / "articles.csv"):
         if table_exists(candidate):  # a file, or a dataset folder written by Spark
             return _run_articles(candidate)
-    if pred.is_file() or pred.name in ("articles.parquet", "articles.csv"):
-        return _run_articles(pred) if pred.name in ("articles.parquet", "articles.csv") else read_table(pred)
+    if pred.name in ("articles.parquet", "articles.csv") and table_exists(pred):
+        return _run_articles(pred)
+    if pred.is_file():
+        return read_table(pred)
     raise UsageOrConfigError(f"--pred {pred}: no articles.parquet or articles.csv there")
 
 

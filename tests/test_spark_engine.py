@@ -158,16 +158,18 @@ def test_neighbour_blocks_as_tasks_equal_local_with_ties_and_gaps(spark_engine):
     assert (local[0][-8:] == -1).all(axis=1).sum() == 0 and (local[0][-8:] == -1).any(axis=1).all()
 
 
+def _nights(tmp_path: Path, feeds: Path, name: str, engines: list) -> list[dict[str, pl.DataFrame]]:
+    """The output tables of ``NIGHTS`` run one after the other under ``tmp_path/name``, night k on ``engines[k]``."""
+    config = load_config(REPO / "configs" / "nightly.yaml")
+    return [run_nightly(config, day, input_pattern=f"{feeds}/{{date}}/*.jsonl*", state_dir=tmp_path / name / "state",
+                        out_root=tmp_path / name / "runs", embedder=HashingEmbedder(), engine=engine).result.tables
+            for day, engine in zip(NIGHTS, engines, strict=True)]
+
+
 def test_nightly_on_spark_equals_local_night_after_night(tmp_path, spark_engine):
     feeds = write_feeds(tmp_path)
-    outcomes = {}
-    for name, engine in (("local", LocalEngine()), ("spark", spark_engine)):
-        config = load_config(REPO / "configs" / "nightly.yaml")
-        for day in NIGHTS:
-            result = run_nightly(config, day, input_pattern=f"{feeds}/{{date}}/*.jsonl*",
-                                 state_dir=tmp_path / name / "state", out_root=tmp_path / name / "runs",
-                                 embedder=HashingEmbedder(), engine=engine)
-            outcomes.setdefault(name, []).append(result.result.tables)
+    outcomes = {name: _nights(tmp_path, feeds, name, [engine] * len(NIGHTS))
+                for name, engine in (("local", LocalEngine()), ("spark", spark_engine))}
     for local_night, spark_night in zip(outcomes["local"], outcomes["spark"], strict=True):
         assert_same_tables(local_night, spark_night)
     assert outcomes["spark"][-1]["stories"]["status"].to_list().count("continuing") >= 1
@@ -185,15 +187,8 @@ def test_nightly_on_spark_equals_local_night_after_night(tmp_path, spark_engine)
 def test_a_state_written_by_spark_carries_on_under_the_local_engine(tmp_path, spark_engine):
     """The engine is not in the config hash: a night on Spark, the next locally, against nights all local."""
     feeds = write_feeds(tmp_path)
-    config = load_config(REPO / "configs" / "nightly.yaml")
-    outcomes = {}
-    for name, engines in (("local", [LocalEngine()] * len(NIGHTS)), ("mixed", [spark_engine, LocalEngine(),
-                                                                                spark_engine])):
-        for day, engine in zip(NIGHTS, engines, strict=True):
-            result = run_nightly(config, day, input_pattern=f"{feeds}/{{date}}/*.jsonl*",
-                                 state_dir=tmp_path / name / "state", out_root=tmp_path / name / "runs",
-                                 embedder=HashingEmbedder(), engine=engine)
-            outcomes.setdefault(name, []).append(result.result.tables)
+    outcomes = {"local": _nights(tmp_path, feeds, "local", [LocalEngine()] * len(NIGHTS)),
+                "mixed": _nights(tmp_path, feeds, "mixed", [spark_engine, LocalEngine(), spark_engine])}
     for local_night, mixed_night in zip(outcomes["local"], outcomes["mixed"], strict=True):
         assert_same_tables(local_night, mixed_night)
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ...chrome import CONTEXT_ROUNDS
+from ...chrome import CONTEXT_ROUNDS, eligibility_bounds
 from ...config import CleanConfig
 from .session import checkpointed, in_job_group
 
@@ -45,11 +45,7 @@ class SparkChromeLearner:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        min_docs, max_words = config.boilerplate_min_docs, config.boilerplate_max_words
-        corpus_min_docs = config.corpus_min_docs
-        corpus_on = corpus_min_docs > 0
-        floor = min(min_docs, corpus_min_docs) if corpus_on else min_docs
-        longest = max(max_words, config.corpus_max_words) if corpus_on else max_words
+        floor, longest = eligibility_bounds(config)
         lines = self.spark.createDataFrame(pa.table({
             "line": np.arange(len(rule), dtype=np.int64), "doc": doc.astype(np.int64),
             "source": source.astype(np.int64), "key": key.view(np.int64), "lead": lead.view(np.int64),
