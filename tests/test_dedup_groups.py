@@ -17,8 +17,8 @@ NO_SHARED_MATERIAL = SharedMaterial({}, {}, jaccard_threshold=0.5)
 class SmallestFirst:
     """A canonical chooser that picks the smallest member, by ``earliest``."""
 
-    def choose(self, members: list[int]) -> Choice:
-        return Choice(min(members), "earliest")
+    def choose_many(self, groups: list[list[int]]) -> list[Choice]:
+        return [Choice(min(members), "earliest") for members in groups]
 
 
 class Matches:

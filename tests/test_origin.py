@@ -350,3 +350,25 @@ def test_a_phrase_that_recurs_in_an_appended_paragraph_does_not_make_the_origina
     text = GroupText(4, 0.8).fit(group, [0, 1])
     assert not text.cut(0, 1)
     assert chooser().choose(group).canonical == "o-aj"
+
+
+# ---------------------------------------------------------------- many groups at once
+
+
+def test_groups_decided_together_get_the_choices_and_evidence_each_gets_alone():
+    later = datetime(2024, 5, 1, 15, 0, tzinfo=timezone.utc)
+    groups = [
+        build(origin(MORNING), ("c-1", "Harbour Post", None, [*BODY, "Share this story"], later)),  # by time alone
+        build(origin(DAY), ("c-1", "Harbour Post", "https://harbourpost.example/world/strike",
+                            [*BODY, "Share this story"], DAY)),  # the text decides
+        build(origin(DAY), ("c-teaser", "Harbour Post", None, teaser_of(40), DAY)),  # a teaser
+        build(origin(DAY), ("a-inkl", "inkl", "https://www.inkl.com/news/1", INKL_HEAD + BODY + INKL_FOOT, DAY)),
+    ]
+    together = chooser().choose_many(groups)
+    alone = [chooser().choose(group) for group in groups]
+    assert [(c.canonical, c.rule) for c in together] == [(c.canonical, c.rule) for c in alone]
+    assert [c.rule for c in together] == ["earliest", "least_wrapper", "not_teaser", "not_aggregator"]
+    assert [c.evidence for c in together] == [c.evidence for c in alone]
+    # a group decided by its timestamps still reports its text measures when asked
+    assert together[0].evidence["o-aj"].completeness == together[0].evidence["c-1"].completeness > 0
+    assert together[0].evidence["c-1"].wrapper == 1.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..graph import components
-from .canonical import CanonicalChooser
+from .canonical import CanonicalChooser, Choice
 from .guard import SharedMaterial
 from .provenance import Attribution
 from .verify import Match, Pair, PairMatcher
@@ -32,28 +32,41 @@ class Group:
 
 def verified_groups(links: dict[Pair, Match], shared: SharedMaterial, chooser: CanonicalChooser,
                     matcher: PairMatcher) -> tuple[list[Group], int]:
-    """Every group of two or more articles (in no particular order) and the number of members split off."""
+    """Every group of two or more articles (in no particular order) and the number of members split off.
+
+    Components are decided in rounds, all of a round's canonicals in one ``choose_many`` (it shingles lines in one
+    pass for all of them); the members a canonical does not match form the next round's components."""
     groups: list[Group] = []
     n_split = 0
     pending = components(list(links))
     while pending:
-        members = pending.pop()
-        choice = chooser.choose(members)
-        canonical = choice.canonical
-        matched, unmatched = {canonical: CANONICAL_MATCH}, []
-        for member in members:
-            if member == canonical:
-                continue
-            match = shared.admit(member, canonical, matcher.match(member, canonical))
-            if match is None:
-                unmatched.append(member)
-            else:
-                matched[member] = match
-        n_split += len(unmatched)
-        if len(matched) > 1:
-            attributions = {m: line for m, line in choice.attributions.items() if m in matched}
-            groups.append(Group(canonical, choice.rule, matched, attributions))
-        if len(unmatched) > 1:
-            keep = set(unmatched)
-            pending.extend(components([(i, j) for i, j in links if i in keep and j in keep]))
+        next_round: list[list[int]] = []
+        for members, choice in zip(pending, chooser.choose_many(pending), strict=True):
+            group, unmatched = _matched_group(members, choice, shared, matcher)
+            n_split += len(unmatched)
+            if group is not None:
+                groups.append(group)
+            if len(unmatched) > 1:
+                keep = set(unmatched)
+                next_round.extend(components([(i, j) for i, j in links if i in keep and j in keep]))
+        pending = next_round
     return groups, n_split
+
+
+def _matched_group(members: list[int], choice: Choice, shared: SharedMaterial,
+                   matcher: PairMatcher) -> tuple[Group | None, list[int]]:
+    """The group of the members that match ``choice``'s canonical (None when none does) and the members that do not."""
+    canonical = choice.canonical
+    matched, unmatched = {canonical: CANONICAL_MATCH}, []
+    for member in members:
+        if member == canonical:
+            continue
+        match = shared.admit(member, canonical, matcher.match(member, canonical))
+        if match is None:
+            unmatched.append(member)
+        else:
+            matched[member] = match
+    if len(matched) == 1:
+        return None, unmatched
+    attributions = {m: line for m, line in choice.attributions.items() if m in matched}
+    return Group(canonical, choice.rule, matched, attributions), unmatched

@@ -49,16 +49,20 @@ count tell the pair apart. Ties go on to the source's own site (``host_matches_s
 and the smallest id. In all, ``CANONICAL_RULES``: not_aggregator, attribution, dated, earliest, source_priority,
 not_teaser, most_complete, least_wrapper, earliest_day, own_host, earliest_time, lowest_id.
 
-**Cost.** Tokenising is fast per text and slow per call, so ``OriginChooser.choose_many`` shingles the lines of
-every group's members in one pass (``line_shingles``) and then decides group by group: a few milliseconds a group
-in pure Python and numpy, most of it reading lines for attribution.
+**Cost.** The text measures are the dear part (shingling every raw line, the group's shared set), and most groups
+are decided before any text rule: an aggregator's copy, a credit line, a later timestamp. So a group measures its
+text only when a text rule is reached (or its ``evidence`` is asked for), and ``OriginChooser.choose_many`` decides
+every group up to the first text rule, then shingles the lines of the members of the groups still open in one
+pass (``line_shingles``: tokenising is fast per text and slow per call, several milliseconds a call) and finishes
+them. Lines are read for attribution in every group (the ``duplicates`` table records the credit lines found).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -78,6 +82,7 @@ from .provenance import (
 
 _EMPTY = np.empty(0, dtype=np.uint32)
 DATE_ONLY_SLACK_DAYS = 1  # dates alone this many days apart may be the same moment in two time zones
+TEXT_RULES = frozenset({"not_teaser", "most_complete", "least_wrapper"})  # the rules that read ``GroupText``
 
 
 def has_time_of_day(published_at: datetime | None) -> bool:
@@ -111,11 +116,24 @@ class MemberEvidence:
     teaser_of: tuple[str, ...] = ()  # members it was found cut from (among the members still in the running)
 
 
-@dataclass(frozen=True)
 class CanonicalChoice:
-    canonical: str  # article id
-    rule: str  # a name in ``CANONICAL_RULES``
-    evidence: dict[str, MemberEvidence] = field(default_factory=dict)
+    """The canonical member's id, the rule that decided, the attribution lines found; and on request ``evidence``,
+    every measure about every member (the text measures are computed then if no rule needed them)."""
+
+    def __init__(self, canonical: str, rule: str, group: _Group) -> None:
+        self.canonical = canonical
+        self.rule = rule  # a name in ``CANONICAL_RULES``
+        self._group = group
+
+    @property
+    def attributions(self) -> dict[str, Attribution]:
+        """Member id → its first line naming another member as its origin, for the members that have one."""
+        return {m.article_id: found[0] for m, found in zip(self._group.members, self._group.attributions, strict=True)
+                if found}
+
+    @cached_property
+    def evidence(self) -> dict[str, MemberEvidence]:
+        return self._group.evidence()
 
 
 def _member_of(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -127,30 +145,51 @@ def _member_of(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
+class MemberLines:
+    """The raw lines of one member, as attribution reads them."""
+
+    lines: tuple[str, ...]  # non-empty lines, stripped
+    cued: np.ndarray  # bool: the lines that may hold a credit cue (``provenance.cue_lines``)
+
+
+def member_lines(members: Sequence[Member]) -> list[MemberLines]:
+    """``MemberLines`` of every member, the credit cues found for all of them in one pass."""
+    lines = _stripped_lines(members)
+    cued = cue_lines(pl.Series([line for member in lines for line in member], dtype=pl.String))
+    bounds = _bounds(lines)
+    return [MemberLines(member, cued[lo:hi]) for member, lo, hi in zip(lines, bounds[:-1], bounds[1:], strict=True)]
+
+
+@dataclass(frozen=True, eq=False)
 class LineShingles:
     """The raw lines of one member with, per line, its shingle set, word count and last shingle."""
 
     lines: tuple[str, ...]  # non-empty lines, stripped
     sets: ShingleSets  # one set per line; ``sets.tokens`` are the lines' word counts
     last: np.ndarray  # uint32: the hash of each line's last ``shingle_size`` words (its only shingle when shorter)
-    cued: np.ndarray  # bool: the lines that may hold a credit cue (``provenance.cue_lines``)
 
 
 def line_shingles(members: Sequence[Member], shingle_size: int, threads: int = 1) -> list[LineShingles]:
     """``LineShingles`` of every member, computed for all of them at once (pass every member of a run in one call:
     the column tokeniser is fast per text, slow per call), tokenised on ``threads`` threads."""
-    lines = [tuple(line.strip() for line in m.lines if line.strip()) for m in members]
+    lines = _stripped_lines(members)
     flat = pl.Series([line for member in lines for line in member], dtype=pl.String)
     sets = shingle_sets(flat, shingle_size, threads=threads)
     last = last_shingles(flat, shingle_size, threads=threads)
-    cued = cue_lines(flat)
-    bounds = np.concatenate([[0], np.cumsum([len(member) for member in lines])]).tolist()
+    bounds = _bounds(lines)
     return [
         LineShingles(member, ShingleSets(sets.values[sets.offsets[lo] : sets.offsets[hi]],
-                                         sets.offsets[lo : hi + 1] - sets.offsets[lo], sets.tokens[lo:hi]), last[lo:hi],
-                     cued[lo:hi])
+                                         sets.offsets[lo : hi + 1] - sets.offsets[lo], sets.tokens[lo:hi]), last[lo:hi])
         for member, lo, hi in zip(lines, bounds[:-1], bounds[1:], strict=True)
     ]
+
+
+def _stripped_lines(members: Sequence[Member]) -> list[tuple[str, ...]]:
+    return [tuple(line.strip() for line in m.lines if line.strip()) for m in members]
+
+
+def _bounds(lines: Sequence[tuple[str, ...]]) -> list[int]:
+    return np.concatenate([[0], np.cumsum([len(member) for member in lines])]).astype(np.int64).tolist()
 
 
 class GroupText:
@@ -273,47 +312,53 @@ class OriginChooser:
 
     ``shingle_size`` must be the one the members' shingle sets were made with; ``containment_threshold`` is the share
     of a teaser's shared text that the fuller member must hold (dedup's ``containment_threshold``);
-    ``source_priority`` lists preferred sources (exact names) for the ``source_priority`` rule.
+    ``source_priority`` lists preferred sources (exact names) for the ``source_priority`` rule; ``threads`` tokenise
+    the lines of ``choose_many``'s groups.
     """
 
     def __init__(self, shingle_size: int, containment_threshold: float, source_priority: Sequence[str],
-                 aggregators: Aggregators) -> None:
+                 aggregators: Aggregators, threads: int = 1) -> None:
         self.shingle_size = shingle_size
         self.containment_threshold = containment_threshold
         self.source_priority = source_priority
         self.aggregators = aggregators
+        self.threads = threads
 
-    def choose(self, members: Sequence[Member], lines: Sequence[LineShingles] | None = None) -> CanonicalChoice:
+    def choose(self, members: Sequence[Member], lines: Sequence[MemberLines] | None = None) -> CanonicalChoice:
         """The canonical member's id, the rule that decided, and the evidence about every member; ``lines`` are the
-        members' ``line_shingles`` (computed here when not given)."""
-        if not members:
-            raise ValueError("a group has at least one member")
-        group = _Group(self, members, line_shingles(members, self.shingle_size) if lines is None else lines)
-        candidates = list(range(len(members)))
-        decided = "lowest_id"
-        for rule, step in group.steps().items():
-            kept = step(candidates)
-            if kept and len(kept) < len(candidates):
-                candidates, decided = kept, rule
-            if len(candidates) == 1:
-                break
-        return CanonicalChoice(members[candidates[0]].article_id, decided, group.evidence())
+        members' ``member_lines`` (computed here when not given)."""
+        return self.choose_many([members], None if lines is None else [lines])[0]
 
-    def choose_many(self, groups: Sequence[Sequence[Member]]) -> list[CanonicalChoice]:
-        """``choose`` for every group, the members' lines shingled in one pass."""
-        flat = [member for group in groups for member in group]
-        lines = line_shingles(flat, self.shingle_size)
-        choices, start = [], 0
-        for group in groups:
-            choices.append(self.choose(group, lines[start : start + len(group)]))
-            start += len(group)
-        return choices
+    def choose_many(self, groups: Sequence[Sequence[Member]],
+                    lines: Sequence[Sequence[MemberLines]] | None = None) -> list[CanonicalChoice]:
+        """``choose`` for every group; the lines of the groups that reach a text rule are shingled in one pass."""
+        if any(not members for members in groups):
+            raise ValueError("a group has at least one member")
+        if lines is None:
+            flat = member_lines([member for members in groups for member in members])
+            lines = [flat[start : start + len(members)] for start, members in zip(_starts(groups), groups, strict=True)]
+        decided = [_Group(self, members, found) for members, found in zip(groups, lines, strict=True)]
+        open_groups = [group for group in decided if not group.run(until_text=True)]
+        if open_groups:
+            shingled = line_shingles([m for group in open_groups for m in group.members], self.shingle_size,
+                                     self.threads)
+            for group, start in zip(open_groups, _starts([group.members for group in open_groups]), strict=True):
+                group.line_shingles = shingled[start : start + len(group.members)]
+                group.run(until_text=False)
+        return [group.choice() for group in decided]
+
+
+def _starts(groups: Sequence[Sequence[object]]) -> list[int]:
+    return np.concatenate([[0], np.cumsum([len(group) for group in groups])[:-1]]).astype(np.int64).tolist()
 
 
 class _Group:
-    """One group while it is being decided: the evidence about its members, and one step per rule."""
+    """One group while it is being decided: the evidence about its members, one step per rule, and how far the rules
+    have got (``run``). ``line_shingles`` may be set before the text is first needed (``choose_many`` shingles many
+    groups' lines at once); otherwise ``text`` shingles the group's own."""
 
-    def __init__(self, chooser: OriginChooser, members: Sequence[Member], lines: Sequence[LineShingles]) -> None:
+    def __init__(self, chooser: OriginChooser, members: Sequence[Member], lines: Sequence[MemberLines]) -> None:
+        self.chooser = chooser
         self.members = members
         self.priority = {source: rank for rank, source in enumerate(chooser.source_priority)}
         self.aggregator = chooser.aggregators.mask([m.source for m in members], [m.url for m in members])
@@ -324,13 +369,38 @@ class _Group:
         self.attributions = [
             find_attributions(lines[i].lines, keys[i], {ids[j]: keys[j] for j in range(len(members)) if j != i},
                               lines[i].cued)
-            for i, m in enumerate(members)
+            for i in range(len(members))
         ]
         self.names = [{position[n] for a in found for n in a.named} for found in self.attributions]
-        self.text = GroupText(chooser.shingle_size, chooser.containment_threshold).fit(
-            members, same_sources(keys, [m.source for m in members]), lines
-        )
+        self.sources = same_sources(keys, [m.source for m in members])
+        self.line_shingles: Sequence[LineShingles] | None = None
         self.teaser_of: dict[int, list[int]] = {}
+        self.candidates = list(range(len(members)))
+        self.decided = "lowest_id"
+        self._pending = list(self.steps().items())
+
+    @cached_property
+    def text(self) -> GroupText:
+        return GroupText(self.chooser.shingle_size, self.chooser.containment_threshold).fit(
+            self.members, self.sources, self.line_shingles
+        )
+
+    def run(self, until_text: bool) -> bool:
+        """Apply the remaining rules in order until one candidate is left (True), or, with ``until_text``, until
+        the next rule needs text measures that are not there yet (False)."""
+        while self._pending and len(self.candidates) > 1:
+            rule, step = self._pending[0]
+            if until_text and rule in TEXT_RULES and self.line_shingles is None and "text" not in self.__dict__:
+                return False
+            self._pending.pop(0)
+            kept = step(self.candidates)
+            if kept and len(kept) < len(self.candidates):
+                self.candidates, self.decided = kept, rule
+        return True
+
+    def choice(self) -> CanonicalChoice:
+        self.run(until_text=False)
+        return CanonicalChoice(self.members[self.candidates[0]].article_id, self.decided, self)
 
     def steps(self) -> dict[str, Callable[[list[int]], list[int]]]:
         steps = {
