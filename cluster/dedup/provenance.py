@@ -396,9 +396,18 @@ def find_attributions(lines: Iterable[str], own_keys: frozenset[str], others: Ma
     found = []
     stripped = (line for line in (raw.strip() for raw in lines) if line)
     for k, line in enumerate(stripped):
-        if attribution := _line_attribution(line, index, cued is None or bool(cued[k])):
+        credit = cued is None or bool(cued[k])
+        if not credit and not _may_name_or_date(line):
+            continue
+        if attribution := _line_attribution(line, index, credit):
             found.append(attribution)
     return found
+
+
+def _may_name_or_date(line: str) -> bool:
+    """Whether a line could be a name line, a via line or a dateline (``_line_attribution``): a short line, or one
+    holding the bracket or slash a dateline needs. Most paragraphs are neither, and this is much cheaper to ask."""
+    return "(" in line or "/" in line or len(line.split(maxsplit=NAME_LINE_MAX_WORDS)) <= NAME_LINE_MAX_WORDS
 
 
 def cue_lines(lines: pl.Series) -> np.ndarray:
