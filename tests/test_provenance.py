@@ -6,12 +6,17 @@ import re
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cluster.chrome_patterns import BUILTIN_PATTERNS
 from cluster.dedup.provenance import (
     AGGREGATOR_HOSTS,
     AGGREGATOR_NAMES,
     Aggregators,
+    _key_index,
+    _line_attribution,
+    _may_name_or_date,
     cue_lines,
     ends_with_ellipsis,
     find_attributions,
@@ -248,3 +253,20 @@ def test_every_attribution_rule_is_explained_and_exercised():
 ])
 def test_an_ellipsis_marks_a_text_cut_short(line, cut):
     assert ends_with_ellipsis(line) is cut
+
+
+_PIECES = ["LONDON", "(Reuters)", "-", "—", "/AFP/", "via", "Al Jazeera", "Reuters", "the", "The Guardian",
+           "said on Tuesday", "reported", "according to", "first published by", "BBC News", "inkl", ":", ".", "(",
+           ")", "/", "Kessford", "freight", "derailment", "talks", "Istanbul", "2024", "www.aljazeera.com"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=14), st.booleans())
+def test_the_cheap_line_filter_never_hides_a_name_via_or_dateline_attribution(pieces, spaced):
+    # lines without a credit cue are searched only when _may_name_or_date says so: it must pass every line that
+    # the name-line, via-line and dateline rules can attribute
+    line = (" " if spaced else "  ").join(pieces)
+    index = _key_index({"aj": source_keys("Al Jazeera", None), "rt": source_keys("Reuters", None),
+                        "afp": source_keys("AFP", None), "bbc": source_keys("BBC News", None)})
+    if _line_attribution(line, index, cued=False) is not None:
+        assert _may_name_or_date(line)
