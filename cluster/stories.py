@@ -55,7 +55,8 @@ RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title pl
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 _HASH_FEATURES = 2**20
 WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: the penalty alone exceeds any cosine
-BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 128 MB of float64 scores
+BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 64 MB of float32 cosines
+ROW_CHUNK_CELLS = 1 << 17  # cells of a block scored at once (1 MB of float64): the passes over them stay in cache
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d{4}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -193,23 +194,32 @@ def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: floa
                     lo: int, hi: int, index: np.ndarray, sims: np.ndarray, row_offset: int = 0) -> None:
     """The top ``k`` of rows ``start:stop`` among columns ``lo:hi``, written into rows ``start - row_offset`` on of
     ``index`` and ``sims``. A column more than ``2τ`` days from the row is never a candidate, so the answer for a
-    row does not depend on which block it is in."""
-    scores = (vectors[start:stop] @ vectors[lo:hi].T).astype(np.float64)
-    gap = (days[start:stop, None] - days[None, lo:hi]) / time_scale_days
-    scores -= 0.5 * gap * gap
-    scores[np.abs(gap) > WINDOW_TAUS] = -np.inf
-    rows = np.arange(stop - start)
-    scores[rows, rows + start - lo] = -np.inf
+    row does not depend on which block it is in.
+
+    The cosines come from one product for the whole block; the time penalty and the top ``k`` are then taken a few
+    rows at a time (``ROW_CHUNK_CELLS``), so that their passes over the scores stay in cache instead of streaming
+    the whole block through memory several times (they cost several times the product when done block-wide)."""
     width = hi - lo
     take = min(k, width - 1) if width > 1 else 0
     if take <= 0:
         return
-    part = _top_columns(scores, take)
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    order = np.lexsort((part, -part_scores), axis=1)
-    part = np.take_along_axis(part, order, axis=1)
-    index[start - row_offset : stop - row_offset, :take] = part + lo
-    sims[start - row_offset : stop - row_offset, :take] = np.take_along_axis(scores, part, axis=1)
+    products = vectors[start:stop] @ vectors[lo:hi].T
+    column_days = days[lo:hi]
+    step = max(1, ROW_CHUNK_CELLS // width)
+    for a in range(0, stop - start, step):
+        b = min(a + step, stop - start)
+        scores = products[a:b].astype(np.float64)
+        gap = (days[start + a : start + b, None] - column_days[None, :]) / time_scale_days
+        scores -= 0.5 * gap * gap
+        scores[np.abs(gap) > WINDOW_TAUS] = -np.inf
+        rows = np.arange(b - a)
+        scores[rows, rows + start + a - lo] = -np.inf
+        part = _top_columns(scores, take)
+        order = np.lexsort((part, -np.take_along_axis(scores, part, axis=1)), axis=1)
+        part = np.take_along_axis(part, order, axis=1)
+        written = slice(start + a - row_offset, start + b - row_offset)
+        index[written, :take] = part + lo
+        sims[written, :take] = np.take_along_axis(scores, part, axis=1)
 
 
 def _top_columns(scores: np.ndarray, take: int) -> np.ndarray:

@@ -15,6 +15,7 @@ import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
+import cluster.stories as stories_module
 from cluster.config import StoriesConfig, load_config
 from cluster.evaluate import score
 from cluster.schema import TIME
@@ -115,6 +116,22 @@ def test_candidate_neighbours_ties_go_to_the_lower_row_and_threads_change_nothin
     for cells, threads in ((200, 2), (10_000, 1), (10_000, 2)):
         other, _ = candidate_neighbours(vectors, days, 7.0, 4, block_cells=cells, threads=threads)
         assert np.array_equal(other, index)
+
+
+@pytest.mark.parametrize("chunk_cells", [1, 100, 1 << 17])
+def test_candidate_neighbours_do_not_depend_on_how_many_rows_are_scored_at_once(monkeypatch, chunk_cells):
+    """A block's cosines are scored a few rows at a time: one row, a few rows or the whole block give one answer."""
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(500, 16)).astype(np.float32)
+    vectors[200:230] = vectors[100]  # ties
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = np.sort(rng.uniform(0, 30, size=500))
+    days[:150] = days[0]
+    expected = candidate_neighbours(vectors, days, 5.0, 7, block_cells=20_000)
+    monkeypatch.setattr(stories_module, "ROW_CHUNK_CELLS", chunk_cells)
+    for cells, threads in ((20_000, 1), (3_000, 2), (10**7, 1)):
+        index, sims = candidate_neighbours(vectors, days, 5.0, 7, block_cells=cells, threads=threads)
+        assert np.array_equal(index, expected[0]) and np.array_equal(sims, expected[1])
 
 
 def test_average_linkage_is_exact_against_scipy_on_a_dense_problem():
