@@ -56,6 +56,7 @@ LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 _HASH_FEATURES = 2**20
 WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: the penalty alone exceeds any cosine
 BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 64 MB of float32 cosines
+HEAP_COMPACT_MIN = 1024  # the merge heap is cleared of stale entries when it has doubled, and not below this size
 ROW_CHUNK_CELLS = 1 << 17  # cells of a block scored at once (1 MB of float64): the passes over them stay in cache
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d{4}")
@@ -352,6 +353,22 @@ def _initial_heap(
     return heap
 
 
+def _is_current(entry: tuple[float, int, int, int, int], alive: np.ndarray, version: np.ndarray) -> bool:
+    """Whether a heap entry still describes two live clusters as they are (neither has merged since)."""
+    _, a, b, version_a, version_b = entry
+    return bool(alive[a] and alive[b]) and version[a] == version_a and version[b] == version_b
+
+
+def _current_entries(heap: list[tuple[float, int, int, int, int]], alive: np.ndarray, version: np.ndarray
+                     ) -> list[tuple[float, int, int, int, int]]:
+    """The heap without its stale entries. A merge leaves the entries of both clusters in the heap (they are skipped
+    when popped): after many merges they are most of it, and dropping them in one pass is cheaper than popping each.
+    The current entries and so the order of merges are unchanged."""
+    kept = [entry for entry in heap if _is_current(entry, alive, version)]
+    heapq.heapify(kept)
+    return kept
+
+
 def average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
                     cols: np.ndarray, extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
     """Merge the pair of edge-joined clusters with the highest mean ``S − θ`` until none reaches 0.
@@ -389,11 +406,17 @@ def average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hoo
         return keep * (cosine - penalty) + sums / pairs - chance - theta
 
     heap = _initial_heap(adjacency, linkage)
+    compact_at = max(2 * len(heap), HEAP_COMPACT_MIN)
     parent = np.arange(n)
     while heap:
-        _, a, b, version_a, version_b = heapq.heappop(heap)
-        if not (alive[a] and alive[b]) or version[a] != version_a or version[b] != version_b:
+        if len(heap) > compact_at:  # most entries are stale by now: drop them at once instead of popping each
+            heap = _current_entries(heap, alive, version)
+            compact_at = max(2 * len(heap), HEAP_COMPACT_MIN)
             continue
+        entry = heapq.heappop(heap)
+        if not _is_current(entry, alive, version):
+            continue
+        _, a, b, _, _ = entry
         keep_id, gone = (a, b) if (len(adjacency[a]), -a) >= (len(adjacency[b]), -b) else (b, a)
         alive[gone] = False
         parent[gone] = keep_id

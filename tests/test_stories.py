@@ -315,3 +315,28 @@ def test_a_round_keeps_one_story_and_the_others_leave_the_chain():
     assert (rows["s-c"]["chain_id"], rows["s-c"]["round"]) == (rows["s-a"]["chain_id"], 2)
     assert rows["s-b"]["chain_id"] != rows["s-a"]["chain_id"] and rows["s-b"]["round"] == 1
     assert rows["s-b"]["chain_length"] == 1 and rows["s-a"]["chain_length"] == 2
+
+
+def test_clearing_stale_merge_entries_changes_no_story(monkeypatch):
+    """The merge heap drops its stale entries when it has doubled: as often as possible or never, the same stories.
+    Large stories of many near articles make many merges, each leaving stale entries behind."""
+    rng = np.random.default_rng(13)
+    sizes = [200, 100, 50] + [3] * 30
+    story = np.repeat(np.arange(len(sizes)), sizes)
+    centres = rng.normal(size=(len(sizes), 128))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    noise = rng.normal(size=(len(story), 128))
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    vectors = (0.75 * centres[story] + 0.66 * noise).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = np.sort(rng.uniform(0, 1, size=len(vectors)))
+    cleared = []
+    original = stories_module._current_entries
+    monkeypatch.setattr(stories_module, "_current_entries", lambda *args: cleared.append(1) or original(*args))
+    labels = []
+    for floor in (1, 10**12):
+        monkeypatch.setattr(stories_module, "HEAP_COMPACT_MIN", floor)
+        labels.append(StoryClusterer(StoriesConfig()).fit(vectors, days).labels_)
+    assert cleared  # the heap was cleared at least once in the first run
+    assert np.array_equal(labels[0], labels[1])
+    assert score([str(x) for x in story], [str(x) for x in labels[0]]).pairwise_f1 > 0.9
