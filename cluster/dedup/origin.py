@@ -59,7 +59,8 @@ them. Lines are read for attribution in every group (the ``duplicates`` table re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cached_property
@@ -188,8 +189,9 @@ def _stripped_lines(members: Sequence[Member]) -> list[tuple[str, ...]]:
     return [tuple(line.strip() for line in m.lines if line.strip()) for m in members]
 
 
-def _bounds(lines: Sequence[tuple[str, ...]]) -> list[int]:
-    return np.concatenate([[0], np.cumsum([len(member) for member in lines])]).astype(np.int64).tolist()
+def _bounds(parts: Sequence[Sized]) -> list[int]:
+    """Where each part starts in the flat sequence of all their items, then where the last one ends."""
+    return np.concatenate([[0], np.cumsum([len(part) for part in parts])]).astype(np.int64).tolist()
 
 
 class GroupText:
@@ -336,20 +338,17 @@ class OriginChooser:
             raise ValueError("a group has at least one member")
         if lines is None:
             flat = member_lines([member for members in groups for member in members])
-            lines = [flat[start : start + len(members)] for start, members in zip(_starts(groups), groups, strict=True)]
+            lines = [flat[lo:hi] for lo, hi in itertools.pairwise(_bounds(groups))]
         decided = [_Group(self, members, found) for members, found in zip(groups, lines, strict=True)]
         open_groups = [group for group in decided if not group.run(until_text=True)]
         if open_groups:
             shingled = line_shingles([m for group in open_groups for m in group.members], self.shingle_size,
                                      self.threads)
-            for group, start in zip(open_groups, _starts([group.members for group in open_groups]), strict=True):
-                group.line_shingles = shingled[start : start + len(group.members)]
+            spans = itertools.pairwise(_bounds([group.members for group in open_groups]))
+            for group, (lo, hi) in zip(open_groups, spans, strict=True):
+                group.line_shingles = shingled[lo:hi]
                 group.run(until_text=False)
         return [group.choice() for group in decided]
-
-
-def _starts(groups: Sequence[Sequence[object]]) -> list[int]:
-    return np.concatenate([[0], np.cumsum([len(group) for group in groups])[:-1]]).astype(np.int64).tolist()
 
 
 class _Group:
@@ -390,7 +389,7 @@ class _Group:
         the next rule needs text measures that are not there yet (False)."""
         while self._pending and len(self.candidates) > 1:
             rule, step = self._pending[0]
-            if until_text and rule in TEXT_RULES and self.line_shingles is None and "text" not in self.__dict__:
+            if until_text and rule in TEXT_RULES and self.line_shingles is None:
                 return False
             self._pending.pop(0)
             kept = step(self.candidates)
