@@ -79,23 +79,25 @@ def scores(names: dict[str, str], labels: dict[str, str], stories: list[str]) ->
 
 def evaluate(path: Path, cache_dir: Path, with_pipeline: bool, max_words: int) -> dict:
     frame, names = load(path)
-    stories = sorted(names)
-    halves = {"all": stories, "half A (even)": stories[0::2], "half B (odd)": stories[1::2]}
+    stories = sorted(names)  # the halves are cut from every gold id, named or not, so they never change
+    halves = {half: [s for s in members if names[s].strip()]  # a story the annotators left unnamed has no reference
+              for half, members in {"all": stories, "half A (even)": stories[0::2],
+                                    "half B (odd)": stories[1::2]}.items()}
     methods = {"labels, oracle stories": oracle_labels(frame, max_words),
                "first headline": first_headlines(frame, "gold")}
     if with_pipeline:
         methods["labels, whole pipeline"] = pipeline_labels(path, frame, cache_dir)
-    result = {"file": str(path), "stories": len(stories), "rows": []}
+    result = {"file": str(path), "stories": len(stories), "named": len(halves["all"]), "rows": []}
     for method, labels in methods.items():
         for half, members in halves.items():
             result["rows"].append({"method": method, "part": half, **scores(names, labels, members)})
     result["examples"] = [{"gold": names[s], **{m: labels.get(s, "") for m, labels in methods.items()}}
-                          for s in stories[:12]]
+                          for s in halves["all"][:12]]
     return result
 
 
 def table(result: dict) -> str:
-    lines = [f"### {Path(result['file']).name}: {result['stories']} gold stories", "",
+    lines = [f"### {Path(result['file']).name}: {result['stories']} gold stories, {result['named']} named", "",
              "| labels | part | precision | recall | F1 | content words |", "|---|---|---|---|---|---|"]
     for r in result["rows"]:
         lines.append(f"| {r['method']} | {r['part']} | {r['precision']:.3f} | {r['recall']:.3f} | **{r['f1']:.3f}** "

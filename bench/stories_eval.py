@@ -53,7 +53,15 @@ def load(path: Path) -> pl.DataFrame:
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
     return frame.with_columns(pl.col("title").fill_null(""), pl.col("text").fill_null(""),
-                              pl.col("gold").cast(pl.String), pl.col("id").cast(pl.String))
+                              pl.col("gold").cast(pl.String), unique_ids(pl.col("id").cast(pl.String)))
+
+
+def unique_ids(ids: pl.Expr) -> pl.Expr:
+    """The ids with a repeat suffixed by its occurrence ("x", "x#2", "x#3"). Some labelled sets repeat an id (three
+    BASIL articles are all "empty"); the pipeline would reject the repeats, and the story stage alone, which is
+    scored row by row, would file them under one article."""
+    occurrence = ids.cum_count().over(ids)
+    return pl.when(occurrence > 1).then(ids + "#" + occurrence.cast(pl.String)).otherwise(ids).alias("id")
 
 
 def canonicals(frame: pl.DataFrame) -> pl.DataFrame:

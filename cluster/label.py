@@ -51,7 +51,7 @@ _LABEL_STOP = {
     "thing", "things", "people", "time", "times", "use", "uses", "using", "used", "need", "needs", "case", "could",
     "would", "should", "might", "must", "will", "can", "may", "shake", "shakes", "keep", "keeps", "put", "puts",
 }
-_TOKEN = re.compile(r"[^\W_][\w'’.&-]*")
+_TOKEN = re.compile(r"[^\W_][\w'’.&*-]*")  # "*" inside: a bleeped word ("f***ing") is one token, not "f" + "ing"
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
@@ -80,7 +80,8 @@ def _token(raw: str) -> _Token | None:
     word = _POSSESSIVE.sub("", written.lower()).strip(".'’-")
     if not word:
         return None
-    content = word not in _stop() and len(word) > 1 and not word.replace(".", "").replace(",", "").isdigit()
+    content = (word not in _stop() and len(word) > 1 and "*" not in word
+               and not word.replace(".", "").replace(",", "").isdigit())
     return _Token(written, word, english_stem(word) if content else None)
 
 
