@@ -1,7 +1,8 @@
 """Story-stage accuracy of the default config beside two anchors, on the same embeddings.
 
     python bench/stories_eval.py ../shared/eval/ecbplus_dev.jsonl ../shared/eval/uci_dev.jsonl \
-        data/sample/articles.jsonl tests/fixtures/recurring.jsonl [--json results.json] [--cache-dir DIR]
+        ../shared/eval/basil_dev.jsonl data/sample/articles.jsonl tests/fixtures/recurring.jsonl \
+        [--json results.json] [--cache-dir DIR]
 
 Each file is JSONL in the input contract plus ``gold`` (the story of each row). For every file, on the embeddings of
 title plus lead from the packaged all-MiniLM-L6-v2 (vector cache, so a rerun embeds nothing):
@@ -14,6 +15,10 @@ title plus lead from the packaged all-MiniLM-L6-v2 (vector cache, so a rerun emb
   set (an oracle: it sees the gold labels), the threshold reported;
 - for files with ``gold_dup`` (the sample) and for the recurring set, also the whole pipeline (dedup, stories,
   chains) through ``cluster.pipeline.run``; for files with ``gold_chain`` the chains are scored against it.
+
+With more than one file, the files are also clustered together in one run (their ids and gold stories kept apart),
+scored on all rows and on each file's rows of that run. A repeated id within a file is given its occurrence
+(``unique_ids``). Settings are chosen elsewhere (``bench/stories_tune.py``, leave one set out); this script only reads.
 
 Scores: pairwise P/R/F1 (Miranda et al. 2018), B-cubed F1 and ARI (``cluster.evaluate.score``).
 """
@@ -42,6 +47,7 @@ from cluster.stories import cluster_stories  # noqa: E402
 DEFAULT_FILES = [
     REPO.parent / "shared" / "eval" / "ecbplus_dev.jsonl",
     REPO.parent / "shared" / "eval" / "uci_dev.jsonl",
+    REPO.parent / "shared" / "eval" / "basil_dev.jsonl",
     REPO / "data" / "sample" / "articles.jsonl",
     REPO / "tests" / "fixtures" / "recurring.jsonl",
 ]
@@ -173,6 +179,31 @@ def evaluate(path: Path, embedder, cache: VectorCache, cache_dir: Path) -> dict:
     return result
 
 
+def together(paths: list[Path], embedder, cache: VectorCache) -> dict:
+    """Every file's rows in one run of the story stage (ids and gold stories kept apart by file), scored on all rows
+    and on each file's rows: a default config has to hold when fine events, headline streams and multi-outlet
+    coverage share a night."""
+    frames, vectors = [], []
+    lead_words = EmbedConfig().lead_words
+    for path in paths:
+        frame = load(path)  # dates parsed per file: one column of mixed formats would parse only the first's
+        frame = frame.with_columns(canonicals(frame)["published_at"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+                                   .alias("published_at")).select("id", "title", "text", "published_at", "gold")
+        frame = frame.with_columns((pl.lit(f"{path.stem}:") + pl.col(c)).alias(c) for c in ("id", "gold"))
+        texts = [embedding_text(t, b, lead_words) for t, b in zip(frame["title"], frame["text"], strict=True)]
+        frames.append(frame.with_columns(pl.lit(path.name).alias("file")))
+        vectors.append(embed_texts(texts, embedder, cache)[0])
+    joint = pl.concat(frames, how="vertical_relaxed")
+    predicted, seconds = ours(joint, np.vstack(vectors), StoriesConfig())
+    joint = joint.with_columns(pl.Series("predicted", predicted))
+    rows = [scores_row("all files in one run", joint["gold"].to_list(), predicted, seconds)]
+    for path in paths:
+        part = joint.filter(pl.col("file") == path.name)
+        rows.append(scores_row(f"  {path.name} rows of that run", part["gold"].to_list(), part["predicted"].to_list()))
+    return {"file": " + ".join(p.name for p in paths), "articles": joint.height,
+            "stories": joint["gold"].n_unique(), "rows": rows}
+
+
 def table(result: dict) -> str:
     lines = [f"### {Path(result['file']).name}: {result['articles']} articles, {result['stories']} gold stories",
              "", "| method | pairwise P | pairwise R | pairwise F1 | B-cubed F1 | ARI | clusters | singletons | s |",
@@ -208,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         result = evaluate(path, embedder, cache, args.cache_dir)
         results.append(result)
         print(table(result), "\n", flush=True)
+    if len(files) > 1:
+        joint = together(files, embedder, cache)
+        results.append(joint)
+        print(table(joint), "\n", flush=True)
     print("default config:", json.dumps(StoriesConfig().model_dump()))
     if args.json:
         args.json.write_text(json.dumps({"config": StoriesConfig().model_dump(), "results": results}, indent=1))

@@ -250,7 +250,11 @@ class TopicsConfig(_Strict):
 
 
 class LabelConfig(_Strict):
-    max_words: int = Field(5, ge=1, le=6, description='words in a label (before "round N")')
+    max_words: int = Field(
+        4, ge=1, le=6,
+        description='content words in a label; joining words such as "of" come on top, 6 words in all '
+        '(before "round N")',
+    )
 
 
 class NightlyConfig(_Strict):

@@ -10,10 +10,11 @@ the words its coverage agrees on, then "round N" for a chain's rounds.
 3. **The representative headline**: the one whose distinct content words weigh most, divided by the square root of
    their number (a long headline is not more representative for saying more).
 4. **Its words the coverage shares** stay: in a story of several articles, the content words at least
-   ``MIN_SUPPORT`` of its articles use (in the headline or lead); at most ``MAX_CONTENT_WORDS`` of them (a run of
-   name words, "Grand Harbour", counts as one and is never cut), by weight,
-   in the headline's order. A stop word between two kept words stays with them ("Bank of Valdoria"), within
-   ``label.max_words`` words in all. Quote marks, pronouns and a headline's one-outlet asides go.
+   ``MIN_SUPPORT`` of its headlines and leads use (an article's headline and lead both count); at most
+   ``MAX_CONTENT_WORDS`` of them (a run of name words, "Grand Harbour", counts as one and is never cut; punctuation
+   ends a run), by weight, and the lightest go while they hold more than ``label.max_words`` words; in the
+   headline's order. A stop word between two kept words stays with them ("Bank of Valdoria"), within
+   ``MAX_LABEL_WORDS`` words in all. Quote marks, pronouns and a headline's one-outlet asides go.
 5. **Case**: a word keeps its capital where the story writes it capitalised inside sentences (a name); words that
    only a Title Case headline capitalises are written in lower case. The first word is capitalised.
 
@@ -35,9 +36,10 @@ import polars as pl
 
 from .english import english_stem, english_stop_words
 
-LEAD_WEIGHT = 0.5  # a lead using a word counts half a headline
-MIN_SUPPORT = 2  # articles of a story that must use a word for it to stay in the label
-MAX_CONTENT_WORDS = 4  # content words or whole names; chosen on basil_dev half A
+LEAD_WEIGHT = 1.0  # a lead using a word counts as much as a headline; chosen on basil_dev half A
+MIN_SUPPORT = 2  # headlines plus leads of a story that must use a word for it to stay in the label
+MAX_CONTENT_WORDS = 4  # content words or whole names; chosen on basil_dev half A with label.max_words
+MAX_LABEL_WORDS = 6  # joining words included, before "round N"; label.max_words (≤ 6) bounds the content words
 
 _LABEL_STOP = {
     "says", "said", "say", "new", "news", "year", "years", "week", "day", "today", "yesterday", "tonight",
@@ -45,6 +47,7 @@ _LABEL_STOP = {
     "watch", "live", "update", "updates", "breaking", "report", "reports", "exclusive", "video", "just",
     "told", "according", "including", "like", "set", "amid", "over", "after", "first", "second", "third",
     "fourth", "fifth", "round", "rounds", "opinion", "analysis", "explainer", "photos", "know",
+    "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "percent",  # amounts
     # verbs and fillers that headlines use around the event but that never name it
     "seen", "see", "sees", "tell", "tells", "make", "makes", "made", "take", "takes", "took", "get", "gets", "got",
     "give", "gives", "gave", "come", "comes", "came", "want", "wants", "knows", "look", "looks", "way",
@@ -53,6 +56,7 @@ _LABEL_STOP = {
 }
 _TOKEN = re.compile(r"[^\W_][\w'’.&*-]*")  # "*" inside: a bleeped word ("f***ing") is one token, not "f" + "ing"
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_BREAK = re.compile(r"[,;:|()\[\]\"“”‘’!?—–]|\s-\s")  # between two tokens: they are not one phrase
 
 
 @functools.cache
@@ -68,9 +72,24 @@ class _Token:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def _spans(text: str) -> tuple[tuple[_Token, bool], ...]:
+    """The tokens of a text, each with whether punctuation that ends a phrase stands before it ("Brat, Tea Party":
+    a break before "Tea"). Cached: a story's headlines are read several times, and runs repeat headlines."""
+    spans, end = [], 0
+    for match in _TOKEN.finditer(text or ""):
+        token = _token(match.group())
+        if token is not None:
+            spans.append((token, bool(spans) and _BREAK.search(text[end : match.start()]) is not None))
+            end = match.end()
+    return tuple(spans)
+
+
 def _tokens(text: str) -> tuple[_Token, ...]:
-    """The tokens of a text (cached: a story's headlines are read several times, and runs repeat headlines)."""
-    return tuple(token for match in _TOKEN.finditer(text or "") if (token := _token(match.group())) is not None)
+    return tuple(token for token, _ in _spans(text))
+
+
+def _breaks(text: str) -> tuple[bool, ...]:
+    return tuple(broken for _, broken in _spans(text))
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -122,6 +141,8 @@ class _Story:
         return set(self.in_titles) | set(self.in_leads)
 
     def support(self, stem: str) -> int:
+        """Headlines and leads that use the word: an article using it in both counts twice, since its headline and
+        lead agree that it matters (counting articles instead scored lower on basil_dev half A)."""
         return self.in_titles[stem] + self.in_leads[stem]
 
 
@@ -148,7 +169,7 @@ def _label(story: _Story, weight, max_words: int) -> str:
     headline = -max(scored)[1]
     tokens = story.headlines[headline]
     names = story.names_in(tokens, _title_case(story.titles[headline]))
-    units = _units(tokens, names)
+    units = _units(tokens, names, _breaks(story.titles[headline]))
 
     def unit_weight(unit: list[int]) -> float:
         return max(weight(tokens[k].stem) for k in unit)
@@ -166,34 +187,35 @@ def _label(story: _Story, weight, max_words: int) -> str:
         if not stems <= seen:
             distinct.append(unit)
             seen |= stems
-    if len(distinct) > MAX_CONTENT_WORDS:
-        distinct = sorted(distinct, key=lambda u: (-unit_weight(u), u[0]))[:MAX_CONTENT_WORDS]
-    positions = _with_joining_words(tokens, sorted(k for unit in distinct for k in unit), max_words)
+    by_weight = sorted(distinct, key=lambda u: (-unit_weight(u), u[0]))[:MAX_CONTENT_WORDS]
+    while len(by_weight) > 1 and sum(map(len, by_weight)) > max_words:  # whole names go, never half of one
+        by_weight.pop()
+    positions = _with_joining_words(tokens, sorted(k for unit in by_weight for k in unit))
     return _cased(positions, tokens, names)
 
 
-def _units(tokens: tuple[_Token, ...], names: list[bool]) -> list[list[int]]:
+def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ...]) -> list[list[int]]:
     """Content words, a run of adjacent name words as one ("Grand Harbour", "Peter Strzok"): a label never cuts a
-    name in two."""
+    name in two. Punctuation ends a run ("David Brat, Tea Party challenger" holds two names)."""
     units: list[list[int]] = []
     for k, token in enumerate(tokens):
         if not token.stem:
             continue
-        if units and names[k] and units[-1][-1] == k - 1 and names[k - 1]:
+        if units and names[k] and units[-1][-1] == k - 1 and names[k - 1] and not breaks[k]:
             units[-1].append(k)
         else:
             units.append([k])
     return units
 
 
-def _with_joining_words(tokens: tuple[_Token, ...], kept: list[int], max_words: int) -> list[int]:
+def _with_joining_words(tokens: tuple[_Token, ...], kept: list[int]) -> list[int]:
     """``kept`` with the single stop words between two kept words ("Bank of Valdoria"), while the label stays within
-    ``max_words`` words; pronouns never join."""
+    ``MAX_LABEL_WORDS`` words; pronouns never join."""
     positions = list(kept)
     for a, b in itertools.pairwise(kept):
-        if b - a == 2 and tokens[a + 1].word in _JOINING and len(positions) < max_words:
+        if b - a == 2 and tokens[a + 1].word in _JOINING and len(positions) < MAX_LABEL_WORDS:
             positions.append(a + 1)
-    return sorted(positions)[:max_words]
+    return sorted(positions)
 
 
 _JOINING = frozenset({"of", "in", "at", "for", "on", "to", "and", "with", "from", "against", "by"})

@@ -58,6 +58,7 @@ WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: 
 BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 64 MB of float32 cosines
 HEAP_COMPACT_MIN = 1024  # the merge heap is cleared of stale entries when it has doubled, and not below this size
 ROW_CHUNK_CELLS = 1 << 17  # cells of a block scored at once (1 MB of float64): the passes over them stay in cache
+FULL_ARTICLE = 0.5  # richness from which an item counts as a full article, not a headline, for shared neighbours
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d{4}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -120,6 +121,16 @@ def lexical_vectors(titles: list[str], bodies: list[str], min_df: int = 2) -> sp
     names = HashingVectorizer(analyzer=proper_noun_analyzer(texts), **hashing).transform(texts)
     return (sp.hstack([_tfidf(words, min_df), _tfidf(names, min_df)], format="csr")
             * np.float32(np.sqrt(0.5))).astype(np.float32)
+
+
+def same_kind(rich_a: np.ndarray, rich_b: np.ndarray) -> np.ndarray:
+    """Whether two items are of one kind, both full articles (richness ≥ ``FULL_ARTICLE``) or both headlines.
+
+    Shared neighbours are counted within a kind. An article's ``S0`` with another article is mostly their lexical
+    cosine, with a headline only the embedding cosine, which runs higher: in a batch of both, headlines filled the
+    articles' neighbourhoods and took the shared-neighbour signal from the articles' own stories (fine events
+    split: ECB+ articles clustered with UCI headlines in one run scored 0.898 against 0.920 alone)."""
+    return (np.asarray(rich_a) >= FULL_ARTICLE) == (np.asarray(rich_b) >= FULL_ARTICLE)
 
 
 def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 50_000) -> np.ndarray:
@@ -289,13 +300,15 @@ class StoryClusterer:
             use = weight > 0
             lexical_gain[use] = weight[use] * (_row_dots(lexical, rows[use], cols[use]) - cosine[use])
         s0 = base + lexical_gain
-        # shared nearest neighbours among the best `shared_neighbours` candidates by S0 (the article itself included)
+        # shared nearest neighbours among the best `shared_neighbours` candidates of the same kind by S0 (the article
+        # itself included)
         m = min(c.shared_neighbours, k)
         snn = sp.csr_matrix((n, n), dtype=np.float64)
         hood = np.zeros(n)  # neighbourhood sizes, for the chance correction of the shared-neighbour overlap
         if m > 0 and c.shared_neighbour_weight > 0:
             s0_grid = np.full((n, k), -np.inf)
             s0_grid.ravel()[np.flatnonzero(valid)] = s0
+            s0_grid[~same_kind(rich[:, None], rich[np.maximum(index, 0)])] = -np.inf
             order = np.lexsort((index, -s0_grid), axis=1)[:, :m]
             top = np.take_along_axis(index, order, axis=1)
             top_s0 = np.take_along_axis(s0_grid, order, axis=1)

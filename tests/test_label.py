@@ -58,9 +58,10 @@ def test_labels_have_no_quote_marks_pronouns_or_more_than_max_words():
         ("s4", "Ferro: 'We are not done yet' on interest rates",
          "Valdoria's central bank governor Ana Ferro warned that rates could rise further."),
     ]
-    labels = label_stories(_texts(quoted + STRIKE + RATES), max_words=4)
-    for label in labels.values():
-        assert len(label.split()) <= 4
+    labels = label_stories(_texts(quoted + STRIKE + RATES), max_words=3)
+    for label in labels.values():  # at most 3 content words, and 6 words with the joining ones
+        assert len(label.split()) <= 6
+        assert len([w for w in label.lower().split() if w not in {"of", "in", "at", "for", "on", "to", "and"}]) <= 3
         assert not set("'\"‘’“”") & set(label)
         assert not {"we", "they", "he", "she", "it", "our"} & set(label.lower().split())
     assert "Ferro" in labels["s4"]
@@ -71,6 +72,22 @@ def test_a_one_article_story_keeps_its_most_distinctive_headline_words():
         ("s5", "Kessford freight train derails, spilling fertiliser beside village",
          "A freight train derailed near Kessford early on Tuesday.")]), max_words=5)
     assert labels["s5"].startswith("Kessford") and "derails" in labels["s5"]
+
+
+def test_punctuation_ends_a_name():
+    upset = [
+        ("s6", "Ines Kade defeated by Reyes, Green Party newcomer",
+         "Tom Reyes beat Marlow mayor Ines Kade by 212 votes on Sunday."),
+        ("s6", "Mayor Kade ousted", "Marlow mayor Ines Kade was defeated by Tom Reyes, the count showed."),
+    ]
+    # "Reyes, Green Party" is two names: the one-outlet "Green Party" is not glued to the shared "Reyes"
+    assert label_stories(_texts(upset + STRIKE + RATES), max_words=6)["s6"] == "Ines Kade defeated by Reyes"
+
+
+def test_a_bleeped_word_is_no_label_word():
+    rant = [("s7", "Kade calls count f***ing disgrace", "Ines Kade lost the Marlow mayoral race.")]
+    label = label_stories(_texts(rant + STRIKE + RATES), max_words=6)["s7"]
+    assert "Kade" in label and not {"f", "ing", "f***ing"} & set(label.lower().split())
 
 
 def test_label_of_story_without_words():

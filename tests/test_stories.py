@@ -340,3 +340,40 @@ def test_clearing_stale_merge_entries_changes_no_story(monkeypatch):
     assert cleared  # the heap was cleared at least once in the first run
     assert np.array_equal(labels[0], labels[1])
     assert score([str(x) for x in story], [str(x) for x in labels[0]]).pairwise_f1 > 0.9
+
+
+def test_headlines_do_not_take_the_shared_neighbours_of_full_articles():
+    """A night of full articles on two fine events beside many headlines on their topic. A headline's similarity
+    to an article is its embedding cosine, an article pair's mostly their lexical cosine, which runs lower: counted
+    together, the headlines filled every article's neighbourhood, the events fell apart and headlines joined them."""
+    rng = np.random.default_rng(1)
+    dims = 256
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        return v / np.linalg.norm(v)
+
+    topic = unit(rng.normal(size=dims))
+    syllables = ["ka", "lo", "mi", "ter", "van", "sol", "dra", "pel", "gor", "fin", "bel", "tus", "ran", "hol"]
+
+    def word() -> str:
+        return "".join(rng.choice(syllables, 3))
+
+    titles, bodies, vectors, gold = [], [], [], []
+    for event in ("A", "B"):
+        vocabulary = [word() for _ in range(30)]
+        for _ in range(8):  # one event's articles share most of its names and words, and the topic's direction
+            titles.append(" ".join(rng.choice(vocabulary, 3)))
+            bodies.append(" ".join([*rng.choice(vocabulary, 22, replace=False), *(word() for _ in range(15))]))
+            vectors.append(unit(0.707 * topic + 0.707 * unit(rng.normal(size=dims))))
+            gold.append(event)
+    for k in range(60):  # headlines near the topic (cosine about 0.32 to every article), on nothing in particular
+        titles.append(" ".join(word() for _ in range(6)))
+        bodies.append("")
+        vectors.append(unit(0.45 * topic + 0.89 * unit(rng.normal(size=dims))))
+        gold.append(f"headline {k}")
+    rich = richness(titles, bodies)
+    labels = StoryClusterer(StoriesConfig()).fit(np.array(vectors, dtype=np.float32), np.zeros(len(titles)), rich,
+                                                 lexical_vectors(titles, bodies)).labels_
+    articles = labels[:16]
+    assert score(gold[:16], [str(x) for x in articles]).pairwise_f1 == 1.0
+    assert not set(labels[16:].tolist()) & set(articles.tolist())
