@@ -117,10 +117,13 @@ def lexical_vectors(titles: list[str], bodies: list[str], min_df: int = 2) -> sp
     from sklearn.feature_extraction.text import HashingVectorizer
 
     hashing = dict(n_features=_HASH_FEATURES, alternate_sign=False, norm=None, dtype=np.float32)
-    words = HashingVectorizer(stop_words="english", ngram_range=(1, 2), **hashing).transform(texts)
-    names = HashingVectorizer(analyzer=proper_noun_analyzer(texts), **hashing).transform(texts)
-    return (sp.hstack([_tfidf(words, min_df), _tfidf(names, min_df)], format="csr")
-            * np.float32(np.sqrt(0.5))).astype(np.float32)
+    blocks = []
+    for vectorizer in (HashingVectorizer(stop_words="english", ngram_range=(1, 2), **hashing),
+                       HashingVectorizer(analyzer=proper_noun_analyzer(texts), **hashing)):
+        block = _tfidf(vectorizer.transform(texts), min_df)
+        block.data *= np.float32(np.sqrt(0.5))  # in place: a night's matrix holds tens of millions of entries
+        blocks.append(block)
+    return sp.hstack(blocks, format="csr").astype(np.float32, copy=False)
 
 
 def same_kind(rich_a: np.ndarray, rich_b: np.ndarray) -> np.ndarray:
