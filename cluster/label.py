@@ -72,24 +72,20 @@ class _Token:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _spans(text: str) -> tuple[tuple[_Token, bool], ...]:
-    """The tokens of a text, each with whether punctuation that ends a phrase stands before it ("Brat, Tea Party":
-    a break before "Tea"). Cached: a story's headlines are read several times, and runs repeat headlines."""
-    spans, end = [], 0
-    for match in _TOKEN.finditer(text or ""):
-        token = _token(match.group())
-        if token is not None:
-            spans.append((token, bool(spans) and _BREAK.search(text[end : match.start()]) is not None))
-            end = match.end()
-    return tuple(spans)
-
-
 def _tokens(text: str) -> tuple[_Token, ...]:
-    return tuple(token for token, _ in _spans(text))
+    """The tokens of a text (cached: a story's headlines are read several times, and runs repeat headlines)."""
+    return tuple(token for match in _TOKEN.finditer(text or "") if (token := _token(match.group())) is not None)
 
 
 def _breaks(text: str) -> tuple[bool, ...]:
-    return tuple(broken for _, broken in _spans(text))
+    """Per token of ``_tokens(text)``, whether punctuation that ends a phrase stands before it ("Brat, Tea Party": a
+    break before "Tea"). Only a story's chosen headline needs it."""
+    breaks, end = [], 0
+    for match in _TOKEN.finditer(text or ""):
+        if _token(match.group()) is not None:
+            breaks.append(bool(breaks) and _BREAK.search(text[end : match.start()]) is not None)
+            end = match.end()
+    return tuple(breaks)
 
 
 @functools.lru_cache(maxsize=1 << 18)
