@@ -257,14 +257,17 @@ class StoryClusterer:
     behaviour without them). ``neighbours`` finds the candidate neighbours (``candidate_neighbours`` in this
     process by default; the Spark engine passes one that computes the same blocks on executors), and ``linkage``
     runs the average linkage (``average_linkage`` by default; the Spark engine runs it per connected block of the
-    edge graph, which gives the same stories since clusters only ever merge along edges).
+    edge graph, which gives the same stories since clusters only ever merge along edges). ``kinds``: shared
+    neighbours are counted within a kind, full articles apart from headlines (``same_kind``); the topic level, whose
+    richness only marks which nodes have text, counts them across.
     """
 
     def __init__(self, config: StoriesConfig | None = None, neighbours: NeighbourFinder | None = None,
-                 linkage: LinkageRunner | None = None) -> None:
+                 linkage: LinkageRunner | None = None, kinds: bool = True) -> None:
         self.config = config or StoriesConfig()
         self.neighbours = neighbours
         self.linkage = linkage
+        self.kinds = kinds
 
     def time_penalty(self, days_a: np.ndarray, days_b: np.ndarray) -> np.ndarray:
         """``(Δt / τ)² / 2`` for aligned arrays of days."""
@@ -311,7 +314,8 @@ class StoryClusterer:
         if m > 0 and c.shared_neighbour_weight > 0:
             s0_grid = np.full((n, k), -np.inf)
             s0_grid.ravel()[np.flatnonzero(valid)] = s0
-            s0_grid[~same_kind(rich[:, None], rich[np.maximum(index, 0)])] = -np.inf
+            if self.kinds:
+                s0_grid[~same_kind(rich[:, None], rich[np.maximum(index, 0)])] = -np.inf
             order = np.lexsort((index, -s0_grid), axis=1)[:, :m]
             top = np.take_along_axis(index, order, axis=1)
             top_s0 = np.take_along_axis(s0_grid, order, axis=1)

@@ -75,7 +75,8 @@ def assign_topics(stories: pl.DataFrame, centroids: dict[str, np.ndarray], confi
         headlines = [texts.get(story, "") for story in ids] + [""] * len(known)
         rich = np.array([1.0 if text else 0.0 for text in headlines])
         lexical = lexical_vectors(headlines, [""] * len(headlines), min_df=1) if rich.any() else None
-    groups = StoryClusterer(subject_config(config)).fit(vectors, days, rich, lexical).labels_
+    # richness here only marks the nodes with text (tonight's stories, not earlier topics): one kind of node
+    groups = StoryClusterer(subject_config(config), kinds=False).fit(vectors, days, rich, lexical).labels_
     pairs = _to_first_of_key(order["chain_id"].to_list()) + _to_first_of_key(groups.tolist())
     roots = component_roots(n + len(known), pairs)
     return _topic_ids(ids, roots, known)
