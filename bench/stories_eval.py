@@ -20,6 +20,10 @@ With more than one file, the files are also clustered together in one run (their
 scored on all rows and on each file's rows of that run. A repeated id within a file is given its occurrence
 (``unique_ids``). Settings are chosen elsewhere (``bench/stories_tune.py``, leave one set out); this script only reads.
 
+Files with annotators' names for their stories (BASIL's ``gold_label``; the sample's ``gold_labels.json``) get the
+label scores of ``bench/labels_eval.py`` with the first headline as baseline, and ``--topics`` (default: the shared
+real articles) runs the broad-subject check of ``bench/topics_eval.py`` at the default threshold.
+
 Scores: pairwise P/R/F1 (Miranda et al. 2018), B-cubed F1 and ARI (``cluster.evaluate.score``).
 """
 
@@ -37,8 +41,9 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
-from cluster.config import EmbedConfig, StoriesConfig, load_config  # noqa: E402
+from cluster.config import EmbedConfig, LabelConfig, StoriesConfig, TopicsConfig, load_config  # noqa: E402
 from cluster.embed import VectorCache, embed_texts, embedder_from_config, embedding_text  # noqa: E402
 from cluster.evaluate import score  # noqa: E402
 from cluster.schema import TIME  # noqa: E402
@@ -51,6 +56,17 @@ DEFAULT_FILES = [
     REPO / "data" / "sample" / "articles.jsonl",
     REPO / "tests" / "fixtures" / "recurring.jsonl",
 ]
+
+
+DEFAULT_TOPICS = REPO.parent / "shared" / "data" / "newsarticles.jsonl.gz"
+
+
+def _has_gold_labels(path: Path) -> bool:
+    """BASIL's rows carry ``gold_label``; the sample has ``gold_labels.json`` beside it."""
+    if (path.parent / "gold_labels.json").exists():
+        return True
+    with path.open() as lines:
+        return "gold_label" in json.loads(next(lines, "{}"))
 
 
 def load(path: Path) -> pl.DataFrame:
@@ -229,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["torch", "torch-int8", "onnx-int8"], default="torch",
                         help="embed.backend to evaluate")
     parser.add_argument("--max-seq-length", type=int, default=128, help="embed.max_seq_length (fast.yaml: 64)")
+    parser.add_argument("--topics", type=Path, default=DEFAULT_TOPICS, nargs="?",
+                        help="real articles for the broad-subject check of bench/topics_eval.py (default: the shared "
+                        "newsarticles.jsonl.gz when present; give no value to skip it)")
     args = parser.parse_args(argv)
     files = args.files or [f for f in DEFAULT_FILES if f.exists()]
     embedder = embedder_from_config(EmbedConfig(backend=args.backend, max_seq_length=args.max_seq_length,
@@ -243,6 +262,18 @@ def main(argv: list[str] | None = None) -> int:
         joint = together(files, embedder, cache)
         results.append(joint)
         print(table(joint), "\n", flush=True)
+    for path in files:  # the label scores beside the first headline, where a file has annotators' names
+        if _has_gold_labels(path):
+            import labels_eval
+
+            result = labels_eval.evaluate(path, args.cache_dir, True, LabelConfig().max_words)
+            results.append({"labels": result})
+            print(labels_eval.table(result), "\n", flush=True)
+    if args.topics and args.topics.exists():
+        import topics_eval
+
+        topics_eval.main([str(args.topics), "--thresholds", str(TopicsConfig().threshold),
+                          "--cache-dir", str(args.cache_dir)])
     print("default config:", json.dumps(StoriesConfig().model_dump()))
     if args.json:
         args.json.write_text(json.dumps({"config": StoriesConfig().model_dump(), "results": results}, indent=1))
