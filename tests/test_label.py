@@ -90,6 +90,13 @@ def test_a_bleeped_word_is_no_label_word():
     assert "Kade" in label and not {"f", "ing", "f***ing"} & set(label.lower().split())
 
 
+def test_amounts_are_no_label_words():
+    breach = [("s8", "Quillon says hackers took 2.3 million customer records",
+               "Hackers took 2.3 million customer records from Quillon Systems, the company said.")]
+    label = label_stories(_texts(breach + STRIKE + RATES), max_words=4)["s8"]
+    assert "Quillon" in label and "million" not in label.lower().split()
+
+
 def test_label_of_story_without_words():
     assert label_stories(_texts([("s1", "", "")]), max_words=5) == {"s1": "untitled story"}
 
