@@ -74,8 +74,11 @@ def load(path: Path) -> pl.DataFrame:
     for column in ("title", "text", "published_at"):
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
-    return frame.with_columns(pl.col("title").fill_null(""), pl.col("text").fill_null(""),
-                              pl.col("gold").cast(pl.String), unique_ids(pl.col("id").cast(pl.String)))
+    published = pl.col("published_at").cast(pl.String).str.to_datetime(time_zone="UTC", strict=False)
+    return frame.with_columns(  # dates parsed per file: a column of several files' formats would parse the first's
+        pl.col("title").fill_null(""), pl.col("text").fill_null(""), pl.col("gold").cast(pl.String),
+        unique_ids(pl.col("id").cast(pl.String)),
+        published.fill_null(pl.datetime(2026, 1, 1, time_zone="UTC")).cast(TIME).alias("published_at"))
 
 
 def unique_ids(ids: pl.Expr) -> pl.Expr:
@@ -87,11 +90,14 @@ def unique_ids(ids: pl.Expr) -> pl.Expr:
 
 
 def canonicals(frame: pl.DataFrame) -> pl.DataFrame:
-    published = pl.col("published_at").cast(pl.String).str.to_datetime(time_zone="UTC", strict=False)
-    return frame.select(
-        pl.col("id").alias("article_id"), "title", pl.col("text").alias("body"),
-        published.fill_null(pl.datetime(2026, 1, 1, time_zone="UTC")).cast(TIME).alias("published_at"),
-    )
+    return frame.select(pl.col("id").alias("article_id"), "title", pl.col("text").alias("body"), "published_at")
+
+
+def embedded(frame: pl.DataFrame, embedder, cache: VectorCache) -> tuple[np.ndarray, int]:
+    """The vectors of the frame's title plus lead, as the embed stage makes them, and how many were encoded."""
+    lead_words = EmbedConfig().lead_words
+    texts = [embedding_text(t, b, lead_words) for t, b in zip(frame["title"], frame["text"], strict=True)]
+    return embed_texts(texts, embedder, cache)
 
 
 def scores_row(method: str, gold: list[str], predicted: list[str], seconds: float | None = None, **extra) -> dict:
@@ -153,10 +159,8 @@ def pipeline(path: Path, frame: pl.DataFrame, embedder, cache_dir: Path) -> tupl
 
 def evaluate(path: Path, embedder, cache: VectorCache, cache_dir: Path) -> dict:
     frame = load(path)
-    lead_words = EmbedConfig().lead_words
-    texts = [embedding_text(t, b, lead_words) for t, b in zip(frame["title"], frame["text"], strict=True)]
     start = time.perf_counter()
-    vectors, encoded = embed_texts(texts, embedder, cache)
+    vectors, encoded = embedded(frame, embedder, cache)
     embed_seconds = time.perf_counter() - start
     gold = frame["gold"].to_list()
     rows = []
@@ -200,15 +204,11 @@ def together(paths: list[Path], embedder, cache: VectorCache) -> dict:
     and on each file's rows: a default config has to hold when fine events, headline streams and multi-outlet
     coverage share a night."""
     frames, vectors = [], []
-    lead_words = EmbedConfig().lead_words
     for path in paths:
-        frame = load(path)  # dates parsed per file: one column of mixed formats would parse only the first's
-        frame = frame.with_columns(canonicals(frame)["published_at"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-                                   .alias("published_at")).select("id", "title", "text", "published_at", "gold")
-        frame = frame.with_columns((pl.lit(f"{path.stem}:") + pl.col(c)).alias(c) for c in ("id", "gold"))
-        texts = [embedding_text(t, b, lead_words) for t, b in zip(frame["title"], frame["text"], strict=True)]
-        frames.append(frame.with_columns(pl.lit(path.name).alias("file")))
-        vectors.append(embed_texts(texts, embedder, cache)[0])
+        frame = load(path).select("id", "title", "text", "published_at", "gold")
+        vectors.append(embedded(frame, embedder, cache)[0])
+        frames.append(frame.with_columns(*((pl.lit(f"{path.stem}:") + pl.col(c)).alias(c) for c in ("id", "gold")),
+                                         pl.lit(path.name).alias("file")))
     joint = pl.concat(frames, how="vertical_relaxed")
     predicted, seconds = ours(joint, np.vstack(vectors), StoriesConfig())
     joint = joint.with_columns(pl.Series("predicted", predicted))

@@ -29,10 +29,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from stories_eval import load, ours  # noqa: E402
+from stories_eval import embedded, load, ours  # noqa: E402
 
 from cluster.config import EmbedConfig, StoriesConfig  # noqa: E402
-from cluster.embed import VectorCache, embed_texts, embedder_from_config, embedding_text  # noqa: E402
+from cluster.embed import VectorCache, embedder_from_config  # noqa: E402
 from cluster.evaluate import score  # noqa: E402
 
 DEFAULT_GRID: dict[str, list[float]] = {
@@ -52,14 +52,6 @@ def parse_grid(items: list[str]) -> dict[str, list[float]]:
             raise SystemExit(f"--grid {item!r}: expected KEY=V1,V2,... with KEY a stories setting")
         grid[key] = [int(v) if key == "shared_neighbours" else float(v) for v in values.split(",")]
     return grid
-
-
-def _vectors(path: Path, cache_dir: Path):
-    frame = load(path)
-    lead_words = EmbedConfig().lead_words
-    texts = [embedding_text(t, b, lead_words) for t, b in zip(frame["title"], frame["text"], strict=True)]
-    vectors, _ = embed_texts(texts, embedder_from_config(EmbedConfig()), VectorCache(cache_dir, keep_days=None))
-    return frame, vectors
 
 
 def _score_file(labelled: tuple, points: list[dict]) -> list[float]:
@@ -111,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     grid = parse_grid(args.grid)
     points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
     names = [p.name for p in args.files]
-    labelled = [_vectors(path, args.cache_dir) for path in args.files]  # the model stays in this process
+    embedder, cache = embedder_from_config(EmbedConfig()), VectorCache(args.cache_dir, keep_days=None)
+    frames = [load(path) for path in args.files]
+    labelled = [(frame, embedded(frame, embedder, cache)[0]) for frame in frames]  # the model stays in this process
     default = StoriesConfig().model_dump(include=set(grid))
     # spawned workers: a forked child of a process holding torch's thread pools can hang
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:

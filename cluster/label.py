@@ -30,6 +30,7 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -71,21 +72,25 @@ class _Token:
     stem: str | None  # the content word's stem; None for a stop word or a bare number
 
 
+def _matches(text: str) -> Iterator[tuple[re.Match, _Token]]:
+    """Each token of a text with the match it was read from."""
+    for match in _TOKEN.finditer(text or ""):
+        if (token := _token(match.group())) is not None:
+            yield match, token
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _tokens(text: str) -> tuple[_Token, ...]:
     """The tokens of a text (cached: a story's headlines are read several times, and runs repeat headlines)."""
-    return tuple(token for match in _TOKEN.finditer(text or "") if (token := _token(match.group())) is not None)
+    return tuple(token for _, token in _matches(text))
 
 
 def _breaks(text: str) -> tuple[bool, ...]:
     """Per token of ``_tokens(text)``, whether punctuation that ends a phrase stands before it ("Brat, Tea Party": a
     break before "Tea"). Only a story's chosen headline needs it."""
-    breaks, end = [], 0
-    for match in _TOKEN.finditer(text or ""):
-        if _token(match.group()) is not None:
-            breaks.append(bool(breaks) and _BREAK.search(text[end : match.start()]) is not None)
-            end = match.end()
-    return tuple(breaks)
+    spans = [match.span() for match, _ in _matches(text)]
+    return tuple(k > 0 and _BREAK.search(text[spans[k - 1][1] : start]) is not None
+                 for k, (start, _) in enumerate(spans))
 
 
 @functools.lru_cache(maxsize=1 << 18)
