@@ -70,6 +70,9 @@ class _Token:
     text: str  # as written, trailing dots and apostrophes off
     word: str  # lower-cased, possessive off
     stem: str | None  # the content word's stem; None for a stop word or a bare number
+    key: str  # the stem of a content word, else the word: what name case is counted on
+    capital: bool  # written with a capital first letter
+    lower: bool  # written with a lower-case first letter
 
 
 def _matches(text: str) -> Iterator[tuple[re.Match, _Token]]:
@@ -81,8 +84,9 @@ def _matches(text: str) -> Iterator[tuple[re.Match, _Token]]:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _tokens(text: str) -> tuple[_Token, ...]:
-    """The tokens of a text (cached: a story's headlines are read several times, and runs repeat headlines)."""
-    return tuple(token for _, token in _matches(text))
+    """The tokens of a text, as ``_matches`` reads them (cached: a story's headlines are read several times, and runs
+    repeat headlines). ``findall`` and a cached ``_token`` per string: no match object per token."""
+    return tuple(token for token in map(_token, _TOKEN.findall(text or "")) if token is not None)
 
 
 def _breaks(text: str) -> tuple[bool, ...]:
@@ -102,7 +106,8 @@ def _token(raw: str) -> _Token | None:
         return None
     content = (word not in _stop() and len(word) > 1 and "*" not in word
                and not word.replace(".", "").replace(",", "").isdigit())
-    return _Token(written, word, english_stem(word) if content else None)
+    stem = english_stem(word) if content else None
+    return _Token(written, word, stem, stem or word, written[:1].isupper(), written[:1].islower())
 
 
 def _stems(text: str) -> set[str]:
@@ -131,7 +136,7 @@ class _Story:
         headline, a capital after its first word; in a Title Case one, nothing else."""
         names = []
         for k, token in enumerate(tokens):
-            known = self.name_case.get(token.stem or token.word)
+            known = self.name_case.get(token.key)
             if known is None:
                 known = not title_case and k > 0 and token.text[:1].isupper()
             names.append(known)
@@ -153,12 +158,9 @@ def _name_case(leads: list[str], sentence_case_titles: list[str]) -> dict[str, b
     capital: Counter = Counter()
     lower: Counter = Counter()
     for text in leads + sentence_case_titles:
-        for k, token in enumerate(_tokens(text)):
-            key = token.stem or token.word
-            if k and token.text[:1].isupper():
-                capital[key] += 1
-            elif token.text[:1].islower():
-                lower[key] += 1
+        tokens = _tokens(text)
+        capital.update(token.key for token in tokens[1:] if token.capital)
+        lower.update(token.key for token in tokens if token.lower)
     return {key: capital[key] > lower[key] for key in capital.keys() | lower.keys()}
 
 

@@ -4,7 +4,7 @@ The similarity of two canonical articles ``i`` and ``j`` combines four signals (
 
 1. **meaning**: the cosine ``E_ij`` of their sentence embeddings (title plus lead);
 2. **wording and names**: the cosine ``L_ij`` of their lexical vectors, the mean of a word uni/bigram TF-IDF and a
-   TF-IDF of proper nouns, years and name bigrams (``lexical_vectors``). People, places, organisations and dates are
+   TF-IDF of proper nouns, years and name bigrams (``lexical.py``). People, places, organisations and dates are
    what tell two events of the same kind apart (two celebrities entering rehab, two jewellery heists in Paris); the
    embedding of a title and lead mostly sees the kind;
 3. **time**: articles ``Δt`` days apart lose ``(Δt / τ)² / 2`` (``τ`` = ``time_scale_days``), as in a Gaussian
@@ -33,8 +33,6 @@ Stories whose centroids are close (cosine ≥ ``chain_similarity``) but whose ti
 from __future__ import annotations
 
 import heapq
-import itertools
-import re
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,86 +42,21 @@ import polars as pl
 import scipy.sparse as sp
 
 from .config import StoriesConfig
-from .english import english_stop_words
 from .graph import component_roots
 from .ids import chain_of_story, story_id
+from .lexical import lexical_vectors, richness
 from .minhash import default_threads
 from .schema import STORY_MEMBERS, conform
 from .timeutil import epoch_days
 
-RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
-LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
-_HASH_FEATURES = 2**20
 WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: the penalty alone exceeds any cosine
 BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 64 MB of float32 cosines
 HEAP_COMPACT_MIN = 1024  # the merge heap is cleared of stale entries when it has doubled, and not below this size
-ROW_CHUNK_CELLS = 1 << 17  # cells of a block scored at once (1 MB of float64): the passes over them stay in cache
+ROW_CHUNK_CELLS = 1 << 18  # cells of a block scored at once (1 MB of float32): the passes over them stay in cache
+GROUP_COLUMNS = 64  # at most this many columns per group when a row's best columns are found by bounds
+GROUPS_PER_TAKE = 8  # at least this many groups per column taken (fewer groups give loose bounds: score densely)
 FULL_ARTICLE = 0.5  # richness from which an item counts as a full article, not a headline, for shared neighbours
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]+|\d{4}")
-_YEAR = re.compile(r"(?:19|20)\d\d")
-
-
-def richness(titles: list[str], bodies: list[str]) -> np.ndarray:
-    """0 for a headline, 1 for an article of at least ``RICH_AT_WORDS`` words, linear in between."""
-    words = np.array([len(t.split()) + len(b.split()) for t, b in zip(titles, bodies, strict=True)], dtype=np.float64)
-    return np.clip((words - RICH_FROM_WORDS) / (RICH_AT_WORDS - RICH_FROM_WORDS), 0.0, 1.0)
-
-
-def _lexical_texts(titles: list[str], bodies: list[str]) -> list[str]:
-    return [f"{t}. {' '.join(b.split()[:LEXICAL_WORDS])}" for t, b in zip(titles, bodies, strict=True)]
-
-
-def proper_noun_analyzer(texts: list[str]):
-    """Tokens that name things: words this batch writes capitalised more than twice as often as in lower case
-    (sentence starts and Title Case headlines wash out), four-digit years, and bigrams of adjacent such tokens."""
-    capital, lower = Counter(), Counter()
-    stop = english_stop_words()
-    for text in texts:
-        for word in _TOKEN.findall(text):
-            (capital if word[0].isupper() else lower)[word.lower()] += 1
-    names = {w for w, c in capital.items() if c > 2 * lower[w] and w not in stop}
-    names |= {w for w in capital.keys() | lower.keys() if _YEAR.fullmatch(w)}  # years name things too
-
-    def analyse(text: str) -> list[str]:
-        marks = [(w if w in names else None) for w in (w.lower() for w in _TOKEN.findall(text))]
-        found = [m for m in marks if m]
-        return found + [f"{a} {b}" for a, b in itertools.pairwise(marks) if a and b]
-
-    return analyse
-
-
-def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
-    """Sublinear TF-IDF of hashed counts, terms in fewer than ``min_df`` documents dropped, rows L2-normalised."""
-    counts = counts.tocsc()
-    df = np.diff(counts.indptr)
-    keep = np.flatnonzero(df >= min_df)
-    counts = counts[:, keep].tocsr()
-    if counts.shape[1] == 0:
-        return sp.csr_matrix(counts.shape, dtype=np.float32)
-    from sklearn.feature_extraction.text import TfidfTransformer
-
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    return tfidf.astype(np.float32).tocsr()
-
-
-def lexical_vectors(titles: list[str], bodies: list[str], min_df: int = 2) -> sp.csr_matrix:
-    """Rows ``l_i`` with ``l_i · l_j`` = mean of the word TF-IDF cosine and the proper-noun TF-IDF cosine; terms in
-    fewer than ``min_df`` rows are dropped (1 keeps every term in the norms: for a handful of long rows, where a
-    term two rows happen to share would otherwise be all that is left of them)."""
-    texts = _lexical_texts(titles, bodies)
-    if not texts:
-        return sp.csr_matrix((0, 0), dtype=np.float32)
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    hashing = dict(n_features=_HASH_FEATURES, alternate_sign=False, norm=None, dtype=np.float32)
-    blocks = []
-    for vectorizer in (HashingVectorizer(stop_words="english", ngram_range=(1, 2), **hashing),
-                       HashingVectorizer(analyzer=proper_noun_analyzer(texts), **hashing)):
-        block = _tfidf(vectorizer.transform(texts), min_df)
-        block.data *= np.float32(np.sqrt(0.5))  # in place: a night's matrix holds tens of millions of entries
-        blocks.append(block)
-    return sp.hstack(blocks, format="csr").astype(np.float32, copy=False)
 
 
 def same_kind(rich_a: np.ndarray, rich_b: np.ndarray) -> np.ndarray:
@@ -134,6 +67,14 @@ def same_kind(rich_a: np.ndarray, rich_b: np.ndarray) -> np.ndarray:
     articles' neighbourhoods and took the shared-neighbour signal from the articles' own stories (fine events
     split: ECB+ articles clustered with UCI headlines in one run scored 0.898 against 0.920 alone)."""
     return (np.asarray(rich_a) >= FULL_ARTICLE) == (np.asarray(rich_b) >= FULL_ARTICLE)
+
+
+def _pair_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``a[rows[p]] · a[cols[p]]`` for each pair ``p``; a pair asked for from both ends is computed once (a row's
+    candidates are mostly candidates of each other: a quarter of a night's pairs)."""
+    n = a.shape[0]
+    keys, inverse = np.unique(np.minimum(rows, cols) * n + np.maximum(rows, cols), return_inverse=True)
+    return _row_dots(a, keys // n, keys % n)[inverse]
 
 
 def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 50_000) -> np.ndarray:
@@ -211,9 +152,8 @@ def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: floa
     ``index`` and ``sims``. A column more than ``2τ`` days from the row is never a candidate, so the answer for a
     row does not depend on which block it is in.
 
-    The cosines come from one product for the whole block; the time penalty and the top ``k`` are then taken a few
-    rows at a time (``ROW_CHUNK_CELLS``), so that their passes over the scores stay in cache instead of streaming
-    the whole block through memory several times (they cost several times the product when done block-wide)."""
+    The cosines come from one product for the whole block; the rest is done a few rows at a time
+    (``ROW_CHUNK_CELLS``), so that the passes over the scores stay in cache (``_best_columns``)."""
     width = hi - lo
     take = min(k, width - 1) if width > 1 else 0
     if take <= 0:
@@ -223,18 +163,65 @@ def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: floa
     step = max(1, ROW_CHUNK_CELLS // width)
     for a in range(0, stop - start, step):
         b = min(a + step, stop - start)
-        scores = products[a:b].astype(np.float64)
-        gap = (days[start + a : start + b, None] - column_days[None, :]) / time_scale_days
-        scores -= 0.5 * gap * gap
-        scores[np.abs(gap) > WINDOW_TAUS] = -np.inf
-        rows = np.arange(b - a)
-        scores[rows, rows + start + a - lo] = -np.inf
+        columns, scores = _best_columns(products[a:b], days[start + a : start + b], column_days,
+                                        np.arange(start + a, start + b) - lo, time_scale_days, take)
+        written = slice(start + a - row_offset, start + b - row_offset)
+        index[written, :take] = columns + lo
+        sims[written, :take] = scores
+
+
+def _exact_scores(products: np.ndarray, row_days: np.ndarray, column_days: np.ndarray, time_scale_days: float
+                  ) -> np.ndarray:
+    """``E − (Δt/τ)²/2`` in float64, ``-inf`` beyond ``2τ``; the arrays broadcast (whole rows, or picked cells)."""
+    scores = products.astype(np.float64)
+    gap = (row_days - column_days) / time_scale_days
+    scores -= 0.5 * gap * gap
+    scores[np.abs(gap) > WINDOW_TAUS] = -np.inf
+    return scores
+
+
+def _best_columns(products: np.ndarray, row_days: np.ndarray, column_days: np.ndarray, own: np.ndarray,
+                  time_scale_days: float, take: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the ``take`` columns of the highest scores ``E − (Δt/τ)²/2`` (the row's own column ``own`` and
+    columns beyond ``2τ`` excluded; ties to the lower column) and their scores, best first.
+
+    Exact, without scoring every cell: the columns are cut into groups of up to ``GROUP_COLUMNS`` consecutive ones
+    (close in time, since rows are in time order), at least ``GROUPS_PER_TAKE`` groups per column taken. A group's
+    best cosine minus the largest penalty of its days is a score one of its columns reaches; the ``take``-th highest
+    of these over the groups, ``t``, is at most the row's ``take``-th best score. A column can only be among the best
+    if its cosine minus the smallest penalty of its group's days reaches ``t``; only those (a few dozen of thousands
+    on a night of real articles) are scored. ``products`` is overwritten."""
+    n_rows, width = products.shape
+    group = min(GROUP_COLUMNS, width // (GROUPS_PER_TAKE * take))
+    if group < 8:
+        scores = _exact_scores(products, row_days[:, None], column_days[None, :], time_scale_days)
+        scores[np.arange(n_rows), own] = -np.inf
         part = _top_columns(scores, take)
         order = np.lexsort((part, -np.take_along_axis(scores, part, axis=1)), axis=1)
         part = np.take_along_axis(part, order, axis=1)
-        written = slice(start + a - row_offset, start + b - row_offset)
-        index[written, :take] = part + lo
-        sims[written, :take] = np.take_along_axis(scores, part, axis=1)
+        return part, np.take_along_axis(scores, part, axis=1)
+    starts = np.arange(0, width, group)
+    products[np.arange(n_rows), own] = -np.inf
+    if max(column_days[-1] - row_days[0], row_days[-1] - column_days[0]) / time_scale_days > WINDOW_TAUS:
+        gap = (row_days[:, None] - column_days[None, :]) / time_scale_days
+        products[np.abs(gap) > WINDOW_TAUS] = -np.inf
+    best = np.maximum.reduceat(products, starts, axis=1).astype(np.float64)
+    first_day, last_day = column_days[starts], column_days[np.minimum(starts + group, width) - 1]
+    gap_first = (row_days[:, None] - first_day[None, :]) / time_scale_days
+    gap_last = (row_days[:, None] - last_day[None, :]) / time_scale_days
+    most = 0.5 * np.maximum(gap_first * gap_first, gap_last * gap_last)
+    least = np.where(gap_first * gap_last <= 0, 0.0, 0.5 * np.minimum(gap_first * gap_first, gap_last * gap_last))
+    reached = best - most
+    cut = np.partition(reached, len(starts) - take, axis=1)[:, len(starts) - take]
+    # 1e-6: far above the rounding of any of these sums, so a column that might tie with the cut is kept
+    floor = (cut[:, None] + least - 1e-6).astype(np.float32)
+    rows, columns = np.nonzero(products >= np.repeat(floor, group, axis=1)[:, :width])
+    scores = _exact_scores(products[rows, columns], row_days[rows], column_days[columns], time_scale_days)
+    order = np.lexsort((columns, -scores, rows))
+    rows, columns, scores = rows[order], columns[order], scores[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    kept = rank < take
+    return columns[kept].reshape(n_rows, take), scores[kept].reshape(n_rows, take)
 
 
 def _top_columns(scores: np.ndarray, take: int) -> np.ndarray:
@@ -304,7 +291,7 @@ class StoryClusterer:
         lexical_gain = np.zeros(len(rows))
         if lexical is not None and weight.any():
             use = weight > 0
-            lexical_gain[use] = weight[use] * (_row_dots(lexical, rows[use], cols[use]) - cosine[use])
+            lexical_gain[use] = weight[use] * (_pair_dots(lexical, rows[use], cols[use]) - cosine[use])
         s0 = base + lexical_gain
         # shared nearest neighbours among the best `shared_neighbours` candidates of the same kind by S0 (the article
         # itself included)
@@ -486,8 +473,9 @@ def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: Stori
     days = epoch_days(order["published_at"])
     rich, lexical = None, None
     if "title" in order.columns or "body" in order.columns:
-        titles = order["title"].fill_null("").to_list() if "title" in order.columns else [""] * order.height
-        bodies = order["body"].fill_null("").to_list() if "body" in order.columns else [""] * order.height
+        empty = pl.repeat("", order.height, dtype=pl.String, eager=True)
+        titles = order["title"] if "title" in order.columns else empty
+        bodies = order["body"] if "body" in order.columns else empty
         rich = richness(titles, bodies)
         lexical = lexical_vectors(titles, bodies) if rich.any() else None
     labels = StoryClusterer(config, neighbours, linkage).fit(ordered_vectors, days, rich, lexical).labels_

@@ -29,7 +29,8 @@ from .config import StoriesConfig, TopicsConfig
 from .graph import component_roots
 from .ids import fresh_topic_id, topic_id
 from .label import label_stories
-from .stories import StoryClusterer, lexical_vectors
+from .lexical import lexical_vectors
+from .stories import StoryClusterer
 
 NO_TIME_DECAY_DAYS = 1e6  # the time scale that makes the story engine's time penalty vanish
 

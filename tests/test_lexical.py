@@ -1,0 +1,93 @@
+"""The lexical signal: richness, the texts it reads, word and name terms, and the hashed TF-IDF vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from cluster.lexical import (
+    HASH_FEATURES,
+    LEXICAL_WORDS,
+    lexical_texts,
+    lexical_vectors,
+    name_terms,
+    richness,
+    word_terms,
+)
+
+TITLES = [
+    "Vestmark’s finance minister resigns over “Greyshelf” bond deal",
+    "Porthaven ferry crews strike again — sailings to the islands halted",
+    "U.S.-led talks in Alvora: round 3 ends without a deal",
+    "",
+    "Café owners in São Tomé protest 20% rent rises",
+    None,
+]
+BODIES = [
+    "ALVORA, March 2 (Newswire) - Vestmark's finance minister, Ana Reyes-Holm, resigned on Tuesday after the\n\n"
+    "Greyshelf Bank bond deal of 2019 was found to have cost the treasury 1.2 billion crowns. Reyes-Holm said...",
+    "The RMT-style union called the strike at 06:00.\tCrews at Porthaven walked out for the second time this month, "
+    "and the Porthaven Ferry Company said sailings would resume on Friday. " * 12,
+    "Negotiators from Norland and Vestmark left Alvora on Thursday without a deal; a fourth round is planned for "
+    "April. \"We are close,\" said Norland's envoy, Tomas O'Brien.",
+    "A body with no title at all, published by a wire that sends only text.",
+    "Café and restaurant owners in São Tomé marched to the ministry on Monday, saying rents rose 20% in 2024.",
+    "Headline-free item from a feed that sends nulls.",
+]
+
+
+def test_word_counts_match_scikit_learns_hashing_vectorizer():
+    texts = lexical_texts(TITLES, BODIES)
+    ours = word_terms(texts).counts(len(texts)).toarray()
+    theirs = HashingVectorizer(stop_words="english", ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
+                               norm=None, dtype=np.float32).transform(texts.to_list()).toarray()
+    assert ours.sum() > 100 and np.array_equal(ours, theirs)
+
+
+def test_lexical_text_is_the_title_and_the_first_words_of_the_body():
+    texts = lexical_texts(TITLES, BODIES).to_list()
+    assert texts[0].startswith("Vestmark’s finance minister resigns over “Greyshelf” bond deal. ALVORA, March 2")
+    assert texts[3] == ". A body with no title at all, published by a wire that sends only text."
+    assert texts[5] == ". Headline-free item from a feed that sends nulls."
+    long_body = BODIES[1]
+    assert len(long_body.split()) > LEXICAL_WORDS
+    assert texts[1].split()[len(TITLES[1].split()):] == long_body.split()[:LEXICAL_WORDS]
+
+
+def test_richness_counts_title_and_body_words():
+    assert list(richness(["A headline", "Title", "Title", None], ["", " ".join(["w"] * 30), "w\n" * 100, None])) == [
+        0.0, pytest.approx(16 / 30), 1.0, 0.0,
+    ]
+
+
+def test_names_are_words_written_capitalised_years_and_adjacent_name_pairs():
+    texts = pl.Series([
+        "Lindsay Lohan checks into rehab in 2013. The actress said Lohan was fine.",
+        "Tara Reid checks into rehab, the actress said. The Reid family declined to comment.",
+        "Lohan's lawyer said the actress will leave in 30 days.",
+    ])
+    terms = name_terms(texts).per_text(len(texts))
+    assert {"lindsay", "lohan", "2013", "lindsay lohan"} <= set(terms[0])
+    assert {"tara", "reid", "tara reid"} <= set(terms[1])
+    assert "the" not in terms[0] + terms[1]  # a capitalised sentence start of a stop word is no name
+    assert "actress" not in terms[0] and "checks" not in terms[0]  # written lower case as often as capitalised
+    assert "lohan's" in terms[2] and "30" not in terms[2]  # names keep their apostrophes; only 4-digit years count
+
+
+def test_rows_share_names_more_than_the_kind_of_event():
+    titles = ["Lindsay Lohan checks into rehab", "Lohan enters Betty Ford clinic", "Tara Reid checks into rehab"]
+    bodies = ["Lindsay Lohan checked into the Betty Ford Center in 2013, her lawyer said.",
+              "Lindsay Lohan is at the Betty Ford Center after a court order in 2013.",
+              "Tara Reid checked into the Promises Treatment Center in 2008, her publicist said."]
+    lexical = lexical_vectors(pl.Series(titles), pl.Series(bodies))
+    sims = (lexical @ lexical.T).toarray()
+    assert sims[0, 1] > 2 * sims[0, 2]
+    assert np.allclose(np.diag(sims), 1.0, atol=1e-5)
+
+
+def test_no_rows_and_rows_without_words():
+    assert lexical_vectors([], []).shape == (0, 0)
+    empty = lexical_vectors(["", "!!!"], ["", "—"], min_df=1)
+    assert empty.shape[0] == 2 and empty.nnz == 0
