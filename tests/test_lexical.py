@@ -56,9 +56,9 @@ def test_lexical_text_is_the_title_and_the_first_words_of_the_body():
     assert texts[1].split()[len(TITLES[1].split()):] == long_body.split()[:LEXICAL_WORDS]
 
 
-def test_richness_counts_title_and_body_words():
-    assert list(richness(["A headline", "Title", "Title", None], ["", " ".join(["w"] * 30), "w\n" * 100, None])) == [
-        0.0, pytest.approx(16 / 30), 1.0, 0.0,
+def test_richness_reads_nulls_as_empty_and_any_whitespace_between_words():
+    assert list(richness([None, "Title", "Title"], [None, "w\n" * 100, "w\t" * 30])) == [
+        0.0, 1.0, pytest.approx(16 / 30),
     ]
 
 
@@ -76,14 +76,16 @@ def test_names_are_words_written_capitalised_years_and_adjacent_name_pairs():
     assert "lohan's" in terms[2] and "30" not in terms[2]  # names keep their apostrophes; only 4-digit years count
 
 
-def test_rows_share_names_more_than_the_kind_of_event():
-    titles = ["Lindsay Lohan checks into rehab", "Lohan enters Betty Ford clinic", "Tara Reid checks into rehab"]
+def test_lexical_vectors_separate_events_that_share_their_kind():
+    titles = ["Lindsay Lohan checks into rehab", "Lohan enters Betty Ford clinic", "Tara Reid checks into rehab",
+              "Reid enters Promises clinic"]
     bodies = ["Lindsay Lohan checked into the Betty Ford Center in 2013, her lawyer said.",
               "Lindsay Lohan is at the Betty Ford Center after a court order in 2013.",
-              "Tara Reid checked into the Promises Treatment Center in 2008, her publicist said."]
-    lexical = lexical_vectors(pl.Series(titles), pl.Series(bodies))
+              "Tara Reid checked into the Promises Treatment Center in 2008, her publicist said.",
+              "Tara Reid is at Promises Treatment Center in Malibu since 2008."]
+    lexical = lexical_vectors(titles, bodies)
     sims = (lexical @ lexical.T).toarray()
-    assert sims[0, 1] > 2 * sims[0, 2]
+    assert sims[0, 1] > sims[0, 2] and sims[2, 3] > sims[1, 3]
     assert np.allclose(np.diag(sims), 1.0, atol=1e-5)
 
 

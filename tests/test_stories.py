@@ -172,18 +172,6 @@ def test_threshold_follows_richness():
     ]
 
 
-def test_lexical_vectors_separate_events_that_share_their_kind():
-    titles = ["Lindsay Lohan checks into rehab", "Lohan enters Betty Ford clinic", "Tara Reid checks into rehab",
-              "Reid enters Promises clinic"]
-    bodies = ["Lindsay Lohan checked into the Betty Ford Center in 2013, her lawyer said.",
-              "Lindsay Lohan is at the Betty Ford Center after a court order in 2013.",
-              "Tara Reid checked into the Promises Treatment Center in 2008, her publicist said.",
-              "Tara Reid is at Promises Treatment Center in Malibu since 2008."]
-    lexical = lexical_vectors(titles, bodies)
-    sims = (lexical @ lexical.T).toarray()
-    assert sims[0, 1] > sims[0, 2] and sims[2, 3] > sims[1, 3]
-
-
 def test_story_ids_do_not_depend_on_input_order(hashing_embedder):
     rows = [
         ("a", TALKS, 0), ("b", TALKS + " resume", 0.5), ("c", STRIKE, 1), ("d", STRIKE + " ends", 1.2), ("e", FLOOD, 2)
