@@ -4,8 +4,10 @@
 Everything else separates words: ASCII punctuation and spaces, Latin-1 punctuation (U+0080–U+00BF, ``×``, ``÷``),
 the general-punctuation and symbol blocks U+2000–U+2BFF (typographic quotes, dashes, ellipsis, arrows), CJK
 punctuation U+3000–U+303F and emoji U+1F000–U+1FFFF. So straight and curly quotes, hyphens and em dashes, case and
-spacing never change the words. Tokenising works on the UTF-8 bytes of a whole column with numpy (no per-word
-Python); ``words`` runs the same code on one text.
+spacing never change the words. A column is normalised with polars (NFKC only for the texts holding a character
+that NFKC could change) and joined into one buffer of UTF-8 bytes; the compiled kernel (``_kernel.c``) then finds the
+words, hashes them and makes the shingles in one pass over the bytes (no per-word Python); ``words`` runs the same
+code on one text.
 
 **Hashes.** A word hashes to 64 bits (``word_hash``: its length, then each 8-byte little-endian chunk folded in with
 the MurmurHash3 finaliser); a shingle of ``k`` consecutive words hashes to 32 bits (``shingle_hash``: the word
@@ -27,7 +29,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .minhash import fmix64
+from . import _kernel
 
 _QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
@@ -35,12 +37,11 @@ _QUOTES = str.maketrans(
 )
 _SEPARATOR = re.compile(
     "[\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\xbf\xd7\xf7\u2000-\u2bff\u3000-\u303f\U0001f000-\U0001ffff]+"
-)  # what separates words (after NFKC and lower-casing); the byte tokeniser below implements exactly this class
+)  # what separates words (after NFKC and lower-casing); the byte tokeniser (_kernel.c) implements exactly this class
 _M64 = (1 << 64) - 1
 _LEN_SEED = 0x9E3779B97F4A7C15
 _CHUNK_MUL = 0xC2B2AE3D27D4EB4F
 _SHINGLE_MUL = 0x9FB21C651E98DF25
-_BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)  # keep the first n bytes
 LEAD_WORDS_HASHED = 6  # words in a line's lead hash (a copy cut short keeps its neighbour's first words)
 _TEXT_CHUNK_BYTES = 4 << 20  # texts tokenised at once: 4 MB of UTF-8 keeps every per-byte array in cache-sized blocks
 
@@ -187,38 +188,18 @@ def _blocks(series: pl.Series, chunk_bytes: int) -> list[pl.Series]:
     return [series.slice(int(a), int(b - a)) for a, b in itertools.pairwise(edges)]
 
 
-def _hashed_words(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The hash of every word of ``texts`` in order, each text's first word (``offsets``, one more than texts: the
-    last is the word count) and each text's word count."""
-    data, starts, ends, text_starts = token_bounds(texts)
-    token_offsets = np.searchsorted(starts, text_starts).astype(np.int64)
-    return _word_hashes(data, starts, ends), token_offsets, np.diff(token_offsets)
-
-
 def _shingle_block(texts: pl.Series, size: int) -> ShingleSets:
-    n = len(texts)
-    word, token_offsets, counts = _hashed_words(texts)
-    shingle, doc = _window_hashes(word, token_offsets, size)
-    key = np.sort((doc.astype(np.uint64) << np.uint64(32)) | shingle.astype(np.uint64))
-    if len(key):
-        key = key[np.concatenate([[True], key[1:] != key[:-1]])]
-    docs = (key >> np.uint64(32)).astype(np.int64)
-    offsets = np.searchsorted(docs, np.arange(n + 1)).astype(np.int64)
-    return ShingleSets((key & np.uint64(0xFFFFFFFF)).astype(np.uint32), offsets, counts.astype(np.int64))
+    data, doc_starts = _normalised_bytes(texts)
+    values = np.empty(_most_words(doc_starts), dtype=np.uint32)
+    offsets = np.empty(len(texts) + 1, dtype=np.int64)
+    counts = np.empty(len(texts), dtype=np.int64)
+    written = _kernel.shingles(data, doc_starts, size, values, offsets, counts)
+    return ShingleSets(values[:written].copy(), offsets, counts)
 
 
-def _lowered_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Lower-cased texts as UTF-8 bytes joined by newlines (plus 8 zero bytes of padding), and each text's start."""
-    lowered = texts.str.to_lowercase()
-    lengths = lowered.str.len_bytes().to_numpy().astype(np.int64)
-    doc_starts = np.concatenate([[0], np.cumsum(lengths + 1)]).astype(np.int64)  # + 1: the newline after each text
-    size = int(doc_starts[-1])
-    data = np.zeros(size + 8, dtype=np.uint8)
-    if size > 1:
-        joined = lowered.str.join("\n").cast(pl.Binary).to_arrow()
-        raw = (joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined)[0].as_buffer()
-        data[: size - 1] = np.frombuffer(raw, dtype=np.uint8, count=size - 1)
-    return data, doc_starts
+def _most_words(doc_starts: np.ndarray) -> int:
+    """Room for every word of the texts: one per two bytes (a one-byte word and its separator), plus one."""
+    return (int(doc_starts[-1] - doc_starts[0]) + 1) // 2 + 1
 
 
 def _code_points(body: np.ndarray, lead: np.ndarray) -> np.ndarray:
@@ -248,120 +229,51 @@ def _needs_nfkc(code: int) -> bool:
 
 
 def token_bounds(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """UTF-8 bytes of the normalised texts joined by newlines, byte start and end of every word, text starts.
+    """UTF-8 bytes of the normalised texts joined by newlines (``_normalised_bytes``), byte start and end of every
+    word, text starts."""
+    data, doc_starts = _normalised_bytes(texts)
+    starts = np.empty(_most_words(doc_starts), dtype=np.int64)
+    ends = np.empty_like(starts)
+    found = _kernel.word_bounds(data, doc_starts, starts, ends)
+    return data, starts[:found], ends[:found], doc_starts
+
+
+def _normalised_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 bytes of the texts, lower-cased, joined by newlines and ended by a zero byte, and each text's start (one
+    more than texts: the last is the end of the data).
 
     Texts are NFKC-normalised only where a character could change their words under NFKC (curly quotes, dashes,
-    no-break spaces and accented letters in composed form cannot), then lower-cased. ``data`` carries 8 zero bytes
-    of padding for the unaligned 8-byte reads of ``_word_hashes``.
+    no-break spaces and accented letters in composed form cannot), then lower-cased.
     """
-    data, doc_starts = _lowered_bytes(texts)
-    size = int(doc_starts[-1])
-    body = data[:size]
+    lowered = texts.str.to_lowercase()
+    data, doc_starts = _joined_bytes(lowered)
+    body = data[: int(doc_starts[-1])]
     lead = np.flatnonzero(body >= 0xC2)
-    if len(lead):
-        codes = _code_points(body, lead)
-        needed = np.array([_needs_nfkc(int(c)) for c in np.unique(codes)], dtype=bool)
-        bad = np.unique(codes)[needed]
-        if len(bad):
-            where = lead[np.isin(codes, bad)]
-            docs = np.unique(np.searchsorted(doc_starts, where, side="right") - 1)
-            original = texts.to_arrow()
-            original = original.combine_chunks() if isinstance(original, pa.ChunkedArray) else original
-            normalised = pl.Series(pc.utf8_normalize(original.take(pa.array(docs)), "NFKC"))
-            data, doc_starts = _lowered_bytes(texts.scatter(docs, normalised))
-            size = int(doc_starts[-1])
-            body = data[:size]
-            lead = np.flatnonzero(body >= 0xC2)
-    flag = (body - np.uint8(97)) < np.uint8(26)
-    flag |= (body - np.uint8(48)) < np.uint8(10)
-    flag |= body == np.uint8(95)
-    flag |= body >= np.uint8(128)
-    if len(lead):
-        _mark_unicode_separators(body, flag, lead)
-    edges = np.zeros(size + 1, dtype=bool)
-    np.not_equal(flag[1:], flag[:-1], out=edges[1:size])
-    edges[0] = flag[0] if size else False
-    edges[size] = flag[-1] if size else False
-    bounds = np.flatnonzero(edges)
-    return data, bounds[0::2], bounds[1::2], doc_starts
+    if not len(lead):
+        return data, doc_starts
+    codes = _code_points(body, lead)
+    distinct = np.unique(codes)
+    bad = distinct[np.array([_needs_nfkc(int(c)) for c in distinct], dtype=bool)]
+    if not len(bad):
+        return data, doc_starts
+    docs = np.unique(np.searchsorted(doc_starts, lead[np.isin(codes, bad)], side="right") - 1)
+    original = texts.to_arrow()
+    original = original.combine_chunks() if isinstance(original, pa.ChunkedArray) else original
+    normalised = pl.Series(pc.utf8_normalize(original.take(pa.array(docs)), "NFKC")).str.to_lowercase()
+    return _joined_bytes(lowered.scatter(docs, normalised))
 
 
-def _mark_unicode_separators(body: np.ndarray, is_word: np.ndarray, lead: np.ndarray) -> None:
-    """Clear ``is_word`` on every byte of the non-ASCII separators listed in the module docstring."""
-    first = body[lead]
-    second = body[np.minimum(lead + 1, len(body) - 1)]
-    two = (first == 0xC2) | ((first == 0xC3) & ((second == 0x97) | (second == 0xB7)))
-    three = ((first == 0xE2) & (second >= 0x80) & (second <= 0xAF)) | ((first == 0xE3) & (second == 0x80))
-    four = (first == 0xF0) & (second == 0x9F)
-    for mask, length in ((two, 2), (three, 3), (four, 4)):
-        positions = lead[mask]
-        for step in range(length):
-            where = positions + step
-            is_word[where[where < len(body)]] = False
-
-
-def _masked(window: np.ndarray, at: np.ndarray, remaining: np.ndarray) -> np.ndarray:
-    """The 8 bytes at each ``at`` as a little-endian uint64, keeping only the first ``remaining`` (1..8+) bytes."""
-    value = window[at]
-    value &= _BYTE_MASKS[np.minimum(remaining, 8)]
-    return value
-
-
-def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``word_hash`` of every word, vectorised: one unaligned 8-byte read per 8-byte chunk of each word."""
-    lengths = ends - starts
-    window = np.ndarray(shape=(max(len(data) - 7, 0),), dtype="<u8", buffer=data, offset=0, strides=(1,))
-    with np.errstate(over="ignore"):
-        hashes = lengths.astype(np.uint64)
-        hashes *= np.uint64(_LEN_SEED)
-        hashes ^= _masked(window, starts, lengths)
-        hashes *= np.uint64(_CHUNK_MUL)
-        fmix64(hashes)
-        active = np.flatnonzero(lengths > 8)
-        chunk = 1
-        while len(active):
-            part = hashes[active]
-            part ^= _masked(window, starts[active] + 8 * chunk, lengths[active] - 8 * chunk)
-            part *= np.uint64(_CHUNK_MUL)
-            hashes[active] = fmix64(part)
-            chunk += 1
-            active = active[lengths[active] > 8 * chunk]
-    return hashes
-
-
-def _window_hashes(word: np.ndarray, token_offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``shingle_hash`` of every window of ``size`` words inside one text (all its words if fewer), and its text."""
-    counts = np.diff(token_offsets)
-    total = len(word)
-    windows = max(total - size + 1, 0)
-    with np.errstate(over="ignore"):
-        acc = word[:windows].copy()
-        for j in range(1, size):
-            acc *= np.uint64(_SHINGLE_MUL)
-            acc += word[j : j + windows]
-        valid = np.ones(windows, dtype=bool)
-        long = counts >= size
-        ends = token_offsets[1:][long]
-        for j in range(1, size):  # the last size - 1 starts of a long text run into the next text
-            where = ends - j
-            valid[where[where < windows]] = False
-        short = np.flatnonzero((counts > 0) & ~long)
-        short_start = token_offsets[short]
-        short_count = counts[short]
-        for j in range(size - 1):  # a short text has one shingle of all its words instead
-            where = short_start + j
-            valid[where[(j < short_count) & (where < windows)]] = False
-        marker = np.zeros(windows + 1, dtype=np.int64)
-        np.add.at(marker, token_offsets[1:-1][token_offsets[1:-1] <= windows], 1)
-        doc_of = np.cumsum(marker[:windows])
-        short_acc = np.zeros(len(short), dtype=np.uint64)
-        for j in range(size - 1):
-            take = j < short_count
-            short_acc[take] = short_acc[take] * np.uint64(_SHINGLE_MUL) + word[short_start[take] + j]
-        hashes = np.concatenate([acc[valid], short_acc])
-        docs = np.concatenate([doc_of[valid], short])
-        hashes = (fmix64(hashes) >> np.uint64(32)).astype(np.uint32)
-    return hashes, docs
+def _joined_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The texts as UTF-8 bytes joined by newlines and ended by a zero byte, and each text's start."""
+    lengths = texts.str.len_bytes().to_numpy().astype(np.int64)
+    doc_starts = np.concatenate([[0], np.cumsum(lengths + 1)]).astype(np.int64)  # + 1: the newline after each text
+    size = int(doc_starts[-1])
+    data = np.zeros(size, dtype=np.uint8)
+    if size > 1:
+        joined = texts.str.join("\n").cast(pl.Binary).to_arrow()
+        raw = (joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined)[0].as_buffer()
+        data[: size - 1] = np.frombuffer(raw, dtype=np.uint8, count=size - 1)
+    return data, doc_starts
 
 
 def last_shingles(texts: pl.Series, size: int, threads: int = 1) -> np.ndarray:
@@ -373,16 +285,9 @@ def last_shingles(texts: pl.Series, size: int, threads: int = 1) -> np.ndarray:
 
 
 def _last_shingle_block(texts: pl.Series, size: int) -> np.ndarray:
-    word, token_offsets, counts = _hashed_words(texts)
-    taken = np.minimum(counts, size)
-    first = token_offsets[1:] - taken
-    acc = np.zeros(len(counts), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(size):  # the same recurrence as _window_hashes, over each text's last words
-            take = j < taken
-            acc[take] = acc[take] * np.uint64(_SHINGLE_MUL) + word[first[take] + j]
-        hashes = (fmix64(acc) >> np.uint64(32)).astype(np.uint32)
-    hashes[counts == 0] = 0
+    data, doc_starts = _normalised_bytes(texts)
+    hashes = np.empty(len(texts), dtype=np.uint32)
+    _kernel.last_shingles(data, doc_starts, size, hashes)
     return hashes
 
 
@@ -400,13 +305,8 @@ def line_hashes(lines: pl.Series, threads: int = 1) -> tuple[np.ndarray, np.ndar
 
 
 def _line_hashes_block(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    word, token_offsets, counts = _hashed_words(lines)
-    position = np.arange(len(word), dtype=np.int64) - np.repeat(token_offsets[:-1], counts)
-    with np.errstate(over="ignore"):
-        mixed = fmix64(word ^ (position.astype(np.uint64) * np.uint64(_CHUNK_MUL)))
-        key = np.add.reduceat(np.append(mixed, np.uint64(0)), token_offsets[:-1])
-        mixed[position >= LEAD_WORDS_HASHED] = 0
-        lead = np.add.reduceat(np.append(mixed, np.uint64(0)), token_offsets[:-1])
-    key[counts == 0] = 0
-    lead[counts == 0] = 0
+    data, doc_starts = _normalised_bytes(lines)
+    key, lead = np.empty(len(lines), dtype=np.uint64), np.empty(len(lines), dtype=np.uint64)
+    counts = np.empty(len(lines), dtype=np.int64)
+    _kernel.line_hashes(data, doc_starts, LEAD_WORDS_HASHED, key, lead, counts)
     return key, lead, counts

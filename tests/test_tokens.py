@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 
@@ -12,8 +13,11 @@ from dedup_worlds import NEWS_PARAGRAPHS as BODIES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cluster import _kernel
 from cluster.tokens import (
+    LEAD_WORDS_HASHED,
     last_shingles,
+    line_hashes,
     normalise,
     shingle_hash,
     shingle_hashes,
@@ -77,6 +81,56 @@ def test_shingle_sets_of_a_column_equal_one_text_at_a_time(texts, size, chunk):
         assert sets.tokens[index] == len(tokens)
 
 
+
+
+def test_long_texts_have_the_shingles_of_their_words():
+    # hundreds of shingles a text (the compiled sort's radix path), words longer than 8 bytes and text ends that
+    # share no bytes with the next text
+    vocabulary = " ".join(BODIES).split()
+    texts = [" ".join(random.Random(n).choices(vocabulary, k=10 * n)) + " Überraschungsangriff" * (n % 3)
+             for n in range(40)]
+    sets = shingle_sets(pl.Series(texts), 4, chunk_bytes=2000)
+    for index, text in enumerate(texts):
+        np.testing.assert_array_equal(sets[index], shingle_hashes(words(text), 4))
+    assert sets.sizes.max() > 300
+
+
+def _mix64(value: int) -> int:
+    mask = (1 << 64) - 1
+    value ^= value >> 33
+    value = (value * 0xFF51AFD7ED558CCD) & mask
+    value ^= value >> 33
+    value = (value * 0xC4CEB93FE53EC3BD) & mask
+    return value ^ (value >> 33)
+
+
+def test_line_hashes_sum_each_words_hash_mixed_with_its_position():
+    lines = ["Breaking: the ferry crews walk out at dawn on Monday", "", "  -- ", "One", "ÜBER straße’s café"]
+    key, lead, counts = line_hashes(pl.Series(lines))
+    mask = (1 << 64) - 1
+    for index, line in enumerate(lines):
+        mixed = [_mix64(word_hash(word) ^ (position * 0xC2B2AE3D27D4EB4F & mask))
+                 for position, word in enumerate(words(line))]
+        assert key[index] == sum(mixed) & mask
+        assert lead[index] == sum(mixed[:LEAD_WORDS_HASHED]) & mask
+        assert counts[index] == len(mixed)
+
+
+def test_the_kernel_refuses_outputs_too_small_and_bad_bounds():
+    data = np.frombuffer(b"one two three\n\x00", dtype=np.uint8)
+    starts = np.array([0, 15], dtype=np.int64)
+    with pytest.raises(ValueError, match="fewer than"):
+        _kernel.shingles(data, starts, 2, np.empty(1, np.uint32), np.empty(2, np.int64), np.empty(1, np.int64))
+    with pytest.raises(ValueError, match="past the end"):
+        _kernel.last_shingles(data, np.array([0, 99], dtype=np.int64), 2, np.empty(1, np.uint32))
+    with pytest.raises(ValueError, match="non-decreasing"):
+        _kernel.line_hashes(data, np.array([9, 3], dtype=np.int64), 6, *(np.empty(1, t) for t in ("u8", "u8", "i8")))
+    with pytest.raises(ValueError, match="at least 1"):
+        _kernel.last_shingles(data, starts, 0, np.empty(1, np.uint32))
+    with pytest.raises(TypeError, match="takes 4 arguments"):
+        _kernel.word_bounds(data, starts)
+    values = np.empty(9, np.uint32)
+    assert _kernel.shingles(data, starts, 2, values, np.empty(2, np.int64), np.empty(1, np.int64)) == 2
 
 
 def test_shingle_sets_in_threads_equal_one_thread():

@@ -1,0 +1,487 @@
+/* Words, word hashes and shingle hashes of normalised UTF-8 texts in one pass over their bytes.
+ *
+ * This is the compiled half of cluster/tokens.py, which documents the word definition and the hashes; every
+ * function here computes exactly what its docstring there says (tests/test_tokens.py checks them against the
+ * one-text reference in Python). The input is what tokens._normalised_bytes builds: the texts lower-cased (and
+ * NFKC-normalised where that can change their words), joined by newlines, followed by zero bytes; ``doc_starts``
+ * holds each text's first byte and, last, the end of the data. Every text ends in a separator byte (its newline, or
+ * the padding), so no word runs from one text into the next.
+ *
+ * Each entry point fills output arrays that the caller allocated (numpy arrays, through the buffer protocol) and
+ * releases the GIL while it works, so that texts split into blocks hash on several threads.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEN_SEED 0x9E3779B97F4A7C15ULL
+#define CHUNK_MUL 0xC2B2AE3D27D4EB4FULL
+#define SHINGLE_MUL 0x9FB21C651E98DF25ULL
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IS_LITTLE_ENDIAN 1
+#else
+#define IS_LITTLE_ENDIAN 0
+#endif
+
+static inline uint64_t fmix64(uint64_t v) {
+    v ^= v >> 33;
+    v *= 0xFF51AFD7ED558CCDULL;
+    v ^= v >> 33;
+    v *= 0xC4CEB93FE53EC3BDULL;
+    return v ^ (v >> 33);
+}
+
+/* tokens.word_hash: the length, then each 8-byte little-endian chunk (the last one zero-filled) folded in.
+ * ``readable`` is how many bytes may be read from ``word`` (at least ``length``): chunks are read 8 bytes at a time
+ * where the buffer allows and masked to the word's own bytes. */
+static inline uint64_t word_hash(const uint8_t *word, Py_ssize_t length, Py_ssize_t readable) {
+    uint64_t value = (uint64_t)length * LEN_SEED;
+    for (Py_ssize_t offset = 0; offset < length; offset += 8) {
+        Py_ssize_t take = length - offset < 8 ? length - offset : 8;
+        uint64_t chunk = 0;
+        if (readable - offset >= 8 && IS_LITTLE_ENDIAN) {
+            memcpy(&chunk, word + offset, 8);
+            if (take < 8) chunk &= (1ULL << (8 * take)) - 1;
+        } else {
+            for (Py_ssize_t k = 0; k < take; k++) chunk |= (uint64_t)word[offset + k] << (8 * k);
+        }
+        value = fmix64((value ^ chunk) * CHUNK_MUL);
+    }
+    return value;
+}
+
+/* How many bytes of separator start at a byte >= 0xC2 (a UTF-8 lead byte): the non-ASCII separators of the
+ * tokens module docstring (U+0080-U+00BF, U+00D7, U+00F7, U+2000-U+2BFF, U+3000-U+303F, U+1F000-U+1FFFF); 0 when
+ * the character is part of a word. */
+static inline int separator_length(uint8_t first, uint8_t second) {
+    if (first == 0xC2) return 2;
+    if (first == 0xC3 && (second == 0x97 || second == 0xB7)) return 2;
+    if (first == 0xE2 && second >= 0x80 && second <= 0xAF) return 3;
+    if (first == 0xE3 && second == 0x80) return 3;
+    if (first == 0xF0 && second == 0x9F) return 4;
+    return 0;
+}
+
+/* Per byte: 0 part of a word (a-z, 0-9, _, a UTF-8 continuation byte, a lead byte of a letter), 1 a one-byte
+ * separator, 2 a lead byte whose character may be a separator (see separator_length). */
+static uint8_t BYTE_KIND[256];
+
+static void init_byte_kinds(void) {
+    for (int c = 0; c < 256; c++) {
+        int word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 0x80 && c < 0xC2);
+        BYTE_KIND[c] = word ? 0 : 1;
+    }
+    for (int c = 0xC2; c < 256; c++) BYTE_KIND[c] = (c == 0xC2 || c == 0xC3 || c == 0xE2 || c == 0xE3 || c == 0xF0) ? 2 : 0;
+}
+
+/* The words of data[lo:hi]: their hashes, and their byte bounds when ``starts`` is given. */
+typedef struct {
+    uint64_t *hashes;
+    int64_t *starts;
+    int64_t *ends;
+    Py_ssize_t count;
+    Py_ssize_t capacity;
+} Words;
+
+static int words_reserve(Words *words, Py_ssize_t needed, int with_bounds) {
+    if (needed <= words->capacity) return 0;
+    Py_ssize_t capacity = needed > 2 * words->capacity ? needed : 2 * words->capacity;
+    uint64_t *hashes = realloc(words->hashes, capacity * sizeof(uint64_t));
+    if (hashes == NULL) return -1;
+    words->hashes = hashes;
+    if (with_bounds) {
+        int64_t *starts = realloc(words->starts, capacity * sizeof(int64_t));
+        if (starts == NULL) return -1;
+        words->starts = starts;
+        int64_t *ends = realloc(words->ends, capacity * sizeof(int64_t));
+        if (ends == NULL) return -1;
+        words->ends = ends;
+    }
+    words->capacity = capacity;
+    return 0;
+}
+
+static void words_free(Words *words) {
+    free(words->hashes);
+    free(words->starts);
+    free(words->ends);
+}
+
+/* The words of data[lo:hi] into ``words``; ``limit`` is the length of ``data``. */
+static int scan_words(const uint8_t *data, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t limit, Words *words,
+                      int with_bounds) {
+    words->count = 0;
+    /* a text of n bytes holds at most (n + 1) / 2 words */
+    if (words_reserve(words, (hi - lo + 1) / 2 + 1, with_bounds) < 0) return -1;
+    Py_ssize_t start = -1;
+    Py_ssize_t i = lo;
+    while (i <= hi) {
+        int separator_bytes = 1;  /* the end of the range ends a word too */
+        if (i < hi) {
+            uint8_t kind = BYTE_KIND[data[i]];
+            separator_bytes = kind == 2 ? separator_length(data[i], i + 1 < hi ? data[i + 1] : 0) : kind;
+        }
+        if (separator_bytes == 0) {
+            if (start < 0) start = i;
+            i++;
+            continue;
+        }
+        if (start >= 0) {
+            Py_ssize_t n = words->count++;
+            words->hashes[n] = word_hash(data + start, i - start, limit - start);
+            if (with_bounds) {
+                words->starts[n] = start;
+                words->ends[n] = i;
+            }
+            start = -1;
+        }
+        i += separator_bytes;
+    }
+    return 0;
+}
+
+/* shingle_hash of words[first:first + count], combined as a polynomial and finalised (top 32 bits). */
+static inline uint32_t shingle_of(const uint64_t *hashes, Py_ssize_t first, Py_ssize_t count) {
+    uint64_t acc = 0;
+    for (Py_ssize_t j = 0; j < count; j++) acc = acc * SHINGLE_MUL + hashes[first + j];
+    return (uint32_t)(fmix64(acc) >> 32);
+}
+
+/* Sorts values[0:n] (LSD radix sort, 8 bits a pass, through ``scratch``; insertion sort when short). */
+static void sort_u32(uint32_t *values, uint32_t *scratch, Py_ssize_t n) {
+    if (n < 64) {
+        for (Py_ssize_t i = 1; i < n; i++) {
+            uint32_t v = values[i];
+            Py_ssize_t j = i;
+            for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];
+            values[j] = v;
+        }
+        return;
+    }
+    Py_ssize_t counts[4][256];
+    memset(counts, 0, sizeof counts);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint32_t v = values[i];
+        counts[0][v & 0xFF]++;
+        counts[1][(v >> 8) & 0xFF]++;
+        counts[2][(v >> 16) & 0xFF]++;
+        counts[3][v >> 24]++;
+    }
+    uint32_t *from = values, *to = scratch;
+    for (int pass = 0; pass < 4; pass++) {
+        Py_ssize_t total = 0;
+        for (int b = 0; b < 256; b++) {
+            Py_ssize_t c = counts[pass][b];
+            counts[pass][b] = total;
+            total += c;
+        }
+        int shift = 8 * pass;
+        for (Py_ssize_t i = 0; i < n; i++) to[counts[pass][(from[i] >> shift) & 0xFF]++] = from[i];
+        uint32_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    /* four passes: the sorted values are back in ``values`` */
+}
+
+static Py_ssize_t unique_sorted(uint32_t *values, Py_ssize_t n) {
+    if (n == 0) return 0;
+    Py_ssize_t kept = 1;
+    for (Py_ssize_t i = 1; i < n; i++)
+        if (values[i] != values[kept - 1]) values[kept++] = values[i];
+    return kept;
+}
+
+/* The buffers of one call, released together. */
+typedef struct {
+    Py_buffer data, doc_starts, out[3];
+    int held;
+} Buffers;
+
+static void buffers_release(Buffers *buffers) {
+    if (buffers->held & 1) PyBuffer_Release(&buffers->data);
+    if (buffers->held & 2) PyBuffer_Release(&buffers->doc_starts);
+    for (int k = 0; k < 3; k++)
+        if (buffers->held & (4 << k)) PyBuffer_Release(&buffers->out[k]);
+}
+
+/* Reads data (args[0]), doc_starts (args[1]) and ``outs`` writable outputs with these item sizes, which are the
+ * last arguments; ``nargs`` must be ``expected``. */
+static int buffers_get(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected, int outs,
+                       const Py_ssize_t *item_sizes, Buffers *buffers, const char *name) {
+    buffers->held = 0;
+    if (nargs != expected) {
+        PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", name, expected, nargs);
+        return -1;
+    }
+    Py_ssize_t first_out = expected - outs;
+    if (PyObject_GetBuffer(args[0], &buffers->data, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    buffers->held |= 1;
+    if (PyObject_GetBuffer(args[1], &buffers->doc_starts, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    buffers->held |= 2;
+    if (buffers->doc_starts.len % 8 != 0 || buffers->doc_starts.len < 8) {
+        PyErr_SetString(PyExc_ValueError, "doc_starts must be int64 with at least one entry");
+        return -1;
+    }
+    Py_ssize_t docs = buffers->doc_starts.len / 8 - 1;
+    const int64_t *starts = buffers->doc_starts.buf;
+    for (Py_ssize_t d = 0; d < docs; d++)
+        if (starts[d] < 0 || starts[d] > starts[d + 1]) {
+            PyErr_SetString(PyExc_ValueError, "doc_starts must be non-negative and non-decreasing");
+            return -1;
+        }
+    if (starts[docs] > buffers->data.len) {
+        PyErr_SetString(PyExc_ValueError, "doc_starts runs past the end of data");
+        return -1;
+    }
+    for (int k = 0; k < outs; k++) {
+        if (PyObject_GetBuffer(args[first_out + k], &buffers->out[k], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0)
+            return -1;
+        buffers->held |= 4 << k;
+        if (buffers->out[k].len % item_sizes[k] != 0) {
+            PyErr_Format(PyExc_ValueError, "%s: output %d has the wrong item size", name, k);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* args[2] as a count of at least ``minimum``, or -1 with an error set. */
+static Py_ssize_t int_argument(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected, Py_ssize_t minimum,
+                               const char *name) {
+    if (nargs != expected) {
+        PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", name, expected, nargs);
+        return -1;
+    }
+    Py_ssize_t value = PyLong_Check(args[2]) ? PyLong_AsSsize_t(args[2]) : -1;
+    if (value < minimum && !PyErr_Occurred())
+        PyErr_Format(PyExc_ValueError, "%s: argument 3 must be an int of at least %zd", name, minimum);
+    return PyErr_Occurred() ? -1 : value;
+}
+
+static Py_ssize_t docs_of(const Buffers *buffers) { return buffers->doc_starts.len / 8 - 1; }
+
+static int out_fits(const Buffers *buffers, int k, Py_ssize_t items, Py_ssize_t item_size, const char *name) {
+    if (buffers->out[k].len / item_size >= items) return 0;
+    PyErr_Format(PyExc_ValueError, "%s: output %d holds fewer than %zd items", name, k, items);
+    return -1;
+}
+
+PyDoc_STRVAR(shingles_doc,
+    "shingles(data, doc_starts, size, values, offsets, counts) -> number of values\n\n"
+    "Sorted unique shingle hashes of every text into ``values`` (uint32, room for one per word), ``offsets``\n"
+    "(int64, texts + 1) and each text's word count into ``counts`` (int64, texts).");
+
+static PyObject *shingles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const Py_ssize_t sizes[3] = {4, 8, 8};
+    Buffers b;
+    PyObject *result = NULL;
+    Py_ssize_t size = int_argument(args, nargs, 6, 1, "shingles");
+    if (size < 0) return NULL;
+    if (buffers_get(args, nargs, 6, 3, sizes, &b, "shingles") < 0) goto done;
+    Py_ssize_t docs = docs_of(&b);
+    const int64_t *doc_starts = b.doc_starts.buf;
+    Py_ssize_t bytes = doc_starts[docs] - doc_starts[0];
+    if (out_fits(&b, 0, (bytes + 1) / 2 + 1, 4, "shingles") < 0 || out_fits(&b, 1, docs + 1, 8, "shingles") < 0
+        || out_fits(&b, 2, docs, 8, "shingles") < 0)
+        goto done;
+    uint32_t *values = b.out[0].buf;
+    int64_t *offsets = b.out[1].buf, *counts = b.out[2].buf;
+    Words words = {0};
+    uint32_t *scratch = NULL;
+    Py_ssize_t scratch_size = 0, written = 0;
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    offsets[0] = 0;
+    for (Py_ssize_t d = 0; d < docs && !failed; d++) {
+        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 0) < 0) {
+            failed = 1;
+            break;
+        }
+        Py_ssize_t n = words.count, made = 0;
+        uint32_t *own = values + written;
+        if (n >= size) {
+            made = n - size + 1;
+            for (Py_ssize_t i = 0; i < made; i++) own[i] = shingle_of(words.hashes, i, size);
+        } else if (n > 0) {
+            made = 1;
+            own[0] = shingle_of(words.hashes, 0, n);
+        }
+        if (made > scratch_size) {
+            uint32_t *grown = realloc(scratch, made * sizeof(uint32_t));
+            if (grown == NULL) {
+                failed = 1;
+                break;
+            }
+            scratch = grown;
+            scratch_size = made;
+        }
+        sort_u32(own, scratch, made);
+        written += unique_sorted(own, made);
+        offsets[d + 1] = written;
+        counts[d] = n;
+    }
+    Py_END_ALLOW_THREADS
+    free(scratch);
+    words_free(&words);
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyLong_FromSsize_t(written);
+done:
+    buffers_release(&b);
+    return result;
+}
+
+PyDoc_STRVAR(last_shingles_doc,
+    "last_shingles(data, doc_starts, size, out)\n\n"
+    "Per text, the shingle hash of its last ``size`` words (all of them when fewer; 0 without words) into ``out``\n"
+    "(uint32, texts).");
+
+static PyObject *last_shingles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const Py_ssize_t sizes[1] = {4};
+    Buffers b;
+    PyObject *result = NULL;
+    Py_ssize_t size = int_argument(args, nargs, 4, 1, "last_shingles");
+    if (size < 0) return NULL;
+    if (buffers_get(args, nargs, 4, 1, sizes, &b, "last_shingles") < 0) goto done;
+    Py_ssize_t docs = docs_of(&b);
+    if (out_fits(&b, 0, docs, 4, "last_shingles") < 0) goto done;
+    const int64_t *doc_starts = b.doc_starts.buf;
+    uint32_t *out = b.out[0].buf;
+    Words words = {0};
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < docs; d++) {
+        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 0) < 0) {
+            failed = 1;
+            break;
+        }
+        Py_ssize_t n = words.count, taken = n < size ? n : size;
+        out[d] = n == 0 ? 0 : shingle_of(words.hashes, n - taken, taken);
+    }
+    Py_END_ALLOW_THREADS
+    words_free(&words);
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    buffers_release(&b);
+    return result;
+}
+
+PyDoc_STRVAR(line_hashes_doc,
+    "line_hashes(data, doc_starts, lead_words, key, lead, counts)\n\n"
+    "Per text (a line): the sum of fmix64(word hash ^ position * CHUNK_MUL) over its words into ``key``, the same\n"
+    "over its first ``lead_words`` words into ``lead`` (both uint64) and its word count into ``counts`` (int64).");
+
+static PyObject *line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const Py_ssize_t sizes[3] = {8, 8, 8};
+    Buffers b;
+    PyObject *result = NULL;
+    Py_ssize_t lead_words = int_argument(args, nargs, 6, 0, "line_hashes");
+    if (lead_words < 0) return NULL;
+    if (buffers_get(args, nargs, 6, 3, sizes, &b, "line_hashes") < 0) goto done;
+    Py_ssize_t docs = docs_of(&b);
+    for (int k = 0; k < 3; k++)
+        if (out_fits(&b, k, docs, 8, "line_hashes") < 0) goto done;
+    const int64_t *doc_starts = b.doc_starts.buf;
+    uint64_t *key = b.out[0].buf, *lead = b.out[1].buf;
+    int64_t *counts = b.out[2].buf;
+    Words words = {0};
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < docs; d++) {
+        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 0) < 0) {
+            failed = 1;
+            break;
+        }
+        uint64_t whole = 0, first = 0;
+        for (Py_ssize_t i = 0; i < words.count; i++) {
+            uint64_t mixed = fmix64(words.hashes[i] ^ ((uint64_t)i * CHUNK_MUL));
+            whole += mixed;
+            if (i < lead_words) first += mixed;
+        }
+        key[d] = whole;
+        lead[d] = first;
+        counts[d] = words.count;
+    }
+    Py_END_ALLOW_THREADS
+    words_free(&words);
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    buffers_release(&b);
+    return result;
+}
+
+PyDoc_STRVAR(word_bounds_doc,
+    "word_bounds(data, doc_starts, starts, ends) -> number of words\n\n"
+    "The byte start and end of every word of every text, in order, into ``starts`` and ``ends`` (int64, room for\n"
+    "one per two bytes).");
+
+static PyObject *word_bounds(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const Py_ssize_t sizes[2] = {8, 8};
+    Buffers b;
+    PyObject *result = NULL;
+    if (buffers_get(args, nargs, 4, 2, sizes, &b, "word_bounds") < 0) goto done;
+    Py_ssize_t docs = docs_of(&b);
+    const int64_t *doc_starts = b.doc_starts.buf;
+    Py_ssize_t bytes = doc_starts[docs] - doc_starts[0];
+    if (out_fits(&b, 0, (bytes + 1) / 2 + 1, 8, "word_bounds") < 0
+        || out_fits(&b, 1, (bytes + 1) / 2 + 1, 8, "word_bounds") < 0)
+        goto done;
+    int64_t *starts = b.out[0].buf, *ends = b.out[1].buf;
+    Words words = {0};
+    Py_ssize_t written = 0;
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < docs; d++) {
+        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 1) < 0) {
+            failed = 1;
+            break;
+        }
+        memcpy(starts + written, words.starts, words.count * sizeof(int64_t));
+        memcpy(ends + written, words.ends, words.count * sizeof(int64_t));
+        written += words.count;
+    }
+    Py_END_ALLOW_THREADS
+    words_free(&words);
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyLong_FromSsize_t(written);
+done:
+    buffers_release(&b);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"shingles", (PyCFunction)(void (*)(void))shingles, METH_FASTCALL, shingles_doc},
+    {"last_shingles", (PyCFunction)(void (*)(void))last_shingles, METH_FASTCALL, last_shingles_doc},
+    {"line_hashes", (PyCFunction)(void (*)(void))line_hashes, METH_FASTCALL, line_hashes_doc},
+    {"word_bounds", (PyCFunction)(void (*)(void))word_bounds, METH_FASTCALL, word_bounds_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_kernel",
+    "Words, word hashes and shingle hashes of normalised texts in one pass over their bytes (see cluster/tokens.py).",
+    -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__kernel(void) {
+    init_byte_kinds();
+    return PyModule_Create(&module);
+}
