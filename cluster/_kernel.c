@@ -115,29 +115,30 @@ static int scan_words(const uint8_t *data, Py_ssize_t lo, Py_ssize_t hi, Py_ssiz
     words->count = 0;
     /* a text of n bytes holds at most (n + 1) / 2 words */
     if (words_reserve(words, (hi - lo + 1) / 2 + 1, with_bounds) < 0) return -1;
-    Py_ssize_t start = -1;
     Py_ssize_t i = lo;
-    while (i <= hi) {
-        int separator_bytes = 1;  /* the end of the range ends a word too */
-        if (i < hi) {
+    while (i < hi) {
+        /* separators up to the next word */
+        while (i < hi) {
             uint8_t kind = BYTE_KIND[data[i]];
-            separator_bytes = kind == 2 ? separator_length(data[i], i + 1 < hi ? data[i + 1] : 0) : kind;
+            if (kind == 0) break;
+            int length = kind == 1 ? 1 : separator_length(data[i], i + 1 < hi ? data[i + 1] : 0);
+            if (length == 0) break;
+            i += length;
         }
-        if (separator_bytes == 0) {
-            if (start < 0) start = i;
+        if (i >= hi) break;
+        /* the word: word bytes up to a separator (a lead byte of kind 2 that is a letter continues it) */
+        Py_ssize_t start = i++;
+        while (i < hi) {
+            uint8_t kind = BYTE_KIND[data[i]];
+            if (kind == 1 || (kind == 2 && separator_length(data[i], i + 1 < hi ? data[i + 1] : 0))) break;
             i++;
-            continue;
         }
-        if (start >= 0) {
-            Py_ssize_t n = words->count++;
-            words->hashes[n] = word_hash(data + start, i - start, limit - start);
-            if (with_bounds) {
-                words->starts[n] = start;
-                words->ends[n] = i;
-            }
-            start = -1;
+        Py_ssize_t n = words->count++;
+        words->hashes[n] = word_hash(data + start, i - start, limit - start);
+        if (with_bounds) {
+            words->starts[n] = start;
+            words->ends[n] = i;
         }
-        i += separator_bytes;
     }
     return 0;
 }

@@ -336,10 +336,14 @@ class OriginChooser:
         """``choose`` for every group; the lines of the groups that reach a text rule are shingled in one pass."""
         if any(not members for members in groups):
             raise ValueError("a group has at least one member")
+        flat = [member for members in groups for member in members]
+        bounds = list(itertools.pairwise(_bounds(groups)))
         if lines is None:
-            flat = member_lines([member for members in groups for member in members])
-            lines = [flat[lo:hi] for lo, hi in itertools.pairwise(_bounds(groups))]
-        decided = [_Group(self, members, found) for members, found in zip(groups, lines, strict=True)]
+            found = member_lines(flat)
+            lines = [found[lo:hi] for lo, hi in bounds]
+        aggregator = self.aggregators.mask([m.source for m in flat], [m.url for m in flat])  # each source once
+        decided = [_Group(self, members, found, aggregator[lo:hi])
+                   for members, found, (lo, hi) in zip(groups, lines, bounds, strict=True)]
         open_groups = [group for group in decided if not group.run(until_text=True)]
         if open_groups:
             shingled = line_shingles([m for group in open_groups for m in group.members], self.shingle_size,
@@ -356,11 +360,12 @@ class _Group:
     have got (``run``). ``line_shingles`` may be set before the text is first needed (``choose_many`` shingles many
     groups' lines at once); otherwise ``text`` shingles the group's own."""
 
-    def __init__(self, chooser: OriginChooser, members: Sequence[Member], lines: Sequence[MemberLines]) -> None:
+    def __init__(self, chooser: OriginChooser, members: Sequence[Member], lines: Sequence[MemberLines],
+                 aggregator: list[bool]) -> None:
         self.chooser = chooser
         self.members = members
         self.priority = {source: rank for rank, source in enumerate(chooser.source_priority)}
-        self.aggregator = chooser.aggregators.mask([m.source for m in members], [m.url for m in members])
+        self.aggregator = aggregator  # which members are aggregators (``Aggregators.mask``)
         self.own_host = [host_matches_source(m.source, m.url) for m in members]
         keys = [source_keys(m.source, m.url) for m in members]
         ids = [m.article_id for m in members]
