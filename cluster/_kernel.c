@@ -468,7 +468,81 @@ done:
     return result;
 }
 
+/* MinHash under datasketch's affine32 scheme (cluster/minhash.py): per text, for each of its shingle hashes h
+ * (pre-mixed with MurmurHash3's 32-bit finaliser), min over h of a[p] * h + b[p] mod 2^32 for every permutation p.
+ * The loop over permutations is the inner one, so it runs in vector registers; on x86-64 the compiler makes an AVX2
+ * copy too, chosen at load time on machines that have it (the values are the same: uint32 arithmetic is exact). */
+static inline uint32_t fmix32(uint32_t h) {
+    h ^= h >> 16;
+    h *= 0x85EBCA6BU;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35U;
+    return h ^ (h >> 16);
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void sign_texts(const uint32_t *values, const int64_t *offsets, const uint32_t *a, const uint32_t *b,
+                       Py_ssize_t num_perm, uint32_t *out, Py_ssize_t start, Py_ssize_t stop) {
+    for (Py_ssize_t d = start; d < stop; d++) {
+        uint32_t *signature = out + d * num_perm;
+        for (int64_t k = offsets[d]; k < offsets[d + 1]; k++) {
+            uint32_t h = fmix32(values[k]);
+            for (Py_ssize_t p = 0; p < num_perm; p++) {
+                uint32_t v = a[p] * h + b[p];
+                signature[p] = v < signature[p] ? v : signature[p];
+            }
+        }
+    }
+}
+
+PyDoc_STRVAR(signatures_doc,
+    "signatures(values, offsets, a, b, out, start, stop)\n\n"
+    "MinHash signatures of texts start..stop-1 of the shingle sets (values: uint32, offsets: int64) into their rows\n"
+    "of ``out`` (uint32, texts x len(a), filled with 2^32 - 1 beforehand: each row is a running minimum).");
+
+static PyObject *signatures(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "signatures takes 7 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    Py_ssize_t start = PyLong_AsSsize_t(args[5]), stop = PyLong_AsSsize_t(args[6]);
+    if (PyErr_Occurred()) return NULL;
+    Py_buffer buffers[5];
+    int held = 0, writable[5] = {0, 0, 0, 0, 1};
+    PyObject *result = NULL;
+    for (; held < 5; held++) {
+        int flags = PyBUF_C_CONTIGUOUS | (writable[held] ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(args[held], &buffers[held], flags) < 0) goto done;
+    }
+    Py_ssize_t shingles = buffers[0].len / 4, texts = buffers[1].len / 8 - 1, num_perm = buffers[2].len / 4;
+    const int64_t *offsets = buffers[1].buf;
+    if (texts < 0 || buffers[3].len != buffers[2].len || buffers[4].len != texts * num_perm * 4) {
+        PyErr_SetString(PyExc_ValueError, "signatures: offsets, a, b and out do not fit together");
+        goto done;
+    }
+    if (start < 0 || start > stop || stop > texts || offsets[start] < 0 || offsets[stop] > shingles) {
+        PyErr_SetString(PyExc_ValueError, "signatures: start and stop must be texts whose shingles are in values");
+        goto done;
+    }
+    for (Py_ssize_t d = start; d < stop; d++)
+        if (offsets[d] > offsets[d + 1]) {
+            PyErr_SetString(PyExc_ValueError, "signatures: offsets must be non-decreasing");
+            goto done;
+        }
+    Py_BEGIN_ALLOW_THREADS
+    sign_texts(buffers[0].buf, offsets, buffers[2].buf, buffers[3].buf, num_perm, buffers[4].buf, start, stop);
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&buffers[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"signatures", (PyCFunction)(void (*)(void))signatures, METH_FASTCALL, signatures_doc},
     {"shingles", (PyCFunction)(void (*)(void))shingles, METH_FASTCALL, shingles_doc},
     {"last_shingles", (PyCFunction)(void (*)(void))last_shingles, METH_FASTCALL, last_shingles_doc},
     {"line_hashes", (PyCFunction)(void (*)(void))line_hashes, METH_FASTCALL, line_hashes_doc},

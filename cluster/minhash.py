@@ -8,8 +8,8 @@ We use datasketch's ``affine32`` scheme exactly: each shingle hash ``h`` is pre-
 finaliser, then permutation ``k`` is ``a_k * h + b_k mod 2^32`` with ``(a_k, b_k)`` drawn by datasketch from
 ``seed``. A ``datasketch.MinHash(num_perm, seed, hashfunc=text.shingle_hash)`` fed the same shingles therefore
 holds the same ``hashvalues`` as our row, and ``LeanMinHash`` can be rebuilt from it (see ``to_datasketch``).
-Signatures are computed on blocks of a few thousand shingles (``num_perm`` × block values stay in cache) and
-blocks run on a thread pool (numpy releases the GIL).
+Signatures are computed by the compiled kernel (``_kernel.c``: the permutations are the inner loop, in vector
+registers), on blocks of about ``_BLOCK_SHINGLES`` shingles spread over a thread pool (the kernel releases the GIL).
 
 LSH: with ``b`` bands of ``r`` rows, two documents of Jaccard ``s`` share at least one band with probability
 ``1 - (1 - s^r)^b``. ``lsh_params`` picks ``r`` by the optimisation ``MinHashLSH(threshold=...)`` runs (see
@@ -32,13 +32,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import _kernel
+
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
 SCHEME = "affine32"
 MAX_HASH = np.uint32(0xFFFFFFFF)  # every position of an empty set's signature (no shingle to take a minimum of)
 LSH_ERROR_WEIGHTS = (0.5, 0.5)  # (false positive, false negative): the weights MinHashLSH(threshold=...) uses
-_BLOCK_SHINGLES = 12_000  # shingles per signature block: num_perm × block uint32 values, a few MB
+_BLOCK_SHINGLES = 200_000  # shingles per block of work handed to a thread
 _SAMPLE_MUL = np.uint32(0x9E3779B1)
 
 
@@ -60,14 +62,6 @@ def fmix64(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _fmix32(values: np.ndarray) -> np.ndarray:
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
-
-
 def default_threads() -> int:
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
 
@@ -86,24 +80,13 @@ def signatures(shingle_sets, num_perm: int, seed: int, threads: int = 1) -> np.n
     n = len(offsets) - 1
     a, b = permutations(num_perm, seed)
     result = np.full((n, num_perm), MAX_HASH, dtype=np.uint32)
-    budget = max(_BLOCK_SHINGLES * 128 // num_perm, 1)
-    blocks = _blocks(offsets, budget)
-    if not blocks:
-        return result
+    blocks = _blocks(offsets, _BLOCK_SHINGLES)
+    values = np.ascontiguousarray(values, dtype=np.uint32)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+
     def work(share: list[tuple[int, int]]) -> None:
-        scratch = np.empty(num_perm * (budget + int(np.diff(offsets).max(initial=0))), dtype=np.uint32)
-        with np.errstate(over="ignore"):
-            for start, stop in share:
-                docs = np.arange(start, stop)
-                docs = docs[offsets[docs + 1] > offsets[docs]]
-                if not len(docs):
-                    continue
-                lo, hi = int(offsets[start]), int(offsets[stop])
-                block = scratch[: num_perm * (hi - lo)].reshape(num_perm, hi - lo)
-                mixed = _fmix32(values[lo:hi].astype(np.uint32, copy=False))
-                np.multiply(a[:, None], mixed[None, :], out=block)
-                np.add(block, b[:, None], out=block)
-                result[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=1).T
+        for start, stop in share:
+            _kernel.signatures(values, offsets, a, b, result, start, stop)
 
     threads = max(1, min(threads, len(blocks)))
     if threads == 1:

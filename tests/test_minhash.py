@@ -11,6 +11,7 @@ from datasketch.lsh import _optimal_param  # the oracle: datasketch's own optimi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cluster import _kernel, minhash
 from cluster import tokens as text
 from cluster.minhash import (
     MAX_HASH,
@@ -179,10 +180,34 @@ def test_signature_agreement_estimates_jaccard(pool, data):
     assert abs(estimate - true_jaccard) <= 0.15
 
 
-def test_signatures_in_threads_equal_one_thread():
+def test_signatures_in_threads_equal_one_thread(monkeypatch):
     sets = text.shingle_sets([" ".join(doc) for doc in corpus()], 4)
+    monkeypatch.setattr(minhash, "_BLOCK_SHINGLES", 50)  # many blocks of work, so both threads get some
     np.testing.assert_array_equal(signatures(sets, 128, 1, threads=2), signatures(sets, 128, 1))
     np.testing.assert_array_equal(signatures(sets, 128, 1), signatures(sets.to_list(), 128, 1))
+
+
+def test_the_signature_kernel_refuses_arrays_that_do_not_fit():
+    values, offsets = np.arange(6, dtype=np.uint32), np.array([0, 2, 6], dtype=np.int64)
+    a, b = np.ones(4, np.uint32), np.zeros(4, np.uint32)
+    out = np.full((2, 4), MAX_HASH, dtype=np.uint32)
+    with pytest.raises(ValueError, match="do not fit"):
+        _kernel.signatures(values, offsets, a, b[:3], out, 0, 2)
+    with pytest.raises(ValueError, match="start and stop"):
+        _kernel.signatures(values, offsets, a, b, out, 1, 3)
+    with pytest.raises(ValueError, match="start and stop"):
+        _kernel.signatures(values[:4], offsets, a, b, out, 0, 2)
+    _kernel.signatures(values, offsets, a, b, out, 1, 2)
+    assert out[0].tolist() == [MAX_HASH] * 4  # only the texts asked for are signed
+    assert out[1].tolist() == [min(_mix32(v) for v in range(2, 6))] * 4
+
+
+def _mix32(value: int) -> int:
+    value ^= value >> 16
+    value = (value * 0x85EBCA6B) & 0xFFFFFFFF
+    value ^= value >> 13
+    value = (value * 0xC2B2AE35) & 0xFFFFFFFF
+    return value ^ (value >> 16)
 
 
 def brute_overlap(sets: list[np.ndarray], i: int, j: int) -> int:
