@@ -24,6 +24,7 @@ from cluster.dedup.provenance import (
     host_of,
     is_aggregator,
     name_key,
+    name_tokens,
     site_label,
     source_keys,
 )
@@ -270,3 +271,9 @@ def test_the_cheap_line_filter_never_hides_a_name_via_or_dateline_attribution(pi
                         "afp": source_keys("AFP", None), "bbc": source_keys("BBC News", None)})
     if _line_attribution(line, index, cued=False) is not None:
         assert _may_name_or_date(line)
+
+
+def test_name_tokens_keep_case_and_drop_accents():
+    assert name_tokens("RTÉ News / Agence France-Presse (AFP)") == ["RTE", "News", "Agence", "France", "Presse", "AFP"]
+    assert name_tokens("Reuters_World, 2024") == ["Reuters", "World", "2024"]  # "_" separates: letters and digits only
+    assert name_tokens("Cafe\u0301 Lyon") == name_tokens("Café Lyon") == ["Cafe", "Lyon"]

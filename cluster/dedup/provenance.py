@@ -140,6 +140,8 @@ _DATELINES = (  # case-sensitive: a place in capitals or title case, then the ag
 
 def name_tokens(text: str) -> list[str]:
     """Letter-and-digit runs of ``text`` with accents dropped, case kept (``"RTÉ News"`` → ``["RTE", "News"]``)."""
+    if text.isascii():  # nothing to decompose (most lines): skip the per-character pass
+        return _TOKEN.findall(text)
     decomposed = unicodedata.normalize("NFKD", text)
     return _TOKEN.findall("".join(c for c in decomposed if not unicodedata.combining(c)))
 
