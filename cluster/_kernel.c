@@ -2,10 +2,10 @@
  *
  * This is the compiled half of cluster/tokens.py, which documents the word definition and the hashes; every
  * function here computes exactly what its docstring there says (tests/test_tokens.py checks them against the
- * one-text reference in Python). The input is what tokens._normalised_bytes builds: the texts lower-cased (and
- * NFKC-normalised where that can change their words), joined by newlines, followed by zero bytes; ``doc_starts``
- * holds each text's first byte and, last, the end of the data. Every text ends in a separator byte (its newline, or
- * the padding), so no word runs from one text into the next.
+ * one-text reference in Python). The input is what tokens._normalised_buffer gives: the texts' UTF-8 bytes back to
+ * back (an Arrow string buffer), normalised except for ASCII case, which the kernel folds itself; ``doc_starts``
+ * holds each text's first byte and, last, the end of the last text. A text is the range between two starts, so no
+ * word runs from one text into the next.
  *
  * Each entry point fills output arrays that the caller allocated (numpy arrays, through the buffer protocol) and
  * releases the GIL while it works, so that texts split into blocks hash on several threads.
@@ -33,9 +33,19 @@ static inline uint64_t fmix64(uint64_t v) {
     return v ^ (v >> 33);
 }
 
-/* tokens.word_hash: the length, then each 8-byte little-endian chunk (the last one zero-filled) folded in.
- * ``readable`` is how many bytes may be read from ``word`` (at least ``length``): chunks are read 8 bytes at a time
- * where the buffer allows and masked to the word's own bytes. */
+/* ASCII A-Z to a-z in each byte of a word (SWAR: bytes of 0x80 and above are left alone). */
+static inline uint64_t lower_ascii(uint64_t chunk) {
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t low7 = chunk & ~high;
+    uint64_t from_a = low7 + (0x80 - 'A') * ones;      /* high bit set where the byte is >= 'A' */
+    uint64_t past_z = low7 + (0x80 - 'Z' - 1) * ones;  /* high bit set where the byte is > 'Z' */
+    uint64_t upper = from_a & ~past_z & ~chunk & high;
+    return chunk | (upper >> 2);                       /* 0x80 >> 2 is the case bit 0x20 */
+}
+
+/* tokens.word_hash of the lower-cased word: the length, then each 8-byte little-endian chunk (the last one
+ * zero-filled) folded in. ``readable`` is how many bytes may be read from ``word`` (at least ``length``): chunks are
+ * read 8 bytes at a time where the buffer allows and masked to the word's own bytes. */
 static inline uint64_t word_hash(const uint8_t *word, Py_ssize_t length, Py_ssize_t readable) {
     uint64_t value = (uint64_t)length * LEN_SEED;
     for (Py_ssize_t offset = 0; offset < length; offset += 8) {
@@ -47,7 +57,7 @@ static inline uint64_t word_hash(const uint8_t *word, Py_ssize_t length, Py_ssiz
         } else {
             for (Py_ssize_t k = 0; k < take; k++) chunk |= (uint64_t)word[offset + k] << (8 * k);
         }
-        value = fmix64((value ^ chunk) * CHUNK_MUL);
+        value = fmix64((value ^ lower_ascii(chunk)) * CHUNK_MUL);
     }
     return value;
 }
@@ -64,13 +74,16 @@ static inline int separator_length(uint8_t first, uint8_t second) {
     return 0;
 }
 
-/* Per byte: 0 part of a word (a-z, 0-9, _, a UTF-8 continuation byte, a lead byte of a letter), 1 a one-byte
- * separator, 2 a lead byte whose character may be a separator (see separator_length). */
+/* Per byte: 0 part of a word (a-z, A-Z, 0-9, _, a UTF-8 continuation byte, a lead byte of a letter), 1 a one-byte
+ * separator, 2 a lead byte whose character may be a separator (see separator_length). A-Z are word bytes hashed as
+ * a-z: the kernel lower-cases ASCII itself (tokens._normalised_buffer leaves texts that are ASCII apart from
+ * characters that lower-casing and NFKC keep as they are). */
 static uint8_t BYTE_KIND[256];
 
 static void init_byte_kinds(void) {
     for (int c = 0; c < 256; c++) {
-        int word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c >= 0x80 && c < 0xC2);
+        int word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                   || (c >= 0x80 && c < 0xC2);
         BYTE_KIND[c] = word ? 0 : 1;
     }
     for (int c = 0xC2; c < 256; c++) BYTE_KIND[c] = (c == 0xC2 || c == 0xC3 || c == 0xE2 || c == 0xE3 || c == 0xF0) ? 2 : 0;
@@ -541,7 +554,107 @@ done:
     return result;
 }
 
+/* The code point of the UTF-8 sequence at data[i] (a lead byte >= 0xC2) and its length; -1 for a truncated one. */
+static inline int32_t code_point_at(const uint8_t *data, Py_ssize_t i, Py_ssize_t hi, int *length) {
+    uint8_t c = data[i];
+    int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    *length = n;
+    if (i + n > hi) return -1;
+    int32_t code = c & (0x7F >> n);
+    for (int k = 1; k < n; k++) code = (code << 6) | (data[i + k] & 0x3F);
+    return code;
+}
+
+#define CODE_POINTS 0x110000
+
+static int get_codes_buffer(PyObject *arg, Py_buffer *view, const char *name) {
+    if (PyObject_GetBuffer(arg, view, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if (view->len != CODE_POINTS / 8) {
+        PyErr_Format(PyExc_ValueError, "%s: the code point set must be %d bytes (one bit per code point)", name,
+                     CODE_POINTS / 8);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(code_points_doc,
+    "code_points(data, doc_starts, present)\n\n"
+    "Sets bit c of ``present`` (uint8, 0x110000 / 8 bytes, little-endian bit order) for every non-ASCII code point c\n"
+    "in the texts.");
+
+static PyObject *code_points(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const Py_ssize_t sizes[1] = {1};
+    Buffers b;
+    PyObject *result = NULL;
+    if (buffers_get(args, nargs, 3, 1, sizes, &b, "code_points") < 0) goto done;
+    if (b.out[0].len != CODE_POINTS / 8) {
+        PyErr_Format(PyExc_ValueError, "code_points: the code point set must be %d bytes", CODE_POINTS / 8);
+        goto done;
+    }
+    const int64_t *doc_starts = b.doc_starts.buf;
+    const uint8_t *data = b.data.buf;
+    uint8_t *present = b.out[0].buf;
+    Py_ssize_t lo = doc_starts[0], hi = doc_starts[docs_of(&b)];
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        if (data[i] < 0xC2) continue;
+        int length;
+        int32_t code = code_point_at(data, i, hi, &length);
+        if (code >= 0 && code < CODE_POINTS) present[code >> 3] |= (uint8_t)(1 << (code & 7));
+        i += length - 1;
+    }
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    buffers_release(&b);
+    return result;
+}
+
+PyDoc_STRVAR(docs_holding_doc,
+    "docs_holding(data, doc_starts, codes, out)\n\n"
+    "Per text, 1 in ``out`` (uint8) when it holds a code point whose bit is set in ``codes`` (as ``code_points``\n"
+    "writes them), else 0.");
+
+static PyObject *docs_holding(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    static const Py_ssize_t sizes[1] = {1};
+    Buffers b;
+    Py_buffer codes;
+    int codes_held = 0;
+    PyObject *result = NULL;
+    if (buffers_get(args, nargs, 4, 1, sizes, &b, "docs_holding") < 0) goto done;
+    if (get_codes_buffer(args[2], &codes, "docs_holding") < 0) goto done;
+    codes_held = 1;
+    Py_ssize_t docs = docs_of(&b);
+    if (out_fits(&b, 0, docs, 1, "docs_holding") < 0) goto done;
+    const int64_t *doc_starts = b.doc_starts.buf;
+    const uint8_t *data = b.data.buf, *wanted = codes.buf;
+    uint8_t *out = b.out[0].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < docs; d++) {
+        uint8_t found = 0;
+        for (Py_ssize_t i = doc_starts[d]; i < doc_starts[d + 1] && !found; i++) {
+            if (data[i] < 0xC2) continue;
+            int length;
+            int32_t code = code_point_at(data, i, doc_starts[d + 1], &length);
+            found = code >= 0 && code < CODE_POINTS && (wanted[code >> 3] >> (code & 7)) & 1;
+            i += length - 1;
+        }
+        out[d] = found;
+    }
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    if (codes_held) PyBuffer_Release(&codes);
+    buffers_release(&b);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"code_points", (PyCFunction)(void (*)(void))code_points, METH_FASTCALL, code_points_doc},
+    {"docs_holding", (PyCFunction)(void (*)(void))docs_holding, METH_FASTCALL, docs_holding_doc},
     {"signatures", (PyCFunction)(void (*)(void))signatures, METH_FASTCALL, signatures_doc},
     {"shingles", (PyCFunction)(void (*)(void))shingles, METH_FASTCALL, shingles_doc},
     {"last_shingles", (PyCFunction)(void (*)(void))last_shingles, METH_FASTCALL, last_shingles_doc},

@@ -4,10 +4,10 @@
 Everything else separates words: ASCII punctuation and spaces, Latin-1 punctuation (U+0080–U+00BF, ``×``, ``÷``),
 the general-punctuation and symbol blocks U+2000–U+2BFF (typographic quotes, dashes, ellipsis, arrows), CJK
 punctuation U+3000–U+303F and emoji U+1F000–U+1FFFF. So straight and curly quotes, hyphens and em dashes, case and
-spacing never change the words. A column is normalised with polars (NFKC only for the texts holding a character
-that NFKC could change) and joined into one buffer of UTF-8 bytes; the compiled kernel (``_kernel.c``) then finds the
-words, hashes them and makes the shingles in one pass over the bytes (no per-word Python); ``words`` runs the same
-code on one text.
+spacing never change the words. A column's UTF-8 bytes go to the compiled kernel (``_kernel.c``) in Arrow's own
+buffer; only the texts holding a non-ASCII character that lower-casing or NFKC could change are normalised first
+(polars, pyarrow), and the kernel folds ASCII case as it reads. It finds the words, hashes them and makes the
+shingles in one pass over the bytes (no per-word Python); ``words`` runs the same code on one text.
 
 **Hashes.** A word hashes to 64 bits (``word_hash``: its length, then each 8-byte little-endian chunk folded in with
 the MurmurHash3 finaliser); a shingle of ``k`` consecutive words hashes to 32 bits (``shingle_hash``: the word
@@ -43,6 +43,7 @@ _LEN_SEED = 0x9E3779B97F4A7C15
 _CHUNK_MUL = 0xC2B2AE3D27D4EB4F
 _SHINGLE_MUL = 0x9FB21C651E98DF25
 LEAD_WORDS_HASHED = 6  # words in a line's lead hash (a copy cut short keeps its neighbour's first words)
+_CODE_SET_BYTES = 0x110000 // 8  # one bit per Unicode code point
 _TEXT_CHUNK_BYTES = 4 << 20  # texts tokenised at once: 4 MB of UTF-8 keeps every per-byte array in cache-sized blocks
 
 # ---------------------------------------------------------------- normalisation
@@ -58,7 +59,7 @@ def words(text: str) -> list[str]:
     """The word tokens of one text, exactly as the column tokeniser finds them."""
     data, starts, ends, _ = token_bounds(pl.Series([text or ""], dtype=pl.String))
     raw = data.tobytes()
-    return [raw[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return [raw[s:e].lower().decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 def short_key(text: str) -> str:
@@ -189,7 +190,7 @@ def _blocks(series: pl.Series, chunk_bytes: int) -> list[pl.Series]:
 
 
 def _shingle_block(texts: pl.Series, size: int) -> ShingleSets:
-    data, doc_starts = _normalised_bytes(texts)
+    data, doc_starts = _normalised_buffer(texts)
     values = np.empty(_most_words(doc_starts), dtype=np.uint32)
     offsets = np.empty(len(texts) + 1, dtype=np.int64)
     counts = np.empty(len(texts), dtype=np.int64)
@@ -200,16 +201,6 @@ def _shingle_block(texts: pl.Series, size: int) -> ShingleSets:
 def _most_words(doc_starts: np.ndarray) -> int:
     """Room for every word of the texts: one per two bytes (a one-byte word and its separator), plus one."""
     return (int(doc_starts[-1] - doc_starts[0]) + 1) // 2 + 1
-
-
-def _code_points(body: np.ndarray, lead: np.ndarray) -> np.ndarray:
-    """The code point of each multi-byte UTF-8 sequence starting at ``lead``."""
-    first = body[lead].astype(np.int64)
-    rest = [body[np.minimum(lead + k, len(body) - 1)].astype(np.int64) & 0x3F for k in (1, 2, 3)]
-    two = ((first & 0x1F) << 6) | rest[0]
-    three = ((first & 0x0F) << 12) | (rest[0] << 6) | rest[1]
-    four = ((first & 0x07) << 18) | (rest[0] << 12) | (rest[1] << 6) | rest[2]
-    return np.where(first >= 0xF0, four, np.where(first >= 0xE0, three, two))
 
 
 _NFKC_NEEDED: dict[int, bool] = {}
@@ -229,51 +220,82 @@ def _needs_nfkc(code: int) -> bool:
 
 
 def token_bounds(texts: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """UTF-8 bytes of the normalised texts joined by newlines (``_normalised_bytes``), byte start and end of every
-    word, text starts."""
-    data, doc_starts = _normalised_bytes(texts)
+    """The texts' bytes (``_normalised_buffer``), byte start and end of every word, text starts (one more than
+    texts). A word's normalised form is its bytes with ASCII lower-cased (``bytes.lower``)."""
+    data, doc_starts = _normalised_buffer(texts)
     starts = np.empty(_most_words(doc_starts), dtype=np.int64)
     ends = np.empty_like(starts)
     found = _kernel.word_bounds(data, doc_starts, starts, ends)
     return data, starts[:found], ends[:found], doc_starts
 
 
-def _normalised_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """UTF-8 bytes of the texts, lower-cased, joined by newlines and ended by a zero byte, and each text's start (one
-    more than texts: the last is the end of the data).
+def _normalised_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of the texts back to back and each text's start (one more than texts: the last is the end),
+    normalised but for ASCII case, which the kernel folds as it reads.
 
-    Texts are NFKC-normalised only where a character could change their words under NFKC (curly quotes, dashes,
-    no-break spaces and accented letters in composed form cannot), then lower-cased.
+    Only a text holding a non-ASCII character that lower-casing or NFKC could change (``_changes_words``: capitals
+    such as É or Σ, ligatures, full-width letters, combining marks) is normalised here (``_normalised``); the others,
+    nearly all texts of a feed, go to the kernel as they are, their bytes read in place.
     """
+    texts = texts.fill_null("")
+    data, offsets = _utf8_buffer(texts)
+    present = _present_codes(data, offsets)
+    unknown = [code for code in present if code not in _CHANGES]
+    if unknown:
+        chars = [chr(code) for code in unknown]
+        lowered = pl.Series(chars, dtype=pl.String).str.to_lowercase().to_list()
+        for code, char, low in zip(unknown, chars, lowered, strict=True):
+            _CHANGES[code] = low != char or _needs_nfkc(code)
+    special = [code for code in present if _CHANGES[code]]
+    if not special:
+        return data, offsets
+    docs = _docs_holding(data, offsets, special)
+    return _utf8_buffer(texts.scatter(docs, _normalised(texts.gather(docs))))
+
+
+_CHANGES: dict[int, bool] = {}  # code point -> whether lower-casing or NFKC can change a text's words (see above)
+
+
+def _normalised(texts: pl.Series) -> pl.Series:
+    """The texts lower-cased, NFKC-normalised first where a (lower-cased) character could change their words under
+    NFKC (curly quotes, dashes, no-break spaces and accented letters in composed form cannot)."""
     lowered = texts.str.to_lowercase()
-    data, doc_starts = _joined_bytes(lowered)
-    body = data[: int(doc_starts[-1])]
-    lead = np.flatnonzero(body >= 0xC2)
-    if not len(lead):
-        return data, doc_starts
-    codes = _code_points(body, lead)
-    distinct = np.unique(codes)
-    bad = distinct[np.array([_needs_nfkc(int(c)) for c in distinct], dtype=bool)]
-    if not len(bad):
-        return data, doc_starts
-    docs = np.unique(np.searchsorted(doc_starts, lead[np.isin(codes, bad)], side="right") - 1)
+    data, offsets = _utf8_buffer(lowered)
+    bad = [code for code in _present_codes(data, offsets) if _needs_nfkc(code)]
+    if not bad:
+        return lowered
+    docs = _docs_holding(data, offsets, bad)
     original = texts.to_arrow()
     original = original.combine_chunks() if isinstance(original, pa.ChunkedArray) else original
     normalised = pl.Series(pc.utf8_normalize(original.take(pa.array(docs)), "NFKC")).str.to_lowercase()
-    return _joined_bytes(lowered.scatter(docs, normalised))
+    return lowered.scatter(docs, normalised)
 
 
-def _joined_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The texts as UTF-8 bytes joined by newlines and ended by a zero byte, and each text's start."""
-    lengths = texts.str.len_bytes().to_numpy().astype(np.int64)
-    doc_starts = np.concatenate([[0], np.cumsum(lengths + 1)]).astype(np.int64)  # + 1: the newline after each text
-    size = int(doc_starts[-1])
-    data = np.zeros(size, dtype=np.uint8)
-    if size > 1:
-        joined = texts.str.join("\n").cast(pl.Binary).to_arrow()
-        raw = (joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined)[0].as_buffer()
-        data[: size - 1] = np.frombuffer(raw, dtype=np.uint8, count=size - 1)
-    return data, doc_starts
+def _utf8_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The texts' UTF-8 bytes back to back (Arrow's own buffer, not copied again) and each text's start."""
+    array = texts.to_arrow()
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    _, offsets, data = array.buffers()
+    starts = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), starts
+
+
+def _present_codes(data: np.ndarray, offsets: np.ndarray) -> list[int]:
+    """The distinct non-ASCII code points of the texts, in order."""
+    present = np.zeros(_CODE_SET_BYTES, dtype=np.uint8)
+    _kernel.code_points(data, offsets, present)
+    return np.flatnonzero(np.unpackbits(present, bitorder="little")).tolist()
+
+
+def _docs_holding(data: np.ndarray, offsets: np.ndarray, codes: list[int]) -> np.ndarray:
+    """The texts holding any of ``codes``."""
+    wanted = np.zeros(_CODE_SET_BYTES * 8, dtype=bool)
+    wanted[codes] = True
+    flags = np.zeros(len(offsets) - 1, dtype=np.uint8)
+    _kernel.docs_holding(data, offsets, np.packbits(wanted, bitorder="little"), flags)
+    return np.flatnonzero(flags)
 
 
 def last_shingles(texts: pl.Series, size: int, threads: int = 1) -> np.ndarray:
@@ -285,7 +307,7 @@ def last_shingles(texts: pl.Series, size: int, threads: int = 1) -> np.ndarray:
 
 
 def _last_shingle_block(texts: pl.Series, size: int) -> np.ndarray:
-    data, doc_starts = _normalised_bytes(texts)
+    data, doc_starts = _normalised_buffer(texts)
     hashes = np.empty(len(texts), dtype=np.uint32)
     _kernel.last_shingles(data, doc_starts, size, hashes)
     return hashes
@@ -305,7 +327,7 @@ def line_hashes(lines: pl.Series, threads: int = 1) -> tuple[np.ndarray, np.ndar
 
 
 def _line_hashes_block(lines: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    data, doc_starts = _normalised_bytes(lines)
+    data, doc_starts = _normalised_buffer(lines)
     key, lead = np.empty(len(lines), dtype=np.uint64), np.empty(len(lines), dtype=np.uint64)
     counts = np.empty(len(lines), dtype=np.int64)
     _kernel.line_hashes(data, doc_starts, LEAD_WORDS_HASHED, key, lead, counts)

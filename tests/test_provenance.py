@@ -25,6 +25,7 @@ from cluster.dedup.provenance import (
     is_aggregator,
     name_key,
     name_tokens,
+    nameable_lines,
     site_label,
     source_keys,
 )
@@ -277,3 +278,11 @@ def test_name_tokens_keep_case_and_drop_accents():
     assert name_tokens("RTÉ News / Agence France-Presse (AFP)") == ["RTE", "News", "Agence", "France", "Presse", "AFP"]
     assert name_tokens("Reuters_World, 2024") == ["Reuters", "World", "2024"]  # "_" separates: letters and digits only
     assert name_tokens("Cafe\u0301 Lyon") == name_tokens("Café Lyon") == ["Cafe", "Lyon"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*_PIECES, "\x1c", "\u3000", "\xa0", "\t", "word"]), min_size=1, max_size=12))
+def test_the_vectorised_name_filter_is_the_per_line_one(pieces):
+    lines = [" ".join(pieces), "".join(pieces), " \x1f ".join(pieces)]
+    lines = [line.strip() for line in lines if line.strip()]
+    assert nameable_lines(pl.Series(lines, dtype=pl.String)).tolist() == [_may_name_or_date(line) for line in lines]

@@ -52,7 +52,7 @@ SEPARATORS = re.compile(
 )
 
 
-ALPHABET = list("abcdefgXYZ0129_ .,;:'\"-\n\t") + list("éÉüß’“”—–…\u00a0×÷½ﬁＡ😀中文。«»¿ａ\u0301")
+ALPHABET = list("abcdefgXYZ0129_ .,;:'\"-\n\t") + list("éÉüß’“”—–…\u00a0×÷½ﬁＡ😀中文。«»¿ａ\u0301İΣσẞǅ")
 
 
 def reference_words(text: str) -> list[str]:
@@ -131,6 +131,24 @@ def test_the_kernel_refuses_outputs_too_small_and_bad_bounds():
         _kernel.word_bounds(data, starts)
     values = np.empty(9, np.uint32)
     assert _kernel.shingles(data, starts, 2, values, np.empty(2, np.int64), np.empty(1, np.int64)) == 2
+
+
+def test_the_kernel_finds_code_points_and_the_texts_holding_them():
+    texts = ["plain ascii", "café", "1 € 😀", "CAFÉ"]
+    data = np.frombuffer("".join(texts).encode(), dtype=np.uint8)
+    starts = np.cumsum([0] + [len(t.encode()) for t in texts]).astype(np.int64)
+    present = np.zeros(0x110000 // 8, dtype=np.uint8)
+    _kernel.code_points(data, starts, present)
+    assert np.flatnonzero(np.unpackbits(present, bitorder="little")).tolist() == [0xC9, 0xE9, 0x20AC, 0x1F600]
+    wanted = np.zeros(0x110000, dtype=bool)
+    wanted[[0xC9, 0x1F600]] = True
+    flags = np.zeros(len(texts), dtype=np.uint8)
+    _kernel.docs_holding(data, starts, np.packbits(wanted, bitorder="little"), flags)
+    assert flags.tolist() == [0, 0, 1, 1]
+    with pytest.raises(ValueError, match="one bit per code point"):
+        _kernel.docs_holding(data, starts, np.zeros(10, dtype=np.uint8), flags)
+    with pytest.raises(ValueError, match="code point set"):
+        _kernel.code_points(data, starts, np.zeros(10, dtype=np.uint8))
 
 
 def test_shingle_sets_in_threads_equal_one_thread():

@@ -78,6 +78,7 @@ from .provenance import (
     ends_with_ellipsis,
     find_attributions,
     host_matches_source,
+    nameable_lines,
     source_keys,
 )
 
@@ -151,14 +152,17 @@ class MemberLines:
 
     lines: tuple[str, ...]  # non-empty lines, stripped
     cued: np.ndarray  # bool: the lines that may hold a credit cue (``provenance.cue_lines``)
+    nameable: np.ndarray  # bool: the lines that may name a source or be a dateline (``provenance.nameable_lines``)
 
 
 def member_lines(members: Sequence[Member]) -> list[MemberLines]:
-    """``MemberLines`` of every member, the credit cues found for all of them in one pass."""
+    """``MemberLines`` of every member, the lines worth searching found for all of them in one pass."""
     lines = _stripped_lines(members)
-    cued = cue_lines(pl.Series([line for member in lines for line in member], dtype=pl.String))
+    flat = pl.Series([line for member in lines for line in member], dtype=pl.String)
+    cued, nameable = cue_lines(flat), nameable_lines(flat)
     bounds = _bounds(lines)
-    return [MemberLines(member, cued[lo:hi]) for member, lo, hi in zip(lines, bounds[:-1], bounds[1:], strict=True)]
+    return [MemberLines(member, cued[lo:hi], nameable[lo:hi])
+            for member, lo, hi in zip(lines, bounds[:-1], bounds[1:], strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -372,7 +376,7 @@ class _Group:
         position = {article: i for i, article in enumerate(ids)}
         self.attributions = [
             find_attributions(lines[i].lines, keys[i], {ids[j]: keys[j] for j in range(len(members)) if j != i},
-                              lines[i].cued)
+                              lines[i].cued, lines[i].nameable)
             for i in range(len(members))
         ]
         self.names = [{position[n] for a in found for n in a.named} for found in self.attributions]

@@ -387,21 +387,22 @@ def _edges(line: str) -> tuple[str, ...]:
 
 
 def find_attributions(lines: Iterable[str], own_keys: frozenset[str], others: Mapping[str, frozenset[str]],
-                      cued: Sequence[bool] | None = None) -> list[Attribution]:
+                      cued: Sequence[bool] | None = None, nameable: Sequence[bool] | None = None) -> list[Attribution]:
     """Every line of an article (raw, before chrome removal) that names one of ``others`` (member id → its
     ``source_keys``) as the origin, in line order. Members sharing a key with ``own_keys`` are the article's own
-    source and never count. ``cued``, when given, is ``cue_lines`` of the article's non-empty lines: the lines it
-    marks False are not searched for a credit cue."""
+    source and never count. ``cued`` and ``nameable``, when given, are ``cue_lines`` and ``nameable_lines`` of the
+    article's non-empty lines: a line neither marks is not searched at all, and one only ``nameable`` marks is not
+    searched for a credit cue."""
     index = _key_index({member: keys for member, keys in others.items() if keys and not keys & own_keys})
     if not index:
         return []
+    stripped = [line for line in (raw.strip() for raw in lines) if line]
+    cued = [True] * len(stripped) if cued is None else cued
+    if nameable is None:
+        nameable = [bool(credit) or _may_name_or_date(line) for credit, line in zip(cued, stripped, strict=True)]
     found = []
-    stripped = (line for line in (raw.strip() for raw in lines) if line)
-    for k, line in enumerate(stripped):
-        credit = cued is None or bool(cued[k])
-        if not credit and not _may_name_or_date(line):
-            continue
-        if attribution := _line_attribution(line, index, credit):
+    for k in np.flatnonzero(np.logical_or(cued, nameable)).tolist() if stripped else []:
+        if attribution := _line_attribution(stripped[k], index, bool(cued[k])):
             found.append(attribution)
     return found
 
@@ -410,6 +411,14 @@ def _may_name_or_date(line: str) -> bool:
     """Whether a line could be a name line, a via line or a dateline (``_line_attribution``): a short line, or one
     holding the bracket or slash a dateline needs. Most paragraphs are neither, and this is much cheaper to ask."""
     return "(" in line or "/" in line or len(line.split(maxsplit=NAME_LINE_MAX_WORDS)) <= NAME_LINE_MAX_WORDS
+
+
+def nameable_lines(lines: pl.Series) -> np.ndarray:
+    """``_may_name_or_date`` of many lines (stripped, non-empty) in one vectorised pass."""
+    words = lines.str.count_matches(r"[^\s\x1c-\x1f]+")  # the runs str.split() returns
+    shown = lines.str.contains("(", literal=True) | lines.str.contains("/", literal=True) | (
+        words <= NAME_LINE_MAX_WORDS)
+    return shown.fill_null(False).to_numpy()
 
 
 def cue_lines(lines: pl.Series) -> np.ndarray:

@@ -42,7 +42,7 @@ class ShortTexts:
         for position, doc in enumerate(index.tolist()):
             lo, hi = token_offsets[position], token_offsets[position + 1]
             words = zip(starts[lo:hi].tolist(), ends[lo:hi].tolist(), strict=True)
-            self.keys_[doc] = b"".join(raw[s:e] for s, e in words).decode()
+            self.keys_[doc] = b"".join(raw[s:e] for s, e in words).lower().decode()  # ASCII case: see token_bounds
         self.numbers_: dict[int, list[str]] = {doc: _DIGITS.findall(key) for doc, key in self.keys_.items()}
         return self
 
