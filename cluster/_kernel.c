@@ -14,6 +14,7 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #define LEN_SEED 0x9E3779B97F4A7C15ULL
@@ -652,7 +653,299 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ average linkage (cluster/stories.py)
+ *
+ * stories.average_linkage's merge loop: clusters joined by edges merge, best mean linkage first, until no pair
+ * reaches 0. Per cluster a hash map (open addressing) holds the summed edge terms X to each neighbouring cluster; a
+ * binary heap holds (-linkage, lo, hi, version_lo, version_hi) entries ordered as Python orders those tuples, and
+ * an entry is stale once either cluster has merged again (its version moved on). The linkage of a pair is
+ * documented in stories.py; the arithmetic here follows it term by term. */
+
+typedef struct {
+    int64_t *keys;  /* -1: empty, -2: deleted */
+    double *values;
+    Py_ssize_t used, filled, capacity;  /* used: live keys; filled: live and deleted slots */
+} Neighbours;
+
+static inline Py_ssize_t slot_of(int64_t key, Py_ssize_t capacity) {
+    return (Py_ssize_t)(fmix64((uint64_t)key) & (uint64_t)(capacity - 1));
+}
+
+static int neighbours_grow(Neighbours *map, Py_ssize_t capacity) {
+    int64_t *keys = malloc(capacity * sizeof(int64_t));
+    double *values = malloc(capacity * sizeof(double));
+    if (keys == NULL || values == NULL) {
+        free(keys);
+        free(values);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < capacity; i++) keys[i] = -1;
+    for (Py_ssize_t i = 0; i < map->capacity; i++) {
+        if (map->keys[i] < 0) continue;
+        Py_ssize_t at = slot_of(map->keys[i], capacity);
+        while (keys[at] != -1) at = (at + 1) & (capacity - 1);
+        keys[at] = map->keys[i];
+        values[at] = map->values[i];
+    }
+    free(map->keys);
+    free(map->values);
+    map->keys = keys;
+    map->values = values;
+    map->capacity = capacity;
+    map->filled = map->used;
+    return 0;
+}
+
+/* The slot holding ``key``, or -1. */
+static inline Py_ssize_t neighbours_find(const Neighbours *map, int64_t key) {
+    if (map->capacity == 0) return -1;
+    Py_ssize_t at = slot_of(key, map->capacity);
+    while (map->keys[at] != -1) {
+        if (map->keys[at] == key) return at;
+        at = (at + 1) & (map->capacity - 1);
+    }
+    return -1;
+}
+
+/* Adds ``x`` to the value of ``key`` (0 when absent) and returns the new value; NaN when out of memory. */
+static double neighbours_add(Neighbours *map, int64_t key, double x) {
+    Py_ssize_t found = neighbours_find(map, key);
+    if (found >= 0) return map->values[found] += x;
+    if ((map->filled + 1) * 4 > map->capacity * 3) {
+        Py_ssize_t capacity = map->capacity ? map->capacity : 4;
+        while ((map->used + 1) * 2 > capacity) capacity *= 2;
+        if (neighbours_grow(map, capacity) < 0) return NAN;
+    }
+    Py_ssize_t at = slot_of(key, map->capacity);
+    while (map->keys[at] >= 0) at = (at + 1) & (map->capacity - 1);
+    if (map->keys[at] == -1) map->filled++;
+    map->keys[at] = key;
+    map->values[at] = 0.0 + x;
+    map->used++;
+    return map->values[at];
+}
+
+static void neighbours_set(Neighbours *map, Py_ssize_t slot, double value) { map->values[slot] = value; }
+
+static void neighbours_remove(Neighbours *map, int64_t key) {
+    Py_ssize_t found = neighbours_find(map, key);
+    if (found < 0) return;
+    map->keys[found] = -2;
+    map->used--;
+}
+
+static void neighbours_clear(Neighbours *map) {
+    free(map->keys);
+    free(map->values);
+    map->keys = NULL;
+    map->values = NULL;
+    map->used = map->filled = map->capacity = 0;
+}
+
+typedef struct {
+    double neg_value;
+    int64_t lo, hi, version_lo, version_hi;
+} Entry;
+
+static inline int entry_less(const Entry *x, const Entry *y) {
+    if (x->neg_value != y->neg_value) return x->neg_value < y->neg_value;
+    if (x->lo != y->lo) return x->lo < y->lo;
+    if (x->hi != y->hi) return x->hi < y->hi;
+    if (x->version_lo != y->version_lo) return x->version_lo < y->version_lo;
+    return x->version_hi < y->version_hi;
+}
+
+typedef struct {
+    Entry *entries;
+    Py_ssize_t count, capacity;
+} Heap;
+
+static int heap_push(Heap *heap, Entry entry) {
+    if (heap->count == heap->capacity) {
+        Py_ssize_t capacity = heap->capacity ? 2 * heap->capacity : 1024;
+        Entry *grown = realloc(heap->entries, capacity * sizeof(Entry));
+        if (grown == NULL) return -1;
+        heap->entries = grown;
+        heap->capacity = capacity;
+    }
+    Py_ssize_t at = heap->count++;
+    while (at > 0) {
+        Py_ssize_t up = (at - 1) / 2;
+        if (!entry_less(&entry, &heap->entries[up])) break;
+        heap->entries[at] = heap->entries[up];
+        at = up;
+    }
+    heap->entries[at] = entry;
+    return 0;
+}
+
+static Entry heap_pop(Heap *heap) {
+    Entry top = heap->entries[0], last = heap->entries[--heap->count];
+    Py_ssize_t at = 0;
+    for (;;) {
+        Py_ssize_t child = 2 * at + 1;
+        if (child >= heap->count) break;
+        if (child + 1 < heap->count && entry_less(&heap->entries[child + 1], &heap->entries[child])) child++;
+        if (!entry_less(&heap->entries[child], &last)) break;
+        heap->entries[at] = heap->entries[child];
+        at = child;
+    }
+    if (heap->count > 0) heap->entries[at] = last;
+    return top;
+}
+
+typedef struct {
+    double *total, *size, *day_sum, *day_sq, *rich_sum, *hood_sum;
+    Py_ssize_t dims;
+    double keep, two_tau_sq, headline, article, chance_weight;
+} Clusters;
+
+/* stories.average_linkage's ``linkage`` of clusters a and o, whose edge terms sum to ``sums``. */
+static double linkage_of(const Clusters *c, int64_t a, int64_t o, double sums) {
+    double pairs = c->size[a] * c->size[o];
+    const double *ta = c->total + a * c->dims, *to = c->total + o * c->dims;
+    double dot = 0.0;
+    for (Py_ssize_t k = 0; k < c->dims; k++) dot += to[k] * ta[k];
+    double cosine = dot / pairs;
+    double mean_a = c->day_sum[a] / c->size[a], mean_o = c->day_sum[o] / c->size[o];
+    double var_a = c->day_sq[a] / c->size[a] - mean_a * mean_a, var_o = c->day_sq[o] / c->size[o] - mean_o * mean_o;
+    var_a = var_a > 0.0 ? var_a : 0.0;
+    var_o = var_o > 0.0 ? var_o : 0.0;
+    double gap = mean_a - mean_o;
+    double penalty = (gap * gap + var_a + var_o) / c->two_tau_sq;
+    double theta = c->headline + (c->article - c->headline) * (c->rich_sum[a] / c->size[a] + c->rich_sum[o] / c->size[o]) / 2;
+    double chance = c->chance_weight * c->hood_sum[a] * c->hood_sum[o] / pairs;
+    return c->keep * (cosine - penalty) + sums / pairs - chance - theta;
+}
+
+/* Pushes the linkage of cluster a to every neighbour that reaches 0; -1 when out of memory. */
+static int push_linkages(const Clusters *c, const Neighbours *map, int64_t a, const int64_t *version, Heap *heap,
+                         int only_higher) {
+    for (Py_ssize_t i = 0; i < map->capacity; i++) {
+        int64_t other = map->keys[i];
+        if (other < 0 || (only_higher && other < a)) continue;
+        double value = linkage_of(c, a, other, map->values[i]);
+        if (!(value >= 0)) continue;
+        int64_t lo = a < other ? a : other, hi = a < other ? other : a;
+        Entry entry = {-value, lo, hi, version[lo], version[hi]};
+        if (heap_push(heap, entry) < 0) return -1;
+    }
+    return 0;
+}
+
+static int run_linkage(Clusters *c, Py_ssize_t n, const int64_t *rows, const int64_t *cols, const double *extra,
+                       Py_ssize_t edges, int64_t *parent) {
+    Neighbours *adjacency = calloc(n, sizeof(Neighbours));
+    int64_t *version = calloc(n, sizeof(int64_t));
+    uint8_t *alive = malloc(n);
+    Heap heap = {0};
+    int failed = adjacency == NULL || version == NULL || alive == NULL;
+    for (Py_ssize_t i = 0; i < n && !failed; i++) {
+        alive[i] = 1;
+        parent[i] = i;
+    }
+    for (Py_ssize_t e = 0; e < edges && !failed; e++) {
+        int64_t a = rows[e], b = cols[e];
+        if (a == b) continue;
+        failed = isnan(neighbours_add(&adjacency[a], b, extra[e])) || isnan(neighbours_add(&adjacency[b], a, extra[e]));
+    }
+    for (Py_ssize_t a = 0; a < n && !failed; a++) failed = push_linkages(c, &adjacency[a], a, version, &heap, 1) < 0;
+    while (heap.count && !failed) {
+        Entry entry = heap_pop(&heap);
+        int64_t a = entry.lo, b = entry.hi;
+        if (!alive[a] || !alive[b] || version[a] != entry.version_lo || version[b] != entry.version_hi) continue;
+        int a_keeps = adjacency[a].used > adjacency[b].used || (adjacency[a].used == adjacency[b].used && a <= b);
+        int64_t keep = a_keeps ? a : b, gone = a_keeps ? b : a;
+        alive[gone] = 0;
+        parent[gone] = keep;
+        c->size[keep] += c->size[gone];
+        for (Py_ssize_t k = 0; k < c->dims; k++) c->total[keep * c->dims + k] += c->total[gone * c->dims + k];
+        c->day_sum[keep] += c->day_sum[gone];
+        c->day_sq[keep] += c->day_sq[gone];
+        c->rich_sum[keep] += c->rich_sum[gone];
+        c->hood_sum[keep] += c->hood_sum[gone];
+        Neighbours *kept = &adjacency[keep], *merged = &adjacency[gone];
+        neighbours_remove(kept, gone);
+        for (Py_ssize_t i = 0; i < merged->capacity && !failed; i++) {
+            int64_t other = merged->keys[i];
+            if (other < 0 || other == keep) continue;
+            neighbours_remove(&adjacency[other], gone);
+            double value = neighbours_add(kept, other, merged->values[i]);
+            failed = isnan(value) || isnan(neighbours_add(&adjacency[other], keep, 0.0));
+            if (!failed) neighbours_set(&adjacency[other], neighbours_find(&adjacency[other], keep), value);
+        }
+        neighbours_clear(merged);
+        version[keep]++;
+        if (!failed) failed = push_linkages(c, kept, keep, version, &heap, 0) < 0;
+    }
+    for (Py_ssize_t i = 0; adjacency != NULL && i < n; i++) neighbours_clear(&adjacency[i]);
+    free(adjacency);
+    free(version);
+    free(alive);
+    free(heap.entries);
+    return failed ? -1 : 0;
+}
+
+PyDoc_STRVAR(average_linkage_doc,
+    "average_linkage(total, size, day_sum, day_sq, rich_sum, hood_sum, rows, cols, extra, params, parent)\n\n"
+    "stories.average_linkage's merge loop. The cluster sums (float64; ``total`` is n x dims) start as the articles'\n"
+    "own and are updated in place; rows, cols (int64) and extra (float64) are the edges; params (float64) holds\n"
+    "keep, 2 tau^2, the headline and article thresholds and the chance weight. Writes each article's parent\n"
+    "(int64; roots point to themselves).");
+
+static PyObject *average_linkage(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 11) {
+        PyErr_Format(PyExc_TypeError, "average_linkage takes 11 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    Py_buffer views[11];
+    int held = 0;
+    PyObject *result = NULL;
+    static const int writable[11] = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
+    static const Py_ssize_t item[11] = {8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+    for (; held < 11; held++) {
+        if (PyObject_GetBuffer(args[held], &views[held], PyBUF_C_CONTIGUOUS | (writable[held] ? PyBUF_WRITABLE : 0)) < 0)
+            goto done;
+        if (views[held].len % item[held] != 0) {
+            PyErr_Format(PyExc_ValueError, "average_linkage: argument %d is not of 8-byte items", held + 1);
+            held++;
+            goto done;
+        }
+    }
+    Py_ssize_t n = views[1].len / 8, edges = views[6].len / 8;
+    int fits = n > 0 && views[0].len % (n * 8) == 0 && views[10].len / 8 == n && views[7].len / 8 == edges
+               && views[8].len / 8 == edges && views[9].len / 8 == 5;
+    for (int k = 2; k < 6; k++) fits = fits && views[k].len / 8 == n;
+    if (!fits) {
+        PyErr_SetString(PyExc_ValueError, "average_linkage: the cluster sums, edges and params do not fit together");
+        goto done;
+    }
+    const int64_t *rows = views[6].buf, *cols = views[7].buf;
+    for (Py_ssize_t e = 0; e < edges; e++)
+        if (rows[e] < 0 || rows[e] >= n || cols[e] < 0 || cols[e] >= n) {
+            PyErr_SetString(PyExc_ValueError, "average_linkage: an edge names no article");
+            goto done;
+        }
+    const double *params = views[9].buf;
+    Clusters c = {views[0].buf, views[1].buf, views[2].buf, views[3].buf, views[4].buf, views[5].buf,
+                  views[0].len / (n * 8), params[0], params[1], params[2], params[3], params[4]};
+    int failed;
+    Py_BEGIN_ALLOW_THREADS
+    failed = run_linkage(&c, n, rows, cols, views[8].buf, edges, views[10].buf);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"average_linkage", (PyCFunction)(void (*)(void))average_linkage, METH_FASTCALL, average_linkage_doc},
     {"code_points", (PyCFunction)(void (*)(void))code_points, METH_FASTCALL, code_points_doc},
     {"docs_holding", (PyCFunction)(void (*)(void))docs_holding, METH_FASTCALL, docs_holding_doc},
     {"signatures", (PyCFunction)(void (*)(void))signatures, METH_FASTCALL, signatures_doc},

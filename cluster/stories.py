@@ -32,7 +32,6 @@ Stories whose centroids are close (cosine ≥ ``chain_similarity``) but whose ti
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +40,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from . import _kernel
 from .config import StoriesConfig
 from .graph import component_roots
 from .ids import chain_of_story, story_id
@@ -51,7 +51,6 @@ from .timeutil import epoch_days
 
 WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: the penalty alone exceeds any cosine
 BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 64 MB of float32 cosines
-HEAP_COMPACT_MIN = 1024  # the merge heap is cleared of stale entries when it has doubled, and not below this size
 ROW_CHUNK_CELLS = 1 << 18  # cells of a block scored at once (1 MB of float32): the passes over them stay in cache
 GROUP_COLUMNS = 64  # at most this many columns per group when a row's best columns are found by bounds
 GROUPS_PER_TAKE = 8  # at least this many groups per column taken (fewer groups give loose bounds: score densely)
@@ -334,122 +333,43 @@ class StoryClusterer:
         return self
 
 
-def _adjacency(n: int, rows: np.ndarray, cols: np.ndarray, extra: np.ndarray) -> list[dict[int, float]]:
-    """Per cluster (one per article to start with), the summed edge terms ``X`` to each neighbouring cluster."""
-    adjacency: list[dict[int, float]] = [dict() for _ in range(n)]
-    for a, b, x in zip(rows.tolist(), cols.tolist(), extra.tolist(), strict=False):
-        if a != b:
-            adjacency[a][b] = adjacency[a].get(b, 0.0) + x
-            adjacency[b][a] = adjacency[b].get(a, 0.0) + x
-    return adjacency
-
-
-def _initial_heap(
-    adjacency: list[dict[int, float]], linkage: Callable[[int, np.ndarray, np.ndarray], np.ndarray]
-) -> list[tuple[float, int, int, int, int]]:
-    """Heap of ``(-linkage, a, b, 0, 0)`` for every edge-joined pair ``a < b`` of articles whose linkage reaches 0."""
-    heap: list[tuple[float, int, int, int, int]] = []
-    for a in range(len(adjacency)):
-        others = np.fromiter((b for b in adjacency[a] if b > a), dtype=np.int64)
-        if len(others):
-            values = linkage(a, others, np.array([adjacency[a][b] for b in others.tolist()]))
-            for b, value in zip(others.tolist(), values.tolist(), strict=False):
-                if value >= 0:
-                    heap.append((-value, a, b, 0, 0))
-    heapq.heapify(heap)
-    return heap
-
-
-def _is_current(entry: tuple[float, int, int, int, int], alive: np.ndarray, version: np.ndarray) -> bool:
-    """Whether a heap entry still describes two live clusters as they are (neither has merged since)."""
-    _, a, b, version_a, version_b = entry
-    return bool(alive[a] and alive[b]) and version[a] == version_a and version[b] == version_b
-
-
-def _current_entries(heap: list[tuple[float, int, int, int, int]], alive: np.ndarray, version: np.ndarray
-                     ) -> list[tuple[float, int, int, int, int]]:
-    """The heap without its stale entries. A merge leaves the entries of both clusters in the heap (they are skipped
-    when popped): after many merges they are most of it, and dropping them in one pass is cheaper than popping each.
-    The current entries and so the order of merges are unchanged."""
-    kept = [entry for entry in heap if _is_current(entry, alive, version)]
-    heapq.heapify(kept)
-    return kept
-
-
 def average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.ndarray, hood: np.ndarray, rows: np.ndarray,
                     cols: np.ndarray, extra: np.ndarray, model: StoryClusterer) -> np.ndarray:
     """Merge the pair of edge-joined clusters with the highest mean ``S − θ`` until none reaches 0.
 
     Per cluster: size, sum of embeddings, sums of days and squared days, sum of richness, and for each neighbouring
-    cluster the sum ``X`` of the edge terms between them. The shared-neighbour overlap is corrected for chance: two
+    cluster the sum ``X`` of the edge terms between them. The linkage of clusters ``a`` and ``b`` of sizes ``n_a``
+    and ``n_b`` (``pairs = n_a n_b``) is ``keep · (cosine − penalty) + X / pairs − chance − θ``: ``cosine`` the dot
+    of their embedding sums over ``pairs`` (the mean cosine of their pairs), ``penalty`` the mean squared day gap of
+    their pairs over ``2τ²`` (from the means and variances of their days), ``θ`` the pair threshold at their mean
+    richness, ``keep = 1 − shared_neighbour_weight``. The shared-neighbour overlap is corrected for chance: two
     neighbourhoods of sizes ``h_i`` and ``h_j`` drawn from ``n`` articles share ``h_i h_j / n`` members on average
-    (``hood`` holds ``h / √(n (k + 1))``, so the correction is a product of cluster sums). In a large batch it is
-    negligible; in a batch of a handful of articles, where every neighbourhood holds everyone, it cancels the signal.
+    (``hood`` holds ``h / √(n (k + 1))``, so ``chance = shared_neighbour_weight · Σh_a · Σh_b / pairs``). In a large
+    batch it is negligible; in a batch of a handful of articles, where every neighbourhood holds everyone, it cancels
+    the signal. When two clusters merge, the one with more neighbours keeps its id (the lower id on a tie).
     Deterministic: ties go to the lower cluster ids.
+
+    The merge loop runs in the compiled kernel (``_kernel.c``: a hash map of neighbours per cluster and a heap of
+    linkages, stale entries skipped when popped); tests/linkage_reference.py is the same loop in Python.
     """
     c = model.config
     n = len(vectors)
-    keep = 1.0 - c.shared_neighbour_weight
-    size = np.ones(n, dtype=np.float64)
-    total = vectors.astype(np.float64)
-    day_sum = days.copy()
-    day_sq = days * days
-    rich_sum = rich.astype(np.float64).copy()
-    hood_sum = hood.astype(np.float64).copy()
-    chance_weight = c.shared_neighbour_weight
-    adjacency = _adjacency(n, rows, cols, extra)
-    version = np.zeros(n, dtype=np.int64)
-    alive = np.ones(n, dtype=bool)
+    parent = np.arange(n, dtype=np.int64)
+    if n:
+        days = np.asarray(days, dtype=np.float64)
+        params = np.array([1.0 - c.shared_neighbour_weight, 2 * c.time_scale_days**2, c.headline_threshold,
+                           c.article_threshold, c.shared_neighbour_weight], dtype=np.float64)
+        _kernel.average_linkage(
+            np.array(vectors, dtype=np.float64, order="C"), np.ones(n), days.copy(), days * days,
+            np.array(rich, dtype=np.float64), np.array(hood, dtype=np.float64),
+            np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64),
+            np.ascontiguousarray(extra, dtype=np.float64), params, parent,
+        )
+    return root_labels(parent)
 
-    def linkage(a: int, others: np.ndarray, sums: np.ndarray) -> np.ndarray:
-        pairs = size[a] * size[others]
-        cosine = (total[others] @ total[a]) / pairs
-        mean_a, mean_o = day_sum[a] / size[a], day_sum[others] / size[others]
-        var_a = max(day_sq[a] / size[a] - mean_a * mean_a, 0.0)
-        var_o = np.maximum(day_sq[others] / size[others] - mean_o * mean_o, 0.0)
-        penalty = ((mean_a - mean_o) ** 2 + var_a + var_o) / (2 * c.time_scale_days**2)
-        theta = model.pair_threshold(rich_sum[a] / size[a], rich_sum[others] / size[others])
-        chance = chance_weight * hood_sum[a] * hood_sum[others] / pairs
-        return keep * (cosine - penalty) + sums / pairs - chance - theta
 
-    heap = _initial_heap(adjacency, linkage)
-    compact_at = max(2 * len(heap), HEAP_COMPACT_MIN)
-    parent = np.arange(n)
-    while heap:
-        if len(heap) > compact_at:  # most entries are stale by now: drop them at once instead of popping each
-            heap = _current_entries(heap, alive, version)
-            compact_at = max(2 * len(heap), HEAP_COMPACT_MIN)
-            continue
-        entry = heapq.heappop(heap)
-        if not _is_current(entry, alive, version):
-            continue
-        _, a, b, _, _ = entry
-        keep_id, gone = (a, b) if (len(adjacency[a]), -a) >= (len(adjacency[b]), -b) else (b, a)
-        alive[gone] = False
-        parent[gone] = keep_id
-        size[keep_id] += size[gone]
-        total[keep_id] += total[gone]
-        day_sum[keep_id] += day_sum[gone]
-        day_sq[keep_id] += day_sq[gone]
-        rich_sum[keep_id] += rich_sum[gone]
-        hood_sum[keep_id] += hood_sum[gone]
-        kept = adjacency[keep_id]
-        kept.pop(gone, None)
-        for other, x in adjacency[gone].items():
-            if other == keep_id:
-                continue
-            adjacency[other].pop(gone, None)
-            kept[other] = kept.get(other, 0.0) + x
-            adjacency[other][keep_id] = kept[other]
-        adjacency[gone] = {}
-        version[keep_id] += 1
-        if kept:
-            others = np.fromiter(kept.keys(), dtype=np.int64, count=len(kept))
-            values = linkage(keep_id, others, np.fromiter(kept.values(), dtype=np.float64, count=len(kept)))
-            for other, value in zip(others.tolist(), values.tolist(), strict=False):
-                if value >= 0:
-                    lo, hi = (keep_id, other) if keep_id < other else (other, keep_id)
-                    heapq.heappush(heap, (-value, lo, hi, int(version[lo]), int(version[hi])))
+def root_labels(parent: np.ndarray) -> np.ndarray:
+    """Per article, the index of its cluster among the clusters' roots in order, from merge parents."""
     roots = parent.copy()
     while True:
         nxt = roots[roots]

@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from linkage_reference import reference_average_linkage
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
 import cluster.stories as stories_module
+from cluster import _kernel
 from cluster.config import StoriesConfig, load_config
 from cluster.evaluate import score
 from cluster.lexical import lexical_vectors, richness
@@ -309,29 +311,45 @@ def test_a_round_keeps_one_story_and_the_others_leave_the_chain():
     assert rows["s-b"]["chain_length"] == 1 and rows["s-a"]["chain_length"] == 2
 
 
-def test_clearing_stale_merge_entries_changes_no_story(monkeypatch):
-    """The merge heap drops its stale entries when it has doubled: as often as possible or never, the same stories.
-    Large stories of many near articles make many merges, each leaving stale entries behind."""
-    rng = np.random.default_rng(13)
-    sizes = [200, 100, 50] + [3] * 30
+def _story_world(seed: int, sizes: list[int], dims: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
     story = np.repeat(np.arange(len(sizes)), sizes)
-    centres = rng.normal(size=(len(sizes), 128))
+    centres = rng.normal(size=(len(sizes), dims))
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    noise = rng.normal(size=(len(story), 128))
+    noise = rng.normal(size=(len(story), dims))
     noise /= np.linalg.norm(noise, axis=1, keepdims=True)
     vectors = (0.75 * centres[story] + 0.66 * noise).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    days = np.sort(rng.uniform(0, 1, size=len(vectors)))
-    cleared = []
-    original = stories_module._current_entries
-    monkeypatch.setattr(stories_module, "_current_entries", lambda *args: cleared.append(1) or original(*args))
-    labels = []
-    for floor in (1, 10**12):
-        monkeypatch.setattr(stories_module, "HEAP_COMPACT_MIN", floor)
-        labels.append(StoryClusterer(StoriesConfig()).fit(vectors, days).labels_)
-    assert cleared  # the heap was cleared at least once in the first run
+    return story, vectors, np.sort(rng.uniform(0, 3, size=len(vectors)))
+
+
+@pytest.mark.parametrize("seed", [13, 14])
+def test_the_compiled_linkage_merges_as_the_python_loop_did(seed):
+    """Large stories of many near articles make many merges (each leaving stale heap entries behind), beside small
+    ones and headline-only items: the kernel's loop gives the stories of the Python reference, label for label."""
+    story, vectors, days = _story_world(seed, [200, 100, 50] + [3] * 30)
+    rng = random.Random(seed)
+    vocabulary = [f"w{k}" for k in range(400)]
+    titles = [f"Story {s} " + " ".join(rng.sample(vocabulary[s * 10 : s * 10 + 40], 4)) for s in story.tolist()]
+    bodies = ["" if i % 7 == 0 else " ".join(rng.choices(vocabulary[s * 10 : s * 10 + 60], k=80))
+              for i, s in enumerate(story.tolist())]  # every seventh a headline only
+    titles, bodies = pl.Series(titles), pl.Series(bodies)
+    rich, lexical = richness(titles, bodies), lexical_vectors(titles, bodies)
+    labels = [StoryClusterer(StoriesConfig(), linkage=runner).fit(vectors, days, rich, lexical).labels_
+              for runner in (None, reference_average_linkage)]
     assert np.array_equal(labels[0], labels[1])
-    assert score([str(x) for x in story], [str(x) for x in labels[0]]).pairwise_f1 > 0.9
+    assert len(set(labels[0].tolist())) < len(story) / 5  # hundreds of merges
+    assert score([str(x) for x in story], [str(x) for x in labels[0]]).pairwise_precision > 0.95
+
+
+def test_the_compiled_linkage_refuses_edges_that_name_no_article():
+    n = 3
+    sums = [np.zeros((n, 2)), np.ones(n), *(np.zeros(n) for _ in range(4))]
+    edges = [np.array([0, 5], dtype=np.int64), np.array([1, 2], dtype=np.int64), np.zeros(2)]
+    with pytest.raises(ValueError, match="names no article"):
+        _kernel.average_linkage(*sums, *edges, np.zeros(5), np.arange(n, dtype=np.int64))
+    with pytest.raises(ValueError, match="do not fit"):
+        _kernel.average_linkage(*sums, *edges, np.zeros(4), np.arange(n, dtype=np.int64))
 
 
 def test_headlines_do_not_take_the_shared_neighbours_of_full_articles():
