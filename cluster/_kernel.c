@@ -286,7 +286,8 @@ static int out_fits(const Buffers *buffers, int k, Py_ssize_t items, Py_ssize_t 
 
 PyDoc_STRVAR(shingles_doc,
     "shingles(data, doc_starts, size, values, offsets, counts) -> number of values\n\n"
-    "Sorted unique shingle hashes of every text into ``values`` (uint32, room for one per word), ``offsets``\n"
+    "Sorted unique shingle hashes of every text into ``values`` (uint32, room for one per word: (bytes + texts) / 2\n"
+    "+ 1), ``offsets``\n"
     "(int64, texts + 1) and each text's word count into ``counts`` (int64, texts).");
 
 static PyObject *shingles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -299,7 +300,7 @@ static PyObject *shingles(PyObject *self, PyObject *const *args, Py_ssize_t narg
     Py_ssize_t docs = docs_of(&b);
     const int64_t *doc_starts = b.doc_starts.buf;
     Py_ssize_t bytes = doc_starts[docs] - doc_starts[0];
-    if (out_fits(&b, 0, (bytes + 1) / 2 + 1, 4, "shingles") < 0 || out_fits(&b, 1, docs + 1, 8, "shingles") < 0
+    if (out_fits(&b, 0, (bytes + docs) / 2 + 1, 4, "shingles") < 0 || out_fits(&b, 1, docs + 1, 8, "shingles") < 0
         || out_fits(&b, 2, docs, 8, "shingles") < 0)
         goto done;
     uint32_t *values = b.out[0].buf;
@@ -443,7 +444,7 @@ done:
 PyDoc_STRVAR(word_bounds_doc,
     "word_bounds(data, doc_starts, starts, ends) -> number of words\n\n"
     "The byte start and end of every word of every text, in order, into ``starts`` and ``ends`` (int64, room for\n"
-    "one per two bytes).");
+    "(bytes + texts) / 2 + 1 words).");
 
 static PyObject *word_bounds(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     static const Py_ssize_t sizes[2] = {8, 8};
@@ -453,8 +454,8 @@ static PyObject *word_bounds(PyObject *self, PyObject *const *args, Py_ssize_t n
     Py_ssize_t docs = docs_of(&b);
     const int64_t *doc_starts = b.doc_starts.buf;
     Py_ssize_t bytes = doc_starts[docs] - doc_starts[0];
-    if (out_fits(&b, 0, (bytes + 1) / 2 + 1, 8, "word_bounds") < 0
-        || out_fits(&b, 1, (bytes + 1) / 2 + 1, 8, "word_bounds") < 0)
+    if (out_fits(&b, 0, (bytes + docs) / 2 + 1, 8, "word_bounds") < 0
+        || out_fits(&b, 1, (bytes + docs) / 2 + 1, 8, "word_bounds") < 0)
         goto done;
     int64_t *starts = b.out[0].buf, *ends = b.out[1].buf;
     Words words = {0};

@@ -199,8 +199,9 @@ def _shingle_block(texts: pl.Series, size: int) -> ShingleSets:
 
 
 def _most_words(doc_starts: np.ndarray) -> int:
-    """Room for every word of the texts: one per two bytes (a one-byte word and its separator), plus one."""
-    return (int(doc_starts[-1] - doc_starts[0]) + 1) // 2 + 1
+    """Room for every word of the texts: a text of ``b`` bytes holds at most ``(b + 1) // 2`` words (one-byte words
+    between one-byte separators), so all of them at most ``(bytes + texts) // 2``, plus one."""
+    return (int(doc_starts[-1] - doc_starts[0]) + len(doc_starts) - 1) // 2 + 1
 
 
 _NFKC_NEEDED: dict[int, bool] = {}

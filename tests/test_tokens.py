@@ -23,6 +23,7 @@ from cluster.tokens import (
     shingle_hashes,
     shingle_sets,
     short_key,
+    token_bounds,
     word_hash,
     words,
 )
@@ -131,6 +132,16 @@ def test_the_kernel_refuses_outputs_too_small_and_bad_bounds():
         _kernel.word_bounds(data, starts)
     values = np.empty(9, np.uint32)
     assert _kernel.shingles(data, starts, 2, values, np.empty(2, np.int64), np.empty(1, np.int64)) == 2
+
+
+def test_many_one_letter_texts_fit_the_output():
+    # texts back to back have no separator between them: five one-byte texts hold five words
+    letters = ["a", "b", "c", "d", "e", "f", "g"]
+    assert shingle_sets(letters, 1).sizes.tolist() == [1] * 7
+    data, starts, ends, _ = token_bounds(pl.Series(letters))
+    assert [data[s:e].tobytes() for s, e in zip(starts, ends, strict=True)] == [x.encode() for x in letters]
+    assert [words(letter) for letter in letters] == [[letter] for letter in letters]
+    assert short_key("a") == "a"
 
 
 def test_the_kernel_finds_code_points_and_the_texts_holding_them():
