@@ -31,6 +31,7 @@ from .english import english_stop_words
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 HASH_FEATURES = 2**20
+WORD_BLOCK_TEXTS = 10_000  # texts tokenised together (``_word_counts``, ``_name_counts``)
 _WORD = r"\b\w\w+\b"  # scikit-learn's default token pattern, on lower-cased text
 _NAME_TOKEN = r"[A-Za-z][A-Za-z'’\-]+|\d{4}"  # a word that may be a name (apostrophes and hyphens kept), or a year
 _YEAR = r"^(?:19|20)\d\d$"
@@ -157,15 +158,57 @@ def word_terms(texts: pl.Series) -> Terms:
 
 def name_terms(texts: pl.Series) -> Terms:
     """Names, years and bigrams of adjacent names (see the module docstring), lower-cased."""
+    tokens = _name_tokens(texts)
+    return tokens.terms(_names(pl.DataFrame({"term": tokens.strings, "capital": tokens.capital,
+                                             "lower": tokens.lower})))
+
+
+@dataclass(frozen=True)
+class _NameTokens:
+    """The name-like tokens of some texts (lower-cased, coded as in ``_coded``) and how often each distinct one is
+    written capitalised and in lower case."""
+
+    docs: np.ndarray
+    codes: np.ndarray
+    strings: pl.Series
+    capital: np.ndarray
+    lower: np.ndarray
+
+    def terms(self, names: pl.DataFrame) -> Terms:
+        """``Terms`` of these tokens, given which terms are names (``_names``, over however many texts)."""
+        is_name = pl.DataFrame({"term": self.strings}).join(names, on="term", how="left", maintain_order="left")
+        return _with_bigrams(self.docs, self.codes, self.strings,
+                             is_name["name"].fill_null(False).to_numpy()[self.codes])
+
+
+def _name_tokens(texts: pl.Series) -> _NameTokens:
     tokens = _tokens(texts, _NAME_TOKEN, lower_first=False)
     capital = tokens["token"].str.contains("^[A-Z]").to_numpy()
     codes, strings = _coded(tokens["token"].str.to_lowercase())
-    written_capital = np.bincount(codes, weights=capital, minlength=len(strings))
-    written_lower = np.bincount(codes, weights=~capital, minlength=len(strings))
-    is_name = (written_capital > 2 * written_lower) & ~_stop_word_mask(strings)
-    is_name |= strings.str.contains(_YEAR).to_numpy()
-    docs = tokens["doc"].to_numpy().astype(np.int64)
-    return _with_bigrams(docs, codes, strings, is_name[codes])
+    return _NameTokens(tokens["doc"].to_numpy().astype(np.int64), codes, strings,
+                       np.bincount(codes, weights=capital, minlength=len(strings)),
+                       np.bincount(codes, weights=~capital, minlength=len(strings)))
+
+
+def _names(counts: pl.DataFrame) -> pl.DataFrame:
+    """``term, name``: whether each term (``term, capital, lower`` counts, summed over repeats) is a name: written
+    capitalised more than twice as often as in lower case and not a stop word, or a year."""
+    totals = counts.group_by("term").agg(pl.col("capital").sum(), pl.col("lower").sum())
+    strings = totals["term"]
+    name = (totals["capital"] > 2 * totals["lower"]).to_numpy() & ~_stop_word_mask(strings)
+    name |= strings.str.contains(_YEAR).to_numpy()
+    return pl.DataFrame({"term": strings, "name": name})
+
+
+def _name_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.csr_matrix:
+    """``name_terms(texts).counts(...)`` made ``block_texts`` texts at a time: the tokens of every block first, for
+    the night's counts of how each term is written (what makes it a name), then each block's terms and counts."""
+    blocks = [_name_tokens(texts.slice(start, block_texts)) for start in range(0, len(texts), block_texts)]
+    names = _names(pl.concat([pl.DataFrame({"term": b.strings, "capital": b.capital, "lower": b.lower})
+                              for b in blocks]))
+    parts = [block.terms(names).counts(min(block_texts, len(texts) - k * block_texts))
+             for k, block in enumerate(blocks)]
+    return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
 def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
@@ -182,6 +225,15 @@ def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
     return tfidf.astype(np.float32).tocsr()
 
 
+def _word_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.csr_matrix:
+    """``word_terms(texts).counts(...)``, made ``block_texts`` texts at a time and stacked: a text's words and bigrams
+    are its own, so the matrix is the same, and only one block's token tables are held at once (on a night of
+    90,000 full articles they peak at 2.3 GB for the whole night)."""
+    parts = [word_terms(texts.slice(start, block_texts)).counts(min(block_texts, len(texts) - start))
+             for start in range(0, len(texts), block_texts)]
+    return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+
 def lexical_vectors(titles, bodies, min_df: int = 2) -> sp.csr_matrix:
     """Rows ``l_i`` with ``l_i · l_j`` = mean of the word TF-IDF cosine and the proper-noun TF-IDF cosine; terms in
     fewer than ``min_df`` rows are dropped (1 keeps every term in the norms: for a handful of long rows, where a
@@ -190,8 +242,8 @@ def lexical_vectors(titles, bodies, min_df: int = 2) -> sp.csr_matrix:
     if texts.is_empty():
         return sp.csr_matrix((0, 0), dtype=np.float32)
     blocks = []
-    for terms in (word_terms(texts), name_terms(texts)):
-        block = _tfidf(terms.counts(len(texts)), min_df)
+    for counts in (_word_counts(texts), _name_counts(texts)):
+        block = _tfidf(counts, min_df)
         block.data *= np.float32(np.sqrt(0.5))  # in place: a night's matrix holds tens of millions of entries
         blocks.append(block)
     return sp.hstack(blocks, format="csr").astype(np.float32, copy=False)

@@ -10,6 +10,8 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from cluster.lexical import (
     HASH_FEATURES,
     LEXICAL_WORDS,
+    _name_counts,
+    _word_counts,
     lexical_texts,
     lexical_vectors,
     name_terms,
@@ -93,3 +95,28 @@ def test_no_rows_and_rows_without_words():
     assert lexical_vectors([], []).shape == (0, 0)
     empty = lexical_vectors(["", "!!!"], ["", "—"], min_df=1)
     assert empty.shape[0] == 2 and empty.nnz == 0
+
+
+def test_word_counts_made_in_blocks_are_the_counts_of_the_whole():
+    texts = pl.Series([f"Ferry crews strike {k} in Porthaven" if k % 3 else "" for k in range(23)]
+                      + ["The talks in Istanbul ended; the talks resume"] * 4)
+    whole = word_terms(texts).counts(len(texts))
+    for block in (1, 5, 27, 100):
+        blocked = _word_counts(texts, block_texts=block)
+        assert blocked.shape == whole.shape
+        assert (blocked != whole).nnz == 0
+        assert np.array_equal(blocked.indptr, whole.indptr) and np.array_equal(blocked.indices, whole.indices)
+
+
+def test_name_counts_made_in_blocks_use_the_whole_nights_spelling():
+    # "Bridge" is written capitalised in the first texts and in lower case in the last ones: over the whole night it
+    # is no name, though the first block alone would make it one
+    texts = pl.Series(["Kessford Bridge closed after the 2024 derailment"] * 3 + ["Istanbul talks resume"] * 3
+                      + ["the bridge reopened and the bridge toll rose, the bridge said"] * 4)
+    whole = name_terms(texts).counts(len(texts))
+    for block in (1, 3, 4, 100):
+        blocked = _name_counts(texts, block_texts=block)
+        assert blocked.shape == whole.shape
+        assert (blocked != whole).nnz == 0
+    bridge = name_terms(texts).per_text(len(texts))
+    assert "kessford" in bridge[0] and "2024" in bridge[0] and "bridge" not in bridge[0]
