@@ -14,7 +14,6 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <math.h>
 #include <string.h>
 
 #define LEN_SEED 0x9E3779B97F4A7C15ULL
@@ -284,11 +283,66 @@ static int out_fits(const Buffers *buffers, int k, Py_ssize_t items, Py_ssize_t 
     return -1;
 }
 
+/* Calls ``visit`` on the words of every text of ``b``, in order and without the GIL. Returns -1 with MemoryError
+ * set when memory ran out, in the scan or in ``visit`` (which returns -1 then). */
+typedef int (*TextVisitor)(const Words *words, Py_ssize_t text, void *state);
+
+static int each_text(const Buffers *b, int with_bounds, TextVisitor visit, void *state) {
+    const int64_t *doc_starts = b->doc_starts.buf;
+    Py_ssize_t docs = docs_of(b);
+    Words words = {0};
+    int failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < docs && !failed; d++)
+        failed = scan_words(b->data.buf, doc_starts[d], doc_starts[d + 1], b->data.len, &words, with_bounds) < 0
+                 || visit(&words, d, state) < 0;
+    Py_END_ALLOW_THREADS
+    words_free(&words);
+    if (failed) PyErr_NoMemory();
+    return failed ? -1 : 0;
+}
+
+/* Room for every word of the texts of ``b``: a text of n bytes holds at most (n + 1) / 2 words. */
+static Py_ssize_t most_words(const Buffers *b) {
+    const int64_t *doc_starts = b->doc_starts.buf;
+    Py_ssize_t docs = docs_of(b);
+    return (doc_starts[docs] - doc_starts[0] + docs) / 2 + 1;
+}
+
 PyDoc_STRVAR(shingles_doc,
     "shingles(data, doc_starts, size, values, offsets, counts) -> number of values\n\n"
     "Sorted unique shingle hashes of every text into ``values`` (uint32, room for one per word: (bytes + texts) / 2\n"
-    "+ 1), ``offsets``\n"
-    "(int64, texts + 1) and each text's word count into ``counts`` (int64, texts).");
+    "+ 1), ``offsets`` (int64, texts + 1) and each text's word count into ``counts`` (int64, texts).");
+
+typedef struct {
+    Py_ssize_t size, written, scratch_size;
+    uint32_t *values, *scratch;
+    int64_t *offsets, *counts;
+} ShinglesState;
+
+static int shingles_of_text(const Words *words, Py_ssize_t text, void *state) {
+    ShinglesState *s = state;
+    Py_ssize_t n = words->count, made = 0;
+    uint32_t *own = s->values + s->written;
+    if (n >= s->size) {
+        made = n - s->size + 1;
+        for (Py_ssize_t i = 0; i < made; i++) own[i] = shingle_of(words->hashes, i, s->size);
+    } else if (n > 0) {
+        made = 1;
+        own[0] = shingle_of(words->hashes, 0, n);
+    }
+    if (made > s->scratch_size) {
+        uint32_t *grown = realloc(s->scratch, made * sizeof(uint32_t));
+        if (grown == NULL) return -1;
+        s->scratch = grown;
+        s->scratch_size = made;
+    }
+    sort_u32(own, s->scratch, made);
+    s->written += unique_sorted(own, made);
+    s->offsets[text + 1] = s->written;
+    s->counts[text] = n;
+    return 0;
+}
 
 static PyObject *shingles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     static const Py_ssize_t sizes[3] = {4, 8, 8};
@@ -298,55 +352,14 @@ static PyObject *shingles(PyObject *self, PyObject *const *args, Py_ssize_t narg
     if (size < 0) return NULL;
     if (buffers_get(args, nargs, 6, 3, sizes, &b, "shingles") < 0) goto done;
     Py_ssize_t docs = docs_of(&b);
-    const int64_t *doc_starts = b.doc_starts.buf;
-    Py_ssize_t bytes = doc_starts[docs] - doc_starts[0];
-    if (out_fits(&b, 0, (bytes + docs) / 2 + 1, 4, "shingles") < 0 || out_fits(&b, 1, docs + 1, 8, "shingles") < 0
+    if (out_fits(&b, 0, most_words(&b), 4, "shingles") < 0 || out_fits(&b, 1, docs + 1, 8, "shingles") < 0
         || out_fits(&b, 2, docs, 8, "shingles") < 0)
         goto done;
-    uint32_t *values = b.out[0].buf;
-    int64_t *offsets = b.out[1].buf, *counts = b.out[2].buf;
-    Words words = {0};
-    uint32_t *scratch = NULL;
-    Py_ssize_t scratch_size = 0, written = 0;
-    int failed = 0;
-    Py_BEGIN_ALLOW_THREADS
-    offsets[0] = 0;
-    for (Py_ssize_t d = 0; d < docs && !failed; d++) {
-        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 0) < 0) {
-            failed = 1;
-            break;
-        }
-        Py_ssize_t n = words.count, made = 0;
-        uint32_t *own = values + written;
-        if (n >= size) {
-            made = n - size + 1;
-            for (Py_ssize_t i = 0; i < made; i++) own[i] = shingle_of(words.hashes, i, size);
-        } else if (n > 0) {
-            made = 1;
-            own[0] = shingle_of(words.hashes, 0, n);
-        }
-        if (made > scratch_size) {
-            uint32_t *grown = realloc(scratch, made * sizeof(uint32_t));
-            if (grown == NULL) {
-                failed = 1;
-                break;
-            }
-            scratch = grown;
-            scratch_size = made;
-        }
-        sort_u32(own, scratch, made);
-        written += unique_sorted(own, made);
-        offsets[d + 1] = written;
-        counts[d] = n;
-    }
-    Py_END_ALLOW_THREADS
-    free(scratch);
-    words_free(&words);
-    if (failed) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    result = PyLong_FromSsize_t(written);
+    ShinglesState state = {size, 0, 0, b.out[0].buf, NULL, b.out[1].buf, b.out[2].buf};
+    state.offsets[0] = 0;
+    int failed = each_text(&b, 0, shingles_of_text, &state);
+    free(state.scratch);
+    if (!failed) result = PyLong_FromSsize_t(state.written);
 done:
     buffers_release(&b);
     return result;
@@ -357,6 +370,18 @@ PyDoc_STRVAR(last_shingles_doc,
     "Per text, the shingle hash of its last ``size`` words (all of them when fewer; 0 without words) into ``out``\n"
     "(uint32, texts).");
 
+typedef struct {
+    Py_ssize_t size;
+    uint32_t *out;
+} LastState;
+
+static int last_shingle_of_text(const Words *words, Py_ssize_t text, void *state) {
+    LastState *s = state;
+    Py_ssize_t n = words->count, taken = n < s->size ? n : s->size;
+    s->out[text] = n == 0 ? 0 : shingle_of(words->hashes, n - taken, taken);
+    return 0;
+}
+
 static PyObject *last_shingles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     static const Py_ssize_t sizes[1] = {4};
     Buffers b;
@@ -364,29 +389,9 @@ static PyObject *last_shingles(PyObject *self, PyObject *const *args, Py_ssize_t
     Py_ssize_t size = int_argument(args, nargs, 4, 1, "last_shingles");
     if (size < 0) return NULL;
     if (buffers_get(args, nargs, 4, 1, sizes, &b, "last_shingles") < 0) goto done;
-    Py_ssize_t docs = docs_of(&b);
-    if (out_fits(&b, 0, docs, 4, "last_shingles") < 0) goto done;
-    const int64_t *doc_starts = b.doc_starts.buf;
-    uint32_t *out = b.out[0].buf;
-    Words words = {0};
-    int failed = 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t d = 0; d < docs; d++) {
-        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 0) < 0) {
-            failed = 1;
-            break;
-        }
-        Py_ssize_t n = words.count, taken = n < size ? n : size;
-        out[d] = n == 0 ? 0 : shingle_of(words.hashes, n - taken, taken);
-    }
-    Py_END_ALLOW_THREADS
-    words_free(&words);
-    if (failed) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    if (out_fits(&b, 0, docs_of(&b), 4, "last_shingles") < 0) goto done;
+    LastState state = {size, b.out[0].buf};
+    if (each_text(&b, 0, last_shingle_of_text, &state) == 0) result = Py_NewRef(Py_None);
 done:
     buffers_release(&b);
     return result;
@@ -397,6 +402,26 @@ PyDoc_STRVAR(line_hashes_doc,
     "Per text (a line): the sum of fmix64(word hash ^ position * CHUNK_MUL) over its words into ``key``, the same\n"
     "over its first ``lead_words`` words into ``lead`` (both uint64) and its word count into ``counts`` (int64).");
 
+typedef struct {
+    Py_ssize_t lead_words;
+    uint64_t *key, *lead;
+    int64_t *counts;
+} LineState;
+
+static int line_hash_of_text(const Words *words, Py_ssize_t text, void *state) {
+    LineState *s = state;
+    uint64_t whole = 0, first = 0;
+    for (Py_ssize_t i = 0; i < words->count; i++) {
+        uint64_t mixed = fmix64(words->hashes[i] ^ ((uint64_t)i * CHUNK_MUL));
+        whole += mixed;
+        if (i < s->lead_words) first += mixed;
+    }
+    s->key[text] = whole;
+    s->lead[text] = first;
+    s->counts[text] = words->count;
+    return 0;
+}
+
 static PyObject *line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     static const Py_ssize_t sizes[3] = {8, 8, 8};
     Buffers b;
@@ -404,38 +429,10 @@ static PyObject *line_hashes(PyObject *self, PyObject *const *args, Py_ssize_t n
     Py_ssize_t lead_words = int_argument(args, nargs, 6, 0, "line_hashes");
     if (lead_words < 0) return NULL;
     if (buffers_get(args, nargs, 6, 3, sizes, &b, "line_hashes") < 0) goto done;
-    Py_ssize_t docs = docs_of(&b);
     for (int k = 0; k < 3; k++)
-        if (out_fits(&b, k, docs, 8, "line_hashes") < 0) goto done;
-    const int64_t *doc_starts = b.doc_starts.buf;
-    uint64_t *key = b.out[0].buf, *lead = b.out[1].buf;
-    int64_t *counts = b.out[2].buf;
-    Words words = {0};
-    int failed = 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t d = 0; d < docs; d++) {
-        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 0) < 0) {
-            failed = 1;
-            break;
-        }
-        uint64_t whole = 0, first = 0;
-        for (Py_ssize_t i = 0; i < words.count; i++) {
-            uint64_t mixed = fmix64(words.hashes[i] ^ ((uint64_t)i * CHUNK_MUL));
-            whole += mixed;
-            if (i < lead_words) first += mixed;
-        }
-        key[d] = whole;
-        lead[d] = first;
-        counts[d] = words.count;
-    }
-    Py_END_ALLOW_THREADS
-    words_free(&words);
-    if (failed) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+        if (out_fits(&b, k, docs_of(&b), 8, "line_hashes") < 0) goto done;
+    LineState state = {lead_words, b.out[0].buf, b.out[1].buf, b.out[2].buf};
+    if (each_text(&b, 0, line_hash_of_text, &state) == 0) result = Py_NewRef(Py_None);
 done:
     buffers_release(&b);
     return result;
@@ -446,38 +443,28 @@ PyDoc_STRVAR(word_bounds_doc,
     "The byte start and end of every word of every text, in order, into ``starts`` and ``ends`` (int64, room for\n"
     "(bytes + texts) / 2 + 1 words).");
 
+typedef struct {
+    int64_t *starts, *ends;
+    Py_ssize_t written;
+} BoundsState;
+
+static int bounds_of_text(const Words *words, Py_ssize_t text, void *state) {
+    BoundsState *s = state;
+    memcpy(s->starts + s->written, words->starts, words->count * sizeof(int64_t));
+    memcpy(s->ends + s->written, words->ends, words->count * sizeof(int64_t));
+    s->written += words->count;
+    return 0;
+}
+
 static PyObject *word_bounds(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     static const Py_ssize_t sizes[2] = {8, 8};
     Buffers b;
     PyObject *result = NULL;
     if (buffers_get(args, nargs, 4, 2, sizes, &b, "word_bounds") < 0) goto done;
-    Py_ssize_t docs = docs_of(&b);
-    const int64_t *doc_starts = b.doc_starts.buf;
-    Py_ssize_t bytes = doc_starts[docs] - doc_starts[0];
-    if (out_fits(&b, 0, (bytes + docs) / 2 + 1, 8, "word_bounds") < 0
-        || out_fits(&b, 1, (bytes + docs) / 2 + 1, 8, "word_bounds") < 0)
+    if (out_fits(&b, 0, most_words(&b), 8, "word_bounds") < 0 || out_fits(&b, 1, most_words(&b), 8, "word_bounds") < 0)
         goto done;
-    int64_t *starts = b.out[0].buf, *ends = b.out[1].buf;
-    Words words = {0};
-    Py_ssize_t written = 0;
-    int failed = 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t d = 0; d < docs; d++) {
-        if (scan_words(b.data.buf, doc_starts[d], doc_starts[d + 1], b.data.len, &words, 1) < 0) {
-            failed = 1;
-            break;
-        }
-        memcpy(starts + written, words.starts, words.count * sizeof(int64_t));
-        memcpy(ends + written, words.ends, words.count * sizeof(int64_t));
-        written += words.count;
-    }
-    Py_END_ALLOW_THREADS
-    words_free(&words);
-    if (failed) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    result = PyLong_FromSsize_t(written);
+    BoundsState state = {b.out[0].buf, b.out[1].buf, 0};
+    if (each_text(&b, 1, bounds_of_text, &state) == 0) result = PyLong_FromSsize_t(state.written);
 done:
     buffers_release(&b);
     return result;
@@ -549,8 +536,7 @@ static PyObject *signatures(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_BEGIN_ALLOW_THREADS
     sign_texts(buffers[0].buf, offsets, buffers[2].buf, buffers[3].buf, num_perm, buffers[4].buf, start, stop);
     Py_END_ALLOW_THREADS
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = Py_NewRef(Py_None);
 done:
     for (int k = 0; k < held; k++) PyBuffer_Release(&buffers[k]);
     return result;
@@ -569,14 +555,27 @@ static inline int32_t code_point_at(const uint8_t *data, Py_ssize_t i, Py_ssize_
 
 #define CODE_POINTS 0x110000
 
-static int get_codes_buffer(PyObject *arg, Py_buffer *view, const char *name) {
-    if (PyObject_GetBuffer(arg, view, PyBUF_C_CONTIGUOUS) < 0) return -1;
-    if (view->len != CODE_POINTS / 8) {
-        PyErr_Format(PyExc_ValueError, "%s: the code point set must be %d bytes (one bit per code point)", name,
-                     CODE_POINTS / 8);
-        PyBuffer_Release(view);
-        return -1;
+/* The next non-ASCII code point in data[*at:hi] (-1 when none is left), moving *at past it. */
+static inline int32_t next_code_point(const uint8_t *data, Py_ssize_t *at, Py_ssize_t hi) {
+    for (Py_ssize_t i = *at; i < hi; i++) {
+        if (data[i] < 0xC2) continue;
+        int length;
+        int32_t code = code_point_at(data, i, hi, &length);
+        i += length - 1;
+        if (code >= 0 && code < CODE_POINTS) {
+            *at = i + 1;
+            return code;
+        }
     }
+    *at = hi;
+    return -1;
+}
+
+/* Whether a buffer of ``len`` bytes is a set of code points (one bit each); sets ValueError when not. */
+static int is_code_set(Py_ssize_t len, const char *name) {
+    if (len == CODE_POINTS / 8) return 1;
+    PyErr_Format(PyExc_ValueError, "%s: the code point set must be %d bytes (one bit per code point)", name,
+                 CODE_POINTS / 8);
     return 0;
 }
 
@@ -589,26 +588,17 @@ static PyObject *code_points(PyObject *self, PyObject *const *args, Py_ssize_t n
     static const Py_ssize_t sizes[1] = {1};
     Buffers b;
     PyObject *result = NULL;
-    if (buffers_get(args, nargs, 3, 1, sizes, &b, "code_points") < 0) goto done;
-    if (b.out[0].len != CODE_POINTS / 8) {
-        PyErr_Format(PyExc_ValueError, "code_points: the code point set must be %d bytes", CODE_POINTS / 8);
+    if (buffers_get(args, nargs, 3, 1, sizes, &b, "code_points") < 0 || !is_code_set(b.out[0].len, "code_points"))
         goto done;
-    }
     const int64_t *doc_starts = b.doc_starts.buf;
     const uint8_t *data = b.data.buf;
     uint8_t *present = b.out[0].buf;
-    Py_ssize_t lo = doc_starts[0], hi = doc_starts[docs_of(&b)];
+    Py_ssize_t at = doc_starts[0], hi = doc_starts[docs_of(&b)];
+    int32_t code;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = lo; i < hi; i++) {
-        if (data[i] < 0xC2) continue;
-        int length;
-        int32_t code = code_point_at(data, i, hi, &length);
-        if (code >= 0 && code < CODE_POINTS) present[code >> 3] |= (uint8_t)(1 << (code & 7));
-        i += length - 1;
-    }
+    while ((code = next_code_point(data, &at, hi)) >= 0) present[code >> 3] |= (uint8_t)(1 << (code & 7));
     Py_END_ALLOW_THREADS
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = Py_NewRef(Py_None);
 done:
     buffers_release(&b);
     return result;
@@ -626,28 +616,24 @@ static PyObject *docs_holding(PyObject *self, PyObject *const *args, Py_ssize_t 
     int codes_held = 0;
     PyObject *result = NULL;
     if (buffers_get(args, nargs, 4, 1, sizes, &b, "docs_holding") < 0) goto done;
-    if (get_codes_buffer(args[2], &codes, "docs_holding") < 0) goto done;
+    if (PyObject_GetBuffer(args[2], &codes, PyBUF_C_CONTIGUOUS) < 0) goto done;
     codes_held = 1;
     Py_ssize_t docs = docs_of(&b);
-    if (out_fits(&b, 0, docs, 1, "docs_holding") < 0) goto done;
+    if (!is_code_set(codes.len, "docs_holding") || out_fits(&b, 0, docs, 1, "docs_holding") < 0) goto done;
     const int64_t *doc_starts = b.doc_starts.buf;
     const uint8_t *data = b.data.buf, *wanted = codes.buf;
     uint8_t *out = b.out[0].buf;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t d = 0; d < docs; d++) {
+        Py_ssize_t at = doc_starts[d];
+        int32_t code;
         uint8_t found = 0;
-        for (Py_ssize_t i = doc_starts[d]; i < doc_starts[d + 1] && !found; i++) {
-            if (data[i] < 0xC2) continue;
-            int length;
-            int32_t code = code_point_at(data, i, doc_starts[d + 1], &length);
-            found = code >= 0 && code < CODE_POINTS && (wanted[code >> 3] >> (code & 7)) & 1;
-            i += length - 1;
-        }
+        while (!found && (code = next_code_point(data, &at, doc_starts[d + 1])) >= 0)
+            found = (wanted[code >> 3] >> (code & 7)) & 1;
         out[d] = found;
     }
     Py_END_ALLOW_THREADS
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = Py_NewRef(Py_None);
 done:
     if (codes_held) PyBuffer_Release(&codes);
     buffers_release(&b);
@@ -708,25 +694,23 @@ static inline Py_ssize_t neighbours_find(const Neighbours *map, int64_t key) {
     return -1;
 }
 
-/* Adds ``x`` to the value of ``key`` (0 when absent) and returns the new value; NaN when out of memory. */
-static double neighbours_add(Neighbours *map, int64_t key, double x) {
+/* The slot of ``key``, inserted with the value 0.0 when absent; -1 when out of memory. */
+static Py_ssize_t neighbours_slot(Neighbours *map, int64_t key) {
     Py_ssize_t found = neighbours_find(map, key);
-    if (found >= 0) return map->values[found] += x;
+    if (found >= 0) return found;
     if ((map->filled + 1) * 4 > map->capacity * 3) {
         Py_ssize_t capacity = map->capacity ? map->capacity : 4;
         while ((map->used + 1) * 2 > capacity) capacity *= 2;
-        if (neighbours_grow(map, capacity) < 0) return NAN;
+        if (neighbours_grow(map, capacity) < 0) return -1;
     }
     Py_ssize_t at = slot_of(key, map->capacity);
     while (map->keys[at] >= 0) at = (at + 1) & (map->capacity - 1);
     if (map->keys[at] == -1) map->filled++;
     map->keys[at] = key;
-    map->values[at] = 0.0 + x;
+    map->values[at] = 0.0;
     map->used++;
-    return map->values[at];
+    return at;
 }
-
-static void neighbours_set(Neighbours *map, Py_ssize_t slot, double value) { map->values[slot] = value; }
 
 static void neighbours_remove(Neighbours *map, int64_t key) {
     Py_ssize_t found = neighbours_find(map, key);
@@ -848,7 +832,12 @@ static int run_linkage(Clusters *c, Py_ssize_t n, const int64_t *rows, const int
     for (Py_ssize_t e = 0; e < edges && !failed; e++) {
         int64_t a = rows[e], b = cols[e];
         if (a == b) continue;
-        failed = isnan(neighbours_add(&adjacency[a], b, extra[e])) || isnan(neighbours_add(&adjacency[b], a, extra[e]));
+        Py_ssize_t ab = neighbours_slot(&adjacency[a], b), ba = ab < 0 ? -1 : neighbours_slot(&adjacency[b], a);
+        failed = ab < 0 || ba < 0;
+        if (!failed) {
+            adjacency[a].values[ab] += extra[e];
+            adjacency[b].values[ba] += extra[e];
+        }
     }
     for (Py_ssize_t a = 0; a < n && !failed; a++) failed = push_linkages(c, &adjacency[a], a, version, &heap, 1) < 0;
     while (heap.count && !failed) {
@@ -871,9 +860,10 @@ static int run_linkage(Clusters *c, Py_ssize_t n, const int64_t *rows, const int
             int64_t other = merged->keys[i];
             if (other < 0 || other == keep) continue;
             neighbours_remove(&adjacency[other], gone);
-            double value = neighbours_add(kept, other, merged->values[i]);
-            failed = isnan(value) || isnan(neighbours_add(&adjacency[other], keep, 0.0));
-            if (!failed) neighbours_set(&adjacency[other], neighbours_find(&adjacency[other], keep), value);
+            Py_ssize_t to_other = neighbours_slot(kept, other);
+            Py_ssize_t to_keep = to_other < 0 ? -1 : neighbours_slot(&adjacency[other], keep);
+            failed = to_other < 0 || to_keep < 0;
+            if (!failed) adjacency[other].values[to_keep] = kept->values[to_other] += merged->values[i];
         }
         neighbours_clear(merged);
         version[keep]++;
@@ -938,8 +928,7 @@ static PyObject *average_linkage(PyObject *self, PyObject *const *args, Py_ssize
         PyErr_NoMemory();
         goto done;
     }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = Py_NewRef(Py_None);
 done:
     for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
     return result;

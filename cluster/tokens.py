@@ -234,7 +234,7 @@ def _normalised_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """The UTF-8 bytes of the texts back to back and each text's start (one more than texts: the last is the end),
     normalised but for ASCII case, which the kernel folds as it reads.
 
-    Only a text holding a non-ASCII character that lower-casing or NFKC could change (``_changes_words``: capitals
+    Only a text holding a non-ASCII character that lower-casing or NFKC could change (``_CHANGES``: capitals
     such as É or Σ, ligatures, full-width letters, combining marks) is normalised here (``_normalised``); the others,
     nearly all texts of a feed, go to the kernel as they are, their bytes read in place.
     """
@@ -266,21 +266,24 @@ def _normalised(texts: pl.Series) -> pl.Series:
     if not bad:
         return lowered
     docs = _docs_holding(data, offsets, bad)
-    original = texts.to_arrow()
-    original = original.combine_chunks() if isinstance(original, pa.ChunkedArray) else original
-    normalised = pl.Series(pc.utf8_normalize(original.take(pa.array(docs)), "NFKC")).str.to_lowercase()
+    normalised = pl.Series(pc.utf8_normalize(_arrow(texts).take(pa.array(docs)), "NFKC")).str.to_lowercase()
     return lowered.scatter(docs, normalised)
 
 
 def _utf8_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """The texts' UTF-8 bytes back to back (Arrow's own buffer, not copied again) and each text's start."""
-    array = texts.to_arrow()
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    array = _arrow(texts)
     if array.type != pa.large_string():
         array = array.cast(pa.large_string())
     _, offsets, data = array.buffers()
     starts = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
     return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), starts
+
+
+def _arrow(texts: pl.Series) -> pa.Array:
+    """The texts as one Arrow array (a chunked column's chunks combined)."""
+    array = texts.to_arrow()
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _present_codes(data: np.ndarray, offsets: np.ndarray) -> list[int]:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cluster.stories import root_labels
+
 HEAP_COMPACT_MIN = 1024  # the merge heap is cleared of stale entries when it has doubled, and not below this size
 
 
@@ -127,11 +129,4 @@ def reference_average_linkage(vectors: np.ndarray, days: np.ndarray, rich: np.nd
                 if value >= 0:
                     lo, hi = (keep_id, other) if keep_id < other else (other, keep_id)
                     heapq.heappush(heap, (-value, lo, hi, int(version[lo]), int(version[hi])))
-    roots = parent.copy()
-    while True:
-        nxt = roots[roots]
-        if np.array_equal(nxt, roots):
-            break
-        roots = nxt
-    _, labels = np.unique(roots, return_inverse=True)
-    return labels.astype(np.int64)
+    return root_labels(parent)

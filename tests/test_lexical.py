@@ -97,15 +97,19 @@ def test_no_rows_and_rows_without_words():
     assert empty.shape[0] == 2 and empty.nnz == 0
 
 
+def assert_same_matrix(blocked, whole) -> None:
+    """The same sparse matrix, stored alike: shape, values, and each row's columns in the same order."""
+    assert blocked.shape == whole.shape
+    assert (blocked != whole).nnz == 0
+    assert np.array_equal(blocked.indptr, whole.indptr) and np.array_equal(blocked.indices, whole.indices)
+
+
 def test_word_counts_made_in_blocks_are_the_counts_of_the_whole():
     texts = pl.Series([f"Ferry crews strike {k} in Porthaven" if k % 3 else "" for k in range(23)]
                       + ["The talks in Istanbul ended; the talks resume"] * 4)
     whole = word_terms(texts).counts(len(texts))
     for block in (1, 5, 27, 100):
-        blocked = _word_counts(texts, block_texts=block)
-        assert blocked.shape == whole.shape
-        assert (blocked != whole).nnz == 0
-        assert np.array_equal(blocked.indptr, whole.indptr) and np.array_equal(blocked.indices, whole.indices)
+        assert_same_matrix(_word_counts(texts, block_texts=block), whole)
 
 
 def test_name_counts_made_in_blocks_use_the_whole_nights_spelling():
@@ -115,8 +119,6 @@ def test_name_counts_made_in_blocks_use_the_whole_nights_spelling():
                       + ["the bridge reopened and the bridge toll rose, the bridge said"] * 4)
     whole = name_terms(texts).counts(len(texts))
     for block in (1, 3, 4, 100):
-        blocked = _name_counts(texts, block_texts=block)
-        assert blocked.shape == whole.shape
-        assert (blocked != whole).nnz == 0
+        assert_same_matrix(_name_counts(texts, block_texts=block), whole)
     bridge = name_terms(texts).per_text(len(texts))
     assert "kessford" in bridge[0] and "2024" in bridge[0] and "bridge" not in bridge[0]
