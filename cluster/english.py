@@ -26,3 +26,14 @@ def english_stem(word: str) -> str:
     """The Snowball English stem of a lower-case word ("strikes" → "strike"), looked up once per spelling: stemming
     is pure Python, and a night repeats its words."""
     return _stemmer().stemWord(word)
+
+
+
+@lru_cache(maxsize=1 << 16)
+def word_classes(word: str) -> dict[str, tuple[str, ...]]:
+    """Every word class a lower-case spelling can have, with its lemmas: ``{"NOUN": ("pay",), "VERB": ("pay",)}``;
+    empty for a word the lexicon lacks (most names). LemmInflect's lexicon (from the SPECIALIST lexicon, bundled with
+    the package: nothing to download) knows a word's possible classes, not which one a sentence uses."""
+    from lemminflect import getAllLemmas
+
+    return getAllLemmas(word)

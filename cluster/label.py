@@ -15,7 +15,11 @@ the words its coverage agrees on, then "round N" for a chain's rounds.
    ends a run), by weight, and the lightest go while they hold more than ``label.max_words`` words; in the
    headline's order. A stop word between two kept words stays with them ("Bank of Valdoria"), within
    ``MAX_LABEL_WORDS`` words in all. Quote marks, pronouns and a headline's one-outlet asides go.
-5. **Case**: a word keeps its capital where the story writes it capitalised inside sentences (a name); words that
+5. **Grammar**: nothing dangles. A verb in its base form ("to announce", "won't pay") keeps the word after it, its
+   object, or goes; a label does not end in a modifier whose noun was cut ("reopens after three-year"); the
+   preposition after a verb stays when its phrase ends in a kept word ("resigns after harassment", "defeated by
+   Brat"). Word classes come from LemmInflect's bundled lexicon (``english.word_classes``).
+6. **Case**: a word keeps its capital where the story writes it capitalised inside sentences (a name); words that
    only a Title Case headline capitalises are written in lower case. The first word is capitalised.
 
 The constants were chosen on half of ``basil_dev`` (the even gold ids) and are reported on the other half and on the
@@ -35,7 +39,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .english import english_stem, english_stop_words
+from .english import english_stem, english_stop_words, word_classes
 
 LEAD_WEIGHT = 1.0  # a lead using a word counts as much as a headline; chosen on basil_dev half A
 MIN_SUPPORT = 2  # headlines plus leads of a story that must use a word for it to stay in the label
@@ -172,7 +176,8 @@ def _label(story: _Story, weight, max_words: int) -> str:
     headline = -max(scored)[1]
     tokens = story.headlines[headline]
     names = story.names_in(tokens, _title_case(story.titles[headline]))
-    units = _units(tokens, names, _breaks(story.titles[headline]))
+    breaks = _breaks(story.titles[headline])
+    units = _units(tokens, names, breaks)
 
     def unit_weight(unit: list[int]) -> float:
         return max(weight(tokens[k].stem) for k in unit)
@@ -190,11 +195,58 @@ def _label(story: _Story, weight, max_words: int) -> str:
         if not stems <= seen:
             distinct.append(unit)
             seen |= stems
-    by_weight = sorted(distinct, key=lambda u: (-unit_weight(u), u[0]))[:MAX_CONTENT_WORDS]
-    while len(by_weight) > 1 and sum(map(len, by_weight)) > max_words:  # whole names go, never half of one
-        by_weight.pop()
-    positions = _with_joining_words(tokens, sorted(k for unit in by_weight for k in unit))
-    return _cased(positions, tokens, names)
+    bare = _bare_verbs(tokens, names)
+    while True:
+        by_weight = sorted(distinct, key=lambda u: (-unit_weight(u), u[0]))[:MAX_CONTENT_WORDS]
+        while len(by_weight) > 1 and sum(map(len, by_weight)) > max_words:  # whole names go, never half of one
+            by_weight.pop()
+        positions = _with_joining_words(tokens, breaks, sorted(k for unit in by_weight for k in unit))
+        verb = _dangling_verb(tokens, breaks, positions, bare)
+        k = verb if verb is not None else _dangling_modifier(tokens, breaks, positions, names)
+        if k is None or len(distinct) == 1:
+            return _cased(positions, tokens, names)
+        if verb is not None and tokens[k + 1].stem and not breaks[k + 1] and len(positions) < MAX_LABEL_WORDS:
+            return _cased(sorted([*positions, k + 1]), tokens, names)  # its object: "to announce decision"
+        distinct = [u for u in distinct if k not in u]  # else it goes: "Clinton listen trade" is no label
+
+
+_MODALS = frozenset({"to", "will", "won't", "wont", "would", "can", "can't", "cannot", "could", "must", "should",
+                     "may", "might", "not", "don't", "doesn't", "didn't", "shall"})
+
+
+def _can_be_verb(word: str) -> bool:
+    return bool(word_classes(word).get("VERB"))
+
+
+def _bare_verbs(tokens: tuple[_Token, ...], names: list[bool]) -> set[int]:
+    """Positions of a headline's verbs in their base form ("to listen", "won't pay"), which mean nothing without
+    their object. A spelling that can only be a base-form verb is one anywhere ("announce"); one that can be a noun
+    as well ("pay", "cut") only after "to" or a modal."""
+    bare = set()
+    for k, token in enumerate(tokens):
+        if names[k] or not token.stem:
+            continue
+        classes = word_classes(token.word)
+        base = token.word in classes.get("VERB", ())
+        after_modal = k > 0 and tokens[k - 1].word in _MODALS
+        if base and (set(classes) <= {"VERB", "AUX"} or after_modal):
+            bare.add(k)
+    return bare
+
+
+def _dangling_verb(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int],
+                   bare: set[int]) -> int | None:
+    """The first base-form verb of a label whose object the label cut: the headline goes on after it, and the
+    label's next word is not the next word of its phrase ("Steele to announce [decision]", "Clinton listen [to
+    Democrats on] trade"). Content words between it and the next kept word are modifiers of that word ("agree
+    [£6.8bn all-share] merger"), so they do not make it dangle."""
+    for n, k in enumerate(positions):
+        if k not in bare or k + 1 >= len(tokens) or breaks[k + 1]:
+            continue
+        following = positions[n + 1] if n + 1 < len(positions) else None
+        if following is None or any(not tokens[g].stem or breaks[g] for g in range(k + 1, following + 1)):
+            return k
+    return None
 
 
 def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ...]) -> list[list[int]]:
@@ -211,17 +263,45 @@ def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ..
     return units
 
 
-def _with_joining_words(tokens: tuple[_Token, ...], kept: list[int]) -> list[int]:
-    """``kept`` with the single stop words between two kept words ("Bank of Valdoria"), while the label stays within
-    ``MAX_LABEL_WORDS`` words; pronouns never join."""
+def _dangling_modifier(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int],
+                       names: list[bool]) -> int | None:
+    """The label's last word where it only modifies the headline's next word, which the label cut ("Kestrel Museum
+    reopens after three-year [renovation]", "agree £6.8bn [merger]"): an adjective, or a word the lexicon lacks that
+    holds a digit or a hyphen ("48-hour", "6.8bn"). Names are never modifiers here."""
+    k = positions[-1]
+    if names[k] or k + 1 >= len(tokens) or breaks[k + 1] or not tokens[k + 1].stem:
+        return None
+    classes = set(word_classes(tokens[k].word))
+    modifier = classes == {"ADJ"} or (not classes and any(c.isdigit() or c == "-" for c in tokens[k].word))
+    return k if modifier else None
+
+
+def _with_joining_words(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], kept: list[int]) -> list[int]:
+    """``kept`` with the words that join two kept words, while the label stays within ``MAX_LABEL_WORDS`` words: a
+    single stop word between them ("Bank of Valdoria"; pronouns never join), and the preposition after a verb whose
+    phrase ends in the next kept word ("resigns [after] sexual harassment", "defeated [by] David Brat"): without
+    it the verb takes that word as its object ("resigns harassment")."""
     positions = list(kept)
     for a, b in itertools.pairwise(kept):
-        if b - a == 2 and tokens[a + 1].word in _JOINING and len(positions) < MAX_LABEL_WORDS:
+        if len(positions) >= MAX_LABEL_WORDS:
+            break
+        if _joins(tokens, breaks, a, b):
             positions.append(a + 1)
     return sorted(positions)
 
 
-_JOINING = frozenset({"of", "in", "at", "for", "on", "to", "and", "with", "from", "against", "by"})
+def _joins(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], a: int, b: int) -> bool:
+    """Whether the word after kept word ``a`` joins it to the next kept word ``b`` (``_with_joining_words``)."""
+    joining = tokens[a + 1].word
+    if b - a == 2:
+        return joining in _JOINING
+    return (joining in _PREPOSITIONS and _can_be_verb(tokens[a].word)
+            and all(tokens[g].stem and not breaks[g] for g in range(a + 2, b + 1)))
+
+
+_PREPOSITIONS = frozenset({"of", "in", "at", "for", "on", "with", "from", "against", "by", "over", "after", "about",
+                           "amid", "before", "into", "under", "without", "despite"})
+_JOINING = _PREPOSITIONS | {"to", "and"}
 
 
 def _cased(positions: list[int], tokens: tuple[_Token, ...], names: list[bool]) -> str:

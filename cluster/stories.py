@@ -162,11 +162,25 @@ def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: floa
     step = max(1, ROW_CHUNK_CELLS // width)
     for a in range(0, stop - start, step):
         b = min(a + step, stop - start)
-        columns, scores = _best_columns(products[a:b], days[start + a : start + b], column_days,
+        row_days = days[start + a : start + b]
+        columns, scores = _best_columns(products[a:b], row_days, column_days,
                                         np.arange(start + a, start + b) - lo, time_scale_days, take)
+        columns += lo
         written = slice(start + a - row_offset, start + b - row_offset)
-        index[written, :take] = columns + lo
-        sims[written, :take] = scores
+        index[written, :take] = columns
+        sims[written, :take] = _rescored(vectors, days, start + a, columns, scores, time_scale_days)
+
+
+def _rescored(vectors: np.ndarray, days: np.ndarray, first_row: int, columns: np.ndarray, scores: np.ndarray,
+              time_scale_days: float) -> np.ndarray:
+    """The chosen candidates' scores again, each cosine a dot product of its own two vectors: a matrix product's
+    rounding depends on its shape (the last bit of a cosine moved with the block size on an AMD EPYC's BLAS), so the
+    block's product picks the candidates and this gives their similarity, the same in any block, engine or
+    thread."""
+    rows = vectors[first_row : first_row + len(columns)]
+    cosines = np.einsum("rd,rkd->rk", rows, vectors[columns])
+    exact = _exact_scores(cosines, days[first_row : first_row + len(columns), None], days[columns], time_scale_days)
+    return np.where(np.isfinite(scores), exact, scores)
 
 
 def _exact_scores(products: np.ndarray, row_days: np.ndarray, column_days: np.ndarray, time_scale_days: float

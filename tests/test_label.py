@@ -97,6 +97,62 @@ def test_amounts_are_no_label_words():
     assert "Quillon" in label and "million" not in label.lower().split()
 
 
+def _label_of(story, max_words=4):
+    return label_stories(_texts(story + STRIKE + RATES), max_words=max_words)[story[0][0]]
+
+
+def test_a_verb_in_its_base_form_keeps_its_object_or_goes():
+    # "Ferro to announce" and "Ferro listen" dangle: the word after a verb in its base form is its object
+    announce = [
+        ("s9", "Governor Ana Ferro to announce decision on second term",
+         "Ana Ferro, governor of the Bank of Valdoria, will announce her decision on Friday."),
+        ("s9", "Ferro expected to announce decision on future at bank",
+         "Governor Ana Ferro is to announce on Friday whether she will seek a second term."),
+    ]
+    label = _label_of(announce)
+    assert "announce decision" in label.lower() or "announce" not in label.lower().split()
+    listen = [
+        ("s10", "Mayor Brennan urges council to listen to traders on parking",
+         "Dunmore mayor Clara Brennan told the council to listen to traders before it votes on parking fees."),
+        ("s10", "Brennan tells council: listen to traders on parking fees",
+         "Clara Brennan urged councillors to listen to Dunmore's traders over parking charges."),
+    ]
+    words = _label_of(listen).lower().split()
+    assert "brennan" in words and ("listen" not in words or words[words.index("listen") + 1:][:1] == ["to"])
+
+
+def test_a_verb_that_can_be_a_noun_dangles_only_after_to_or_a_modal():
+    wall = [
+        ("s11", "Former Norland premier Vos: we won't pay for that border wall",
+         "Former Norland premier Piet Vos said Norland would not pay for the border wall."),
+        ("s11", "Vos says Norland won't pay for border wall",
+         "Piet Vos, a former premier, said his country would never pay for the wall."),
+    ]
+    label = _label_of(wall, max_words=4)
+    assert not label.lower().endswith(" pay")
+    merger = [("s12", "FreshWay and Marlow's agree £6.8bn all-share merger",
+               "FreshWay and Marlow's agreed an all-share merger worth £6.8bn, the grocers said.")]
+    assert _label_of(merger).endswith("agree merger")  # the head of its object kept: modifiers may go
+
+
+def test_a_preposition_after_a_verb_stays_with_its_phrase_and_no_modifier_ends_a_label():
+    resign = [
+        ("s13", "Lena Voss resigns after harassment allegations",
+         "Lena Voss resigned from Norland's parliament on Tuesday after harassment allegations."),
+        ("s13", "Lena Voss resigns after sexual harassment claims",
+         "MP Lena Voss quit over harassment claims, her office said."),
+        ("s13", "Lena Voss resigns amid harassment inquiry",
+         "The Norland MP Lena Voss resigned as an inquiry into harassment claims began."),
+    ]
+    label = _label_of(resign)
+    assert "Lena Voss resigns" in label
+    assert "resigns harassment" not in label  # the verb does not take "harassment" as its object
+    museum = [("s14", "Kestrel Museum of Maritime History reopens after three-year renovation",
+               "The Kestrel Museum reopened in Wrenford after a three-year renovation.")]
+    # "of" belongs to the cut name, and "three-year" means nothing without "renovation"
+    assert _label_of(museum) == "Kestrel Museum reopens after renovation"
+
+
 def test_label_of_story_without_words():
     assert label_stories(_texts([("s1", "", "")]), max_words=5) == {"s1": "untitled story"}
 
