@@ -934,11 +934,128 @@ done:
     return result;
 }
 
+/* ---- MurmurHash3 of whole strings ----------------------------------------------------------------------- */
+
+static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+/* MurmurHash3_x86_32 of ``length`` bytes with seed 0: what scikit-learn's murmurhash3_32(term, seed=0) gives the
+ * term's UTF-8 bytes (read as an int32). */
+static uint32_t murmur3_32(const uint8_t *bytes, Py_ssize_t length) {
+    const uint32_t c1 = 0xCC9E2D51U, c2 = 0x1B873593U;
+    uint32_t h = 0, k;
+    Py_ssize_t blocks = length / 4;
+    for (Py_ssize_t i = 0; i < blocks; i++) {
+        memcpy(&k, bytes + 4 * i, 4);  /* little-endian blocks, as on every platform the wheel is built for */
+        k = rotl32(k * c1, 15) * c2;
+        h = rotl32(h ^ k, 13) * 5 + 0xE6546B64U;
+    }
+    const uint8_t *tail = bytes + 4 * blocks;
+    k = 0;
+    switch (length & 3) {
+        case 3: k ^= (uint32_t)tail[2] << 16; /* fall through */
+        case 2: k ^= (uint32_t)tail[1] << 8;  /* fall through */
+        case 1: k ^= tail[0]; h ^= rotl32(k * c1, 15) * c2;
+    }
+    return fmix32(h ^ (uint32_t)length);
+}
+
+PyDoc_STRVAR(murmur_hashes_doc,
+    "murmur_hashes(data, doc_starts, out)\n\n"
+    "MurmurHash3_x86_32 (seed 0) of each text's UTF-8 bytes, as int32 into out: scikit-learn's\n"
+    "murmurhash3_32(text, seed=0), which HashingVectorizer uses for its columns.");
+
+static PyObject *murmur_hashes(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Buffers b;
+    static const Py_ssize_t sizes[1] = {4};
+    PyObject *result = NULL;
+    if (buffers_get(args, nargs, 3, 1, sizes, &b, "murmur_hashes") < 0) goto done;
+    Py_ssize_t docs = docs_of(&b);
+    if (out_fits(&b, 0, docs, 4, "murmur_hashes") < 0) goto done;
+    const int64_t *starts = b.doc_starts.buf;
+    const uint8_t *data = b.data.buf;
+    uint32_t *out = b.out[0].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t d = 0; d < docs; d++) out[d] = murmur3_32(data + starts[d], starts[d + 1] - starts[d]);
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    buffers_release(&b);
+    return result;
+}
+
+/* ---- dot products of pairs of rows of a sparse matrix ---------------------------------------------------- */
+
+PyDoc_STRVAR(sparse_pair_dots_doc,
+    "sparse_pair_dots(indptr, indices, data, rows, cols, out)\n\n"
+    "out[p] = row rows[p] . row cols[p] of a CSR matrix with sorted column indices: indptr (int64), indices\n"
+    "(int32), data (float32), rows and cols (int64), out (float64). Each product is a merge of the two rows' sorted\n"
+    "columns, summed in float64 in column order, so a pair's value does not depend on the other pairs asked for.");
+
+static PyObject *sparse_pair_dots(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "sparse_pair_dots takes 6 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    Py_buffer views[6];
+    int held = 0;
+    PyObject *result = NULL;
+    static const Py_ssize_t item[6] = {8, 4, 4, 8, 8, 8};
+    for (; held < 6; held++) {
+        if (PyObject_GetBuffer(args[held], &views[held], PyBUF_C_CONTIGUOUS | (held == 5 ? PyBUF_WRITABLE : 0)) < 0)
+            goto done;
+        if (views[held].len % item[held] != 0) {
+            PyErr_Format(PyExc_ValueError, "sparse_pair_dots: argument %d has the wrong item size", held + 1);
+            held++;
+            goto done;
+        }
+    }
+    Py_ssize_t n_rows = views[0].len / 8 - 1, nnz = views[1].len / 4, pairs = views[3].len / 8;
+    const int64_t *indptr = views[0].buf, *rows = views[3].buf, *cols = views[4].buf;
+    if (n_rows < 0 || views[2].len / 4 != nnz || views[4].len / 8 != pairs || views[5].len / 8 != pairs
+        || indptr[0] != 0 || indptr[n_rows] != nnz) {
+        PyErr_SetString(PyExc_ValueError, "sparse_pair_dots: the matrix, pairs and output do not fit together");
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < n_rows; r++)
+        if (indptr[r] > indptr[r + 1]) {
+            PyErr_SetString(PyExc_ValueError, "sparse_pair_dots: indptr must be non-decreasing");
+            goto done;
+        }
+    for (Py_ssize_t p = 0; p < pairs; p++)
+        if (rows[p] < 0 || rows[p] >= n_rows || cols[p] < 0 || cols[p] >= n_rows) {
+            PyErr_SetString(PyExc_ValueError, "sparse_pair_dots: a pair names no row");
+            goto done;
+        }
+    const int32_t *indices = views[1].buf;
+    const float *data = views[2].buf;
+    double *out = views[5].buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < pairs; p++) {
+        int64_t i = indptr[rows[p]], i_end = indptr[rows[p] + 1];
+        int64_t j = indptr[cols[p]], j_end = indptr[cols[p] + 1];
+        double sum = 0.0;
+        while (i < i_end && j < j_end) {
+            int32_t a = indices[i], b = indices[j];
+            if (a == b) sum += (double)data[i++] * (double)data[j++];
+            else if (a < b) i++;
+            else j++;
+        }
+        out[p] = sum;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"average_linkage", (PyCFunction)(void (*)(void))average_linkage, METH_FASTCALL, average_linkage_doc},
     {"code_points", (PyCFunction)(void (*)(void))code_points, METH_FASTCALL, code_points_doc},
     {"docs_holding", (PyCFunction)(void (*)(void))docs_holding, METH_FASTCALL, docs_holding_doc},
+    {"murmur_hashes", (PyCFunction)(void (*)(void))murmur_hashes, METH_FASTCALL, murmur_hashes_doc},
     {"signatures", (PyCFunction)(void (*)(void))signatures, METH_FASTCALL, signatures_doc},
+    {"sparse_pair_dots", (PyCFunction)(void (*)(void))sparse_pair_dots, METH_FASTCALL, sparse_pair_dots_doc},
     {"shingles", (PyCFunction)(void (*)(void))shingles, METH_FASTCALL, shingles_doc},
     {"last_shingles", (PyCFunction)(void (*)(void))last_shingles, METH_FASTCALL, last_shingles_doc},
     {"line_hashes", (PyCFunction)(void (*)(void))line_hashes, METH_FASTCALL, line_hashes_doc},

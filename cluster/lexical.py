@@ -26,7 +26,9 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from . import _kernel
 from .english import english_stop_words
+from .tokens import utf8_buffer
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
@@ -96,11 +98,13 @@ class Terms:
 
 
 def _murmur_columns(strings: pl.Series) -> np.ndarray:
-    """The column ``HashingVectorizer`` gives each term: ``|murmurhash3_32(term, seed=0)| mod 2²⁰``."""
-    from sklearn.utils import murmurhash3_32
-
-    signed = np.fromiter((murmurhash3_32(s, 0) for s in strings), dtype=np.int64, count=len(strings))
-    return np.abs(signed) % HASH_FEATURES
+    """The column ``HashingVectorizer`` gives each term: ``|murmurhash3_32(term, seed=0)| mod 2²⁰``, hashed in the
+    compiled kernel over the terms' UTF-8 buffer (one Python call per term took 2 s for a night of 20,000 articles'
+    two million distinct terms)."""
+    data, starts = utf8_buffer(strings.fill_null(""))
+    signed = np.empty(len(strings), dtype=np.int32)
+    _kernel.murmur_hashes(data, starts, signed)
+    return np.abs(signed.astype(np.int64)) % HASH_FEATURES
 
 
 def _tokens(texts: pl.Series, pattern: str, lower_first: bool) -> pl.DataFrame:

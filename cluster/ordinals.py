@@ -19,6 +19,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+import polars as pl
+
 _WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
           "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
           "twentieth")
@@ -86,11 +88,29 @@ def article_round(title: str, lead: str) -> int | None:
     return stated if stated is not None else stated_round(lead or "")
 
 
+# What any text that states a round holds somewhere (case aside): an ordinal or a numbered noun. A superset of what
+# the patterns above match, as plain alternatives, so polars' regex engine can rule out most texts in one pass.
+_MAY_STATE = "(?i)(?:" + "|".join(_WORDS + NUMBERED_NOUNS) + r"|\d(?:st|nd|rd|th))"
+
+
+def article_rounds(titles: pl.Series, leads: pl.Series) -> list[int | None]:
+    """``article_round`` of each article; only the articles whose headline or lead holds an ordinal or a numbered
+    noun at all are read one by one (on a night of 20,000 articles, a tenth)."""
+    frame = pl.DataFrame({"title": titles, "lead": leads}).with_columns(pl.all().cast(pl.String).fill_null(""))
+    may_state = frame.select(pl.col("title").str.contains(_MAY_STATE) | pl.col("lead").str.contains(_MAY_STATE))
+    return [article_round(title, lead) if maybe else None
+            for title, lead, maybe in zip(frame["title"], frame["lead"], may_state.to_series(), strict=True)]
+
+
 def story_round(articles: Iterable[tuple[str, str]]) -> int | None:
-    """The round a story's articles (``(headline, lead)`` pairs) state: the value a strict majority of the stating
-    articles agree on, stated by at least a third of all of them (one article of six looking ahead to "a second
-    launch attempt" does not number a story); None otherwise."""
-    stated = [article_round(title, lead) for title, lead in articles]
+    """The round a story's articles (``(headline, lead)`` pairs) state (``agreed_round``)."""
+    return agreed_round([article_round(title, lead) for title, lead in articles])
+
+
+def agreed_round(stated: list[int | None]) -> int | None:
+    """The round a story states, from each of its articles' (``article_round``): the value a strict majority of the
+    stating articles agree on, stated by at least a third of all of them (one article of six looking ahead to "a
+    second launch attempt" does not number a story); None otherwise."""
     votes = Counter(value for value in stated if value is not None)
     if not votes:
         return None

@@ -76,11 +76,24 @@ def _pair_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     return _row_dots(a, keys // n, keys % n)[inverse]
 
 
-def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+def _row_dots(a: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, threads: int | None = None) -> np.ndarray:
+    """``a[rows[p]] · a[cols[p]]``: each a merge of the two rows' sorted columns in the compiled kernel, summed in
+    float64 (gathering the rows and multiplying them in scipy took 11 s of the story stage on 90,000 articles), the
+    pairs split over ``threads`` (default: one per core)."""
+    if not a.has_sorted_indices:
+        a = a.sorted_indices()
+    indptr, indices = a.indptr.astype(np.int64), a.indices.astype(np.int32, copy=False)
+    data = a.data.astype(np.float32, copy=False)
+    rows, cols = np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(cols, dtype=np.int64)
     out = np.empty(len(rows), dtype=np.float64)
-    for start in range(0, len(rows), chunk):
-        r, c = rows[start : start + chunk], cols[start : start + chunk]
-        out[start : start + chunk] = np.asarray(a[r].multiply(a[c]).sum(axis=1)).ravel()
+    bounds = np.linspace(0, len(rows), min(threads or default_threads(), max(len(rows), 1)) + 1).astype(np.int64)
+
+    def fill(span: tuple[int, int]) -> None:
+        lo, hi = span
+        _kernel.sparse_pair_dots(indptr, indices, data, rows[lo:hi], cols[lo:hi], out[lo:hi])
+
+    with ThreadPoolExecutor(len(bounds) - 1) as pool:
+        list(pool.map(fill, zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)))
     return out
 
 

@@ -239,7 +239,7 @@ def _normalised_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     nearly all texts of a feed, go to the kernel as they are, their bytes read in place.
     """
     texts = texts.fill_null("")
-    data, offsets = _utf8_buffer(texts)
+    data, offsets = utf8_buffer(texts)
     present = _present_codes(data, offsets)
     unknown = [code for code in present if code not in _CHANGES]
     if unknown:
@@ -251,7 +251,7 @@ def _normalised_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     if not special:
         return data, offsets
     docs = _docs_holding(data, offsets, special)
-    return _utf8_buffer(texts.scatter(docs, _normalised(texts.gather(docs))))
+    return utf8_buffer(texts.scatter(docs, _normalised(texts.gather(docs))))
 
 
 _CHANGES: dict[int, bool] = {}  # code point -> whether lower-casing or NFKC can change a text's words (see above)
@@ -261,7 +261,7 @@ def _normalised(texts: pl.Series) -> pl.Series:
     """The texts lower-cased, NFKC-normalised first where a (lower-cased) character could change their words under
     NFKC (curly quotes, dashes, no-break spaces and accented letters in composed form cannot)."""
     lowered = texts.str.to_lowercase()
-    data, offsets = _utf8_buffer(lowered)
+    data, offsets = utf8_buffer(lowered)
     bad = [code for code in _present_codes(data, offsets) if _needs_nfkc(code)]
     if not bad:
         return lowered
@@ -270,7 +270,7 @@ def _normalised(texts: pl.Series) -> pl.Series:
     return lowered.scatter(docs, normalised)
 
 
-def _utf8_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+def utf8_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """The texts' UTF-8 bytes back to back (Arrow's own buffer, not copied again) and each text's start."""
     array = _arrow(texts)
     if array.type != pa.large_string():

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from cluster.config import load_config
-from cluster.ordinals import article_round, stated_round, story_round
+from cluster.ordinals import article_round, article_rounds, stated_round, story_round
 from cluster.pipeline import run
 from cluster.story_table import ChainRounds
 
@@ -42,6 +43,20 @@ def test_a_text_states_the_occurrence_it_reports(text, expected):
 ])
 def test_texts_that_number_nothing_state_no_round(text):
     assert stated_round(text) is None
+
+
+STATING = ["Third round of Istanbul talks ends", "Delegations return to Istanbul for ROUND 3", "Round II of the talks",
+           "the 21st meeting of the commission", "Second Trump-Kim summit", "Leg Two of the tour", "SESSION 4 opens"]
+
+
+def test_a_column_of_articles_reads_only_those_that_may_state_a_round_and_gives_the_same_rounds():
+    """The polars pass that rules texts out must never rule out one that states a round (capitals, digits, a
+    round stated only in the lead, nulls)."""
+    titles = [*STATING, "Talks resume in Istanbul", "", None, "Ferry crews walk out", "Firstly, a word"]
+    leads = ["", "", "", "", "", "", "", "The third round opens on Monday.", None, "x", "after a 2nd strike vote", ""]
+    expected = [article_round(t or "", x or "") for t, x in zip(titles, leads, strict=True)]
+    assert article_rounds(pl.Series(titles, dtype=pl.String), pl.Series(leads, dtype=pl.String)) == expected
+    assert expected[:7] == [3, 3, 2, 21, 2, 2, 4] and expected[7] == 3 and expected[10] == 2
 
 
 def test_words_and_digits_give_the_same_round():

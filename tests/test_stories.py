@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+import scipy.sparse as sp
 from linkage_reference import reference_average_linkage
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
@@ -387,3 +388,26 @@ def test_headlines_do_not_take_the_shared_neighbours_of_full_articles():
     articles = labels[:16]
     assert score(gold[:16], [str(x) for x in articles]).pairwise_f1 == 1.0
     assert not set(labels[16:].tolist()) & set(articles.tolist())
+
+
+def test_pair_dots_equal_the_rows_products_for_any_split_of_the_pairs():
+    """The lexical term's dot products of candidate pairs (compiled merge of sorted columns) against dense float64
+    products: rows with no entries, unsorted columns, a pair asked for twice and from both ends."""
+    rng = np.random.default_rng(4)
+    dense = np.where(rng.random((60, 500)) < 0.05, rng.random((60, 500)), 0.0).astype(np.float32)
+    dense[7] = 0.0
+    matrix = sp.csr_matrix(dense)
+    shuffled = matrix.copy()
+    for r in range(shuffled.shape[0]):  # the same matrix, its columns out of order within each row
+        lo, hi = shuffled.indptr[r], shuffled.indptr[r + 1]
+        order = rng.permutation(hi - lo)
+        shuffled.indices[lo:hi], shuffled.data[lo:hi] = shuffled.indices[lo:hi][order], shuffled.data[lo:hi][order]
+    shuffled.has_sorted_indices = False
+    rows, cols = rng.integers(0, 60, 400), rng.integers(0, 60, 400)
+    rows[:3], cols[:3] = [7, 2, 5], [2, 7, 5]
+    expected = np.einsum("pd,pd->p", dense[rows].astype(np.float64), dense[cols].astype(np.float64))
+    for threads in (1, 2, 3):
+        for m in (matrix, shuffled):
+            assert np.allclose(stories_module._row_dots(m, rows, cols, threads=threads), expected, rtol=1e-12)
+    assert np.allclose(stories_module._pair_dots(matrix, rows, cols), expected, rtol=1e-12)
+    assert stories_module._row_dots(matrix, rows[:0], cols[:0]).shape == (0,)

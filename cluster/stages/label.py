@@ -9,7 +9,7 @@ import polars as pl
 from ..config import Config
 from ..continuity import Continuation, continuations_of
 from ..label import label_stories
-from ..ordinals import story_round
+from ..ordinals import agreed_round, article_rounds
 from ..relabel import Relabeller, earlier_originals, renaming_candidates
 from ..schema import BASE_LABELS
 from ..stage import RunContext, Stage, StageOutput, Tables
@@ -36,8 +36,9 @@ class LabelStage(Stage):
         canonicals, members = tables["canonicals"], tables["members"]
         leads = self._texts(canonicals.join(members.select("article_id", "story_id"), on="article_id"))
         base = label_stories(leads, self.max_words)
-        stated = {story: story_round(zip(titles, story_leads, strict=True)) for story, titles, story_leads
-                  in leads.group_by("story_id").agg("title", "lead").iter_rows()}
+        by_article = pl.Series("stated", article_rounds(leads["title"], leads["lead"]), dtype=pl.Int64)
+        by_story = leads.select("story_id", by_article).group_by("story_id").agg("stated")
+        stated = {story: agreed_round(values) for story, values in by_story.iter_rows()}
         story_of = dict(zip(tables["story_of"]["article_id"], tables["story_of"]["story_id"], strict=True))
         spans = spans_by_story(tables["ingested"], tables["dup_groups"], story_of)
         prior, continued = prior_state(tables, context), continuations_of(tables["continuations"])
