@@ -195,13 +195,12 @@ def _label(story: _Story, weight, max_words: int) -> str:
         if not stems <= seen:
             distinct.append(unit)
             seen |= stems
-    bare = _bare_verbs(tokens, names)
     while True:
         by_weight = sorted(distinct, key=lambda u: (-unit_weight(u), u[0]))[:MAX_CONTENT_WORDS]
         while len(by_weight) > 1 and sum(map(len, by_weight)) > max_words:  # whole names go, never half of one
             by_weight.pop()
         positions = _with_joining_words(tokens, breaks, sorted(k for unit in by_weight for k in unit))
-        verb = _dangling_verb(tokens, breaks, positions, bare)
+        verb = _dangling_verb(tokens, breaks, positions, names)
         k = verb if verb is not None else _dangling_modifier(tokens, breaks, positions, names)
         if k is None or len(distinct) == 1:
             return _cased(positions, tokens, names)
@@ -218,30 +217,32 @@ def _can_be_verb(word: str) -> bool:
     return bool(word_classes(word).get("VERB"))
 
 
-def _bare_verbs(tokens: tuple[_Token, ...], names: list[bool]) -> set[int]:
-    """Positions of a headline's verbs in their base form ("to listen", "won't pay"), which mean nothing without
-    their object. A spelling that can only be a base-form verb is one anywhere ("announce"); one that can be a noun
-    as well ("pay", "cut") only after "to" or a modal."""
-    bare = set()
-    for k, token in enumerate(tokens):
-        if names[k] or not token.stem:
-            continue
-        classes = word_classes(token.word)
-        base = token.word in classes.get("VERB", ())
-        after_modal = k > 0 and tokens[k - 1].word in _MODALS
-        if base and (set(classes) <= {"VERB", "AUX"} or after_modal):
-            bare.add(k)
-    return bare
+@functools.lru_cache(maxsize=1 << 16)
+def _only_a_base_verb(word: str) -> tuple[bool, bool]:
+    """Whether a lower-case spelling can be a verb in its base form, and whether that is all it can be."""
+    classes = word_classes(word)
+    base = word in classes.get("VERB", ())
+    return base, base and set(classes) <= {"VERB", "AUX"}
+
+
+def _bare_verb(tokens: tuple[_Token, ...], names: list[bool], k: int) -> bool:
+    """Whether a headline's word ``k`` is a verb in its base form ("to listen", "won't pay"), which means nothing
+    without its object. A spelling that can only be a base-form verb is one anywhere ("announce"); one that can be
+    a noun as well ("pay", "cut") only after "to" or a modal."""
+    if names[k] or not tokens[k].stem:
+        return False
+    base, only = _only_a_base_verb(tokens[k].word)
+    return only or (base and k > 0 and tokens[k - 1].word in _MODALS)
 
 
 def _dangling_verb(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int],
-                   bare: set[int]) -> int | None:
+                   names: list[bool]) -> int | None:
     """The first base-form verb of a label whose object the label cut: the headline goes on after it, and the
     label's next word is not the next word of its phrase ("Steele to announce [decision]", "Clinton listen [to
     Democrats on] trade"). Content words between it and the next kept word are modifiers of that word ("agree
     [£6.8bn all-share] merger"), so they do not make it dangle."""
     for n, k in enumerate(positions):
-        if k not in bare or k + 1 >= len(tokens) or breaks[k + 1]:
+        if k + 1 >= len(tokens) or breaks[k + 1] or not _bare_verb(tokens, names, k):
             continue
         following = positions[n + 1] if n + 1 < len(positions) else None
         if following is None or any(not tokens[g].stem or breaks[g] for g in range(k + 1, following + 1)):

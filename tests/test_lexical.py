@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import polars as pl
 import pytest
@@ -122,3 +124,18 @@ def test_name_counts_made_in_blocks_use_the_whole_nights_spelling():
         assert_same_matrix(_name_counts(texts, block_texts=block), whole)
     bridge = name_terms(texts).per_text(len(texts))
     assert "kessford" in bridge[0] and "2024" in bridge[0] and "bridge" not in bridge[0]
+
+
+def test_term_columns_are_scikit_learns_murmur_hash_of_every_length_and_script():
+    """The kernel's MurmurHash3 against scikit-learn's for terms of every tail length (0-3 bytes past a block of
+    four), multi-byte characters and the empty term."""
+    from sklearn.utils import murmurhash3_32
+
+    from cluster.lexical import HASH_FEATURES, _murmur_columns
+
+    rng = random.Random(8)
+    alphabet = "aZ0 -'’éİΣж😀"
+    terms = [""] + ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 11))) for _ in range(3000)]
+    expected = [abs(murmurhash3_32(term, seed=0)) % HASH_FEATURES for term in terms]
+    assert _murmur_columns(pl.Series(terms, dtype=pl.String)).tolist() == expected
+    assert _murmur_columns(pl.Series(terms, dtype=pl.String).slice(7, 50)).tolist() == expected[7:57]
