@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from night_corpus import write_night
+from night_corpus import write_night_apart
 from whole import NEWSCLUST, ROOT, Timed, machine, median, timed
 
 
@@ -69,7 +69,7 @@ def main() -> None:
         for n in sizes:
             night = work / f"night{n}.jsonl"
             if not night.exists():
-                write_night(args.base, n, night)
+                write_night_apart(args.base, n, night)
             r = measure(night, n, args.repeats, n <= args.baseline_max, work)
             results.append(r)
             baseline = (f"{r['datasketch_s']:.2f} | {r['datasketch_peak_mb']:.0f} | {r['ratio']:.2f}×"

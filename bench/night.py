@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from night_corpus import write_night
+from night_corpus import write_night_apart
 from whole import NEWSCLUST, ROOT, machine, timed
 
 
@@ -66,7 +66,7 @@ def main() -> None:
         work = args.work or Path(temp)
         night = work / f"night{args.articles}.jsonl"
         if not night.exists():
-            write_night(args.base, args.articles, night)
+            write_night_apart(args.base, args.articles, night)
         print(f"# A night of {args.articles:,} articles, {datetime.now(timezone.utc):%Y-%m-%d}, {machine()}")
         results = []
         for config in configs:

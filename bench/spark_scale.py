@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from night_corpus import write_night
+from night_corpus import write_night_apart
 from whole import NEWSCLUST, ROOT, machine, timed
 
 from cluster.runs import read_table
@@ -95,7 +95,7 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             night = work / f"night{size}.jsonl"
             if not night.exists():
-                write_night(args.base, size, night)
+                write_night_apart(args.base, size, night)
             outs = {engine: work / f"{args.command}-{size}-{engine}" for engine in ("local", "spark")}
             results = [run_engine(args.command, engine, night, args.config, out, args.master, args.driver_memory)
                        for engine, out in outs.items()]

@@ -59,7 +59,14 @@ def release_free_memory() -> None:
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident memory so far, in MB (Linux reports KB)."""
+    """The process's peak resident memory so far, in MB: on Linux the high-water mark of this program's own memory
+    (``VmHWM``), elsewhere ``ru_maxrss``. Linux's ``ru_maxrss`` also counts the memory of the process that started
+    this one, as it was at the fork: a run started by a benchmark holding a night in memory read 668 MB in its first
+    stage instead of 396 MB."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
