@@ -16,9 +16,10 @@ the words its coverage agrees on, then "round N" for a chain's rounds.
    headline's order. A stop word between two kept words stays with them ("Bank of Valdoria"), within
    ``MAX_LABEL_WORDS`` words in all. Quote marks, pronouns and a headline's one-outlet asides go.
 5. **Grammar**: nothing dangles. A verb in its base form ("to announce", "won't pay") keeps the word after it, its
-   object, or goes; a label does not end in a modifier whose noun was cut ("reopens after three-year"); the
-   preposition after a verb stays when its phrase ends in a kept word ("resigns after harassment", "defeated by
-   Brat"). Word classes come from LemmInflect's bundled lexicon (``english.word_classes``).
+   object, where ``label.max_words`` leaves room, or goes; a label does not end in a modifier whose noun was cut
+   ("reopens after three-year"); the preposition after a verb stays when its phrase ends in a kept word ("resigns
+   after harassment", "defeated by Brat"). Word classes come from LemmInflect's bundled lexicon
+   (``english.word_classes``).
 6. **Case**: a word keeps its capital where the story writes it capitalised inside sentences (a name); words that
    only a Title Case headline capitalises are written in lower case. The first word is capitalised.
 
@@ -204,7 +205,8 @@ def _label(story: _Story, weight, max_words: int) -> str:
         k = verb if verb is not None else _dangling_modifier(tokens, breaks, positions, names)
         if k is None or len(distinct) == 1:
             return _cased(positions, tokens, names)
-        if verb is not None and tokens[k + 1].stem and not breaks[k + 1] and len(positions) < MAX_LABEL_WORDS:
+        room = len(positions) < MAX_LABEL_WORDS and sum(map(len, by_weight)) < max_words
+        if verb is not None and tokens[k + 1].stem and not breaks[k + 1] and room:
             return _cased(sorted([*positions, k + 1]), tokens, names)  # its object: "to announce decision"
         distinct = [u for u in distinct if k not in u]  # else it goes: "Clinton listen trade" is no label
 
