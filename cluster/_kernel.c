@@ -877,6 +877,29 @@ static int run_linkage(Clusters *c, Py_ssize_t n, const int64_t *rows, const int
     return failed ? -1 : 0;
 }
 
+/* Takes ``count`` C-contiguous buffers of the arguments, args[k] writable where ``writable[k]``, each a whole
+ * number of ``item[k]``-byte items; ``nargs`` must be ``count``. ``*held`` counts the views taken, which the caller
+ * releases, also when this fails (-1, with the error set). */
+static int views_get(PyObject *const *args, Py_ssize_t nargs, int count, const int *writable, const Py_ssize_t *item,
+                     Py_buffer *views, int *held, const char *name) {
+    *held = 0;
+    if (nargs != count) {
+        PyErr_Format(PyExc_TypeError, "%s takes %d arguments (%zd given)", name, count, nargs);
+        return -1;
+    }
+    for (; *held < count; (*held)++) {
+        int k = *held;
+        if (PyObject_GetBuffer(args[k], &views[k], PyBUF_C_CONTIGUOUS | (writable[k] ? PyBUF_WRITABLE : 0)) < 0)
+            return -1;
+        if (views[k].len % item[k] != 0) {
+            (*held)++;
+            PyErr_Format(PyExc_ValueError, "%s: argument %d is not of %zd-byte items", name, k + 1, item[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(average_linkage_doc,
     "average_linkage(total, size, day_sum, day_sq, rich_sum, hood_sum, rows, cols, extra, params, parent)\n\n"
     "stories.average_linkage's merge loop. The cluster sums (float64; ``total`` is n x dims) start as the articles'\n"
@@ -885,24 +908,12 @@ PyDoc_STRVAR(average_linkage_doc,
     "(int64; roots point to themselves).");
 
 static PyObject *average_linkage(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 11) {
-        PyErr_Format(PyExc_TypeError, "average_linkage takes 11 arguments (%zd given)", nargs);
-        return NULL;
-    }
     Py_buffer views[11];
-    int held = 0;
+    int held;
     PyObject *result = NULL;
     static const int writable[11] = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1};
     static const Py_ssize_t item[11] = {8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
-    for (; held < 11; held++) {
-        if (PyObject_GetBuffer(args[held], &views[held], PyBUF_C_CONTIGUOUS | (writable[held] ? PyBUF_WRITABLE : 0)) < 0)
-            goto done;
-        if (views[held].len % item[held] != 0) {
-            PyErr_Format(PyExc_ValueError, "average_linkage: argument %d is not of 8-byte items", held + 1);
-            held++;
-            goto done;
-        }
-    }
+    if (views_get(args, nargs, 11, writable, item, views, &held, "average_linkage") < 0) goto done;
     Py_ssize_t n = views[1].len / 8, edges = views[6].len / 8;
     int fits = n > 0 && views[0].len % (n * 8) == 0 && views[10].len / 8 == n && views[7].len / 8 == edges
                && views[8].len / 8 == edges && views[9].len / 8 == 5;
@@ -992,23 +1003,12 @@ PyDoc_STRVAR(sparse_pair_dots_doc,
     "columns, summed in float64 in column order, so a pair's value does not depend on the other pairs asked for.");
 
 static PyObject *sparse_pair_dots(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
-        PyErr_Format(PyExc_TypeError, "sparse_pair_dots takes 6 arguments (%zd given)", nargs);
-        return NULL;
-    }
     Py_buffer views[6];
-    int held = 0;
+    int held;
     PyObject *result = NULL;
+    static const int writable[6] = {0, 0, 0, 0, 0, 1};
     static const Py_ssize_t item[6] = {8, 4, 4, 8, 8, 8};
-    for (; held < 6; held++) {
-        if (PyObject_GetBuffer(args[held], &views[held], PyBUF_C_CONTIGUOUS | (held == 5 ? PyBUF_WRITABLE : 0)) < 0)
-            goto done;
-        if (views[held].len % item[held] != 0) {
-            PyErr_Format(PyExc_ValueError, "sparse_pair_dots: argument %d has the wrong item size", held + 1);
-            held++;
-            goto done;
-        }
-    }
+    if (views_get(args, nargs, 6, writable, item, views, &held, "sparse_pair_dots") < 0) goto done;
     Py_ssize_t n_rows = views[0].len / 8 - 1, nnz = views[1].len / 4, pairs = views[3].len / 8;
     const int64_t *indptr = views[0].buf, *rows = views[3].buf, *cols = views[4].buf;
     if (n_rows < 0 || views[2].len / 4 != nnz || views[4].len / 8 != pairs || views[5].len / 8 != pairs

@@ -28,7 +28,6 @@ def english_stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-
 @lru_cache(maxsize=1 << 16)
 def word_classes(word: str) -> dict[str, tuple[str, ...]]:
     """Every word class a lower-case spelling can have, with its lemmas: ``{"NOUN": ("pay",), "VERB": ("pay",)}``;

@@ -4,7 +4,7 @@ A recurring event's articles often number the occurrence. ``stated_round`` reads
 "twentieth", or "3rd", "21st") before an occurrence noun with at most two words between ("third round", "second
 Trump-Kim summit", "fourth rate rise"), or an occurrence noun followed by a number ("round 3", "Round Three",
 "Leg II"). A text that states several (the second round failed, a third begins) gives the highest, the occurrence
-it reports; an article's round is its headline's, else its lead's. ``story_round`` asks a story's articles: the
+it reports; an article's round is its headline's, else its lead's. ``agreed_round`` asks a story's articles: the
 round a strict majority of the articles that state one agree on and at least a third of all its articles state,
 or None when they are split (conflicting ordinals), too few or none state one; the chain's own count decides then.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 
 import polars as pl
 
@@ -100,11 +99,6 @@ def article_rounds(titles: pl.Series, leads: pl.Series) -> list[int | None]:
     may_state = frame.select(pl.col("title").str.contains(_MAY_STATE) | pl.col("lead").str.contains(_MAY_STATE))
     return [article_round(title, lead) if maybe else None
             for title, lead, maybe in zip(frame["title"], frame["lead"], may_state.to_series(), strict=True)]
-
-
-def story_round(articles: Iterable[tuple[str, str]]) -> int | None:
-    """The round a story's articles (``(headline, lead)`` pairs) state (``agreed_round``)."""
-    return agreed_round([article_round(title, lead) for title, lead in articles])
 
 
 def agreed_round(stated: list[int | None]) -> int | None:

@@ -181,18 +181,18 @@ def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: floa
         columns += lo
         written = slice(start + a - row_offset, start + b - row_offset)
         index[written, :take] = columns
-        sims[written, :take] = _rescored(vectors, days, start + a, columns, scores, time_scale_days)
+        sims[written, :take] = _rescored(vectors[start + a : start + b], row_days, vectors, days, columns, scores,
+                                         time_scale_days)
 
 
-def _rescored(vectors: np.ndarray, days: np.ndarray, first_row: int, columns: np.ndarray, scores: np.ndarray,
-              time_scale_days: float) -> np.ndarray:
+def _rescored(row_vectors: np.ndarray, row_days: np.ndarray, vectors: np.ndarray, days: np.ndarray,
+              columns: np.ndarray, scores: np.ndarray, time_scale_days: float) -> np.ndarray:
     """The chosen candidates' scores again, each cosine a dot product of its own two vectors: a matrix product's
     rounding depends on its shape (the last bit of a cosine moved with the block size on an AMD EPYC's BLAS), so the
     block's product picks the candidates and this gives their similarity, the same in any block, engine or
     thread."""
-    rows = vectors[first_row : first_row + len(columns)]
-    cosines = np.einsum("rd,rkd->rk", rows, vectors[columns])
-    exact = _exact_scores(cosines, days[first_row : first_row + len(columns), None], days[columns], time_scale_days)
+    cosines = np.einsum("rd,rkd->rk", row_vectors, vectors[columns])
+    exact = _exact_scores(cosines, row_days[:, None], days[columns], time_scale_days)
     return np.where(np.isfinite(scores), exact, scores)
 
 

@@ -119,7 +119,7 @@ def story_rows(spans: pl.DataFrame, chains: pl.DataFrame, continued: dict[str, C
     New stories are labelled later from tonight's articles; continuing stories keep the registry's label unless
     ``relabeller`` renames them from their coverage so far (``relabel``; ``previous_label`` is then the label they
     had); a new round of an earlier chain takes the chain's base label and its round. ``stated`` is the round each of
-    tonight's stories (temporary ids) states in its own articles (``ordinals.story_round``): it sets the round of new
+    tonight's stories (temporary ids) states in its own articles (``ordinals.agreed_round``): it sets the round of new
     stories and new rounds where it keeps their chain in order (``ChainRounds``).
     """
     by_final = {c.story_id: (temp, c) for temp, c in continued.items()}

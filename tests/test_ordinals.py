@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from cluster.config import load_config
-from cluster.ordinals import article_round, article_rounds, stated_round, story_round
+from cluster.ordinals import agreed_round, article_round, article_rounds, stated_round
 from cluster.pipeline import run
 from cluster.story_table import ChainRounds
 
@@ -68,6 +68,12 @@ def test_an_article_states_its_headlines_round_before_its_leads():
     lead = "Drivers walked out again on Monday, and the union warned of a third walkout next month."
     assert article_round("Second rail strike shuts the Tamsin Valley line", lead) == 2
     assert article_round("Tamsin Valley line shut", lead) == 3
+
+
+def story_round(articles: list[tuple[str, str]]) -> int | None:
+    """The round a story of ``(headline, lead)`` articles states, as the label stage reads it."""
+    titles, leads = zip(*articles, strict=True)
+    return agreed_round(article_rounds(pl.Series(titles, dtype=pl.String), pl.Series(leads, dtype=pl.String)))
 
 
 def test_a_story_takes_the_round_most_of_its_stating_articles_agree_on():
