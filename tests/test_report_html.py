@@ -133,6 +133,26 @@ def test_every_story_lists_every_article_and_shows_its_id(sample_run_with_reject
     assert "in <code>stories.csv</code>" not in page  # no story left out
 
 
+def test_beyond_the_listed_stories_each_is_a_row_with_its_id_and_no_articles(sample_run_with_rejects):
+    tables, manifest = _tables(sample_run_with_rejects), _manifest(sample_run_with_rejects)
+    page = render_report(tables, manifest, listed_stories=11)
+    ranked = tables["stories"].sort(["n_unique", "n_sources", "n_articles", "first_seen", "story_id"],
+                                    descending=[True, True, True, False, False])
+    chunks = _story_chunks(page)
+    assert set(chunks) == set(ranked["story_id"])  # every story still on the page, with its id
+    listed, rest = ranked.head(11), ranked.slice(11)
+    assert len(rest) == 3
+    urls = tables["articles"].select("story_id", "url")
+    for story_id, url in urls.filter(pl.col("story_id").is_in(listed["story_id"].implode())).iter_rows():
+        assert f"href='{url}'" in chunks[story_id]
+    for story_id, label in rest.select("story_id", "label").iter_rows():
+        assert "href=" not in chunks[story_id] and "<details" not in chunks[story_id]
+        assert f"<div class='unlisted' id='{story_id}' data-story='{story_id}'>{html.escape(label)}<" in page
+        assert f"title='newsclust show story {story_id}'>{story_id}</code>" in chunks[story_id]
+    assert "The 11 largest stories open to their articles; the other 3 are listed with their ids." in page
+    assert "largest stories open to their articles" not in render_report(tables, manifest)  # 14: all listed
+
+
 def test_numbers_are_titled_by_the_span_of_the_run(sample_run_with_rejects):
     tables, manifest = _tables(sample_run_with_rejects), _manifest(sample_run_with_rejects)
     page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")

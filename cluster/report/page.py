@@ -52,7 +52,7 @@ _ENVIRONMENT = jinja2.Environment(
 )
 
 
-def _sections(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> list[dict[str, Any]]:
+def _sections(tables: dict[str, pl.DataFrame], manifest: dict[str, Any], listed_stories: int) -> list[dict[str, Any]]:
     """The page's sections in order: (key: the part template and the anchor, title, nav label, view)."""
     articles = tables["articles"]
     stories = tables.get("stories")
@@ -61,7 +61,8 @@ def _sections(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> list
     shown = [("numbers", sections.numbers_title(articles, manifest),
               sections.numbers(manifest.get("counts", {}), articles, from_copies))]
     if stories is not None and "story_id" in articles.columns:
-        shown.append(("stories", "Top stories", sections.top_stories(stories, articles, duplicates)))
+        shown.append(("stories", "Top stories", sections.top_stories(stories, articles, duplicates,
+                                                                         listed_stories)))
         shown.append(("timeline", "Story timeline", sections.timeline(stories, articles)))
         shown.append(("topics", "Topics: the subjects stories belong to",
                       sections.topics(tables.get("topics"), stories)))
@@ -72,9 +73,10 @@ def _sections(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> list
     return [{"key": key, "title": title, "nav": title.split(":")[0], "view": view} for key, title, view in shown]
 
 
-def render_report(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> str:
+def render_report(tables: dict[str, pl.DataFrame], manifest: dict[str, Any],
+                  listed_stories: int = sections.LISTED_STORIES) -> str:
     """The whole page from the output tables (``articles`` at least) and the run manifest (counts, config hash,
-    timings)."""
+    timings); the ``listed_stories`` largest stories with their articles."""
     from plotly.offline import get_plotlyjs
 
     started = manifest.get("started_at", "")
@@ -84,7 +86,7 @@ def render_report(tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> 
         "plotly_js": get_plotlyjs(),
     }
     return _ENVIRONMENT.get_template("report.html.j2").render(
-        page=page, sections=_sections(tables, manifest), footer=sections.run_details(manifest),
+        page=page, sections=_sections(tables, manifest, listed_stories), footer=sections.run_details(manifest),
     )
 
 

@@ -20,6 +20,7 @@ from . import figures
 
 TOP_STORIES = 10
 OPEN_STORIES = 3           # top stories shown unfolded
+LISTED_STORIES = 500       # stories (largest first) whose articles the page lists; the rest are rows with their ids
 TIMELINE_STORIES = 25
 TOP_TOPICS = 15            # topics listed open; the rest under "more topics"
 TOPIC_STORIES = 8          # stories listed under a topic
@@ -115,29 +116,49 @@ def numbers(counts: dict[str, Any], articles: pl.DataFrame, from_copies: int = 0
 # ---------------------------------------------------------------- top stories
 
 
-def top_stories(stories: pl.DataFrame, articles: pl.DataFrame, duplicates: pl.DataFrame) -> dict[str, Any] | None:
+def top_stories(stories: pl.DataFrame, articles: pl.DataFrame, duplicates: pl.DataFrame,
+                listed: int = LISTED_STORIES) -> dict[str, Any] | None:
     """The ``TOP_STORIES`` stories with the most unique articles (then sources) as cards, every other one as a row of
-    the "more stories" table; each with its articles (``story_articles``) and its id."""
+    the "more stories" table, each with its id; the ``listed`` largest with their articles (``story_articles``).
+
+    Listing every article made the page of a night of 22,000 articles 10 MB and 3 s to render, most of it stories an
+    editor never opens; the rest are a row each, their articles a ``newsclust show story ID`` away."""
     if stories.is_empty():
         return None
+    listed = max(listed, TOP_STORIES)
     ranked = stories.sort(["n_unique", "n_sources", "n_articles", "first_seen", "story_id"],
                           descending=[True, True, True, False, False])
     rounds: dict[str, list[dict[str, Any]]] = {}
     for row in stories.filter(pl.col("chain_id").is_duplicated()).sort("chain_id", "round").iter_rows(named=True):
         rounds.setdefault(row["chain_id"], []).append(row)
-    match = duplicates.select("article_id", "rule", "jaccard", "containment") if not duplicates.is_empty() else None
-    members = articles if match is None else articles.join(match, on="article_id", how="left")
-    by_story: dict[str, list[dict[str, Any]]] = {}
-    for row in members.sort("published_at", "article_id").iter_rows(named=True):
-        by_story.setdefault(row["story_id"], []).append(row)
+    by_story = _members_by_story(articles.filter(pl.col("story_id").is_in(ranked["story_id"].head(listed).implode())),
+                                 duplicates)
     ranked_rows = list(ranked.iter_rows(named=True))
     cards = [
         _story_card(rank, story, by_story.get(story["story_id"], []), rounds.get(story["chain_id"], []))
         for rank, story in enumerate(ranked_rows[:TOP_STORIES], start=1)
     ]
-    more = [_story_row(story, by_story.get(story["story_id"], [])) for story in ranked_rows[TOP_STORIES:]]
-    return {"cards": cards, "more": {"summary": plural(len(more), "more story", "more stories"), "rows": more}
-            if more else None}
+    more = [_story_row(story, by_story.get(story["story_id"], [])) if rank <= listed else _unlisted_row(story)
+            for rank, story in enumerate(ranked_rows[TOP_STORIES:], start=TOP_STORIES + 1)]
+    if not more:
+        return {"cards": cards, "more": None}
+    unlisted = max(len(ranked_rows) - listed, 0)
+    return {"cards": cards, "more": {
+        "summary": plural(len(more), "more story", "more stories"), "rows": more,
+        "unlisted": f"The {number(listed)} largest stories open to their articles; the other {number(unlisted)} are "
+                    "listed with their ids." if unlisted else None,
+    }}
+
+
+def _members_by_story(articles: pl.DataFrame, duplicates: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Each story's rows of ``articles`` by time, with their match (rule, Jaccard, containment) when a copy."""
+    if not duplicates.is_empty():
+        articles = articles.join(duplicates.select("article_id", "rule", "jaccard", "containment"), on="article_id",
+                                 how="left")
+    by_story: dict[str, list[dict[str, Any]]] = {}
+    for row in articles.sort("published_at", "article_id").iter_rows(named=True):
+        by_story.setdefault(row["story_id"], []).append(row)
+    return by_story
 
 
 def _story_card(rank: int, story: dict[str, Any], members: list[dict[str, Any]],
@@ -172,10 +193,20 @@ def _story_row(story: dict[str, Any], members: list[dict[str, Any]]) -> dict[str
     own_headline = articles["originals"] or story["headline"] != story["label"]
     return {
         "story_id": story["story_id"], "label": story["label"], "headline": story["headline"] if own_headline else None,
-        "previous_label": story.get("previous_label"),
+        "previous_label": story.get("previous_label"), "listed": True,
         "n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
         "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
         **articles,
+    }
+
+
+def _unlisted_row(story: dict[str, Any]) -> dict[str, Any]:
+    """A row of the "more stories" table beyond the listed stories: its numbers, id and headline, no articles."""
+    return {
+        "story_id": story["story_id"], "label": story["label"], "listed": False,
+        "headline": story["headline"] if story["headline"] != story["label"] else None,
+        "n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
+        "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
     }
 
 
