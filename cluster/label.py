@@ -18,8 +18,11 @@ the words its coverage agrees on, then "round N" for a chain's rounds.
 5. **Grammar**: nothing dangles. A verb in its base form ("to announce", "won't pay") keeps the word after it, its
    object, where ``label.max_words`` leaves room, or goes; a label does not end in a modifier whose noun was cut
    ("reopens after three-year"); the preposition after a verb stays when its phrase ends in a kept word ("resigns
-   after harassment", "defeated by Brat"). Word classes come from LemmInflect's bundled lexicon
-   (``english.word_classes``).
+   after harassment", "defeated by Brat"); a label ending in a possessive whose noun was cut loses the possessive
+   ending ("greeting to Okonedo", not "to Okonedo's"), and one ending in an auxiliary ("won't", "will") loses it
+   with the verb after it, so a negation never goes alone ("rules work" for "rules won't work"). Pronouns with a
+   verb contracted onto them ("I'm", "we're") are never label words, as pronouns are not. Word classes come from
+   LemmInflect's bundled lexicon (``english.word_classes``).
 6. **Case**: a word keeps its capital where the story writes it capitalised inside sentences (a name); words that
    only a Title Case headline capitalises are written in lower case. The first word is capitalised.
 
@@ -62,6 +65,7 @@ _LABEL_STOP = {
 }
 _TOKEN = re.compile(r"[^\W_][\w'’.&*-]*")  # "*" inside: a bleeped word ("f***ing") is one token, not "f" + "ing"
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_CONTRACTION = re.compile(r"^(?P<word>\w+)['’](?:m|re|ve|ll|d)$")  # "I'm", "we're", "they'll"
 _BREAK = re.compile(r"[,;:|()\[\]\"“”‘’!?—–]|\s-\s")  # between two tokens: they are not one phrase
 
 
@@ -204,11 +208,13 @@ def _label(story: _Story, weight, max_words: int) -> str:
         verb = _dangling_verb(tokens, breaks, positions, names)
         k = verb if verb is not None else _dangling_modifier(tokens, breaks, positions, names)
         if k is None or len(distinct) == 1:
-            return _cased(positions, tokens, names)
+            return _cased(positions, tokens, names, _bare_possessive(tokens, breaks, positions))
         room = len(positions) < MAX_LABEL_WORDS and sum(map(len, by_weight)) < max_words
         if verb is not None and tokens[k + 1].stem and not breaks[k + 1] and room:
             return _cased(sorted([*positions, k + 1]), tokens, names)  # its object: "to announce decision"
-        distinct = [u for u in distinct if k not in u]  # else it goes: "Clinton listen trade" is no label
+        gone = {k, k + 1} if _auxiliary(tokens[k].word) else {k}  # an auxiliary takes its verb: "rules [won't] work"
+        distinct = ([u for u in distinct if not gone & set(u)]  # else it goes: "Clinton listen trade" is no label
+                    or [u for u in distinct if k not in u])
 
 
 _MODALS = frozenset({"to", "will", "won't", "wont", "would", "can", "can't", "cannot", "could", "must", "should",
@@ -257,7 +263,7 @@ def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ..
     name in two. Punctuation ends a run ("David Brat, Tea Party challenger" holds two names)."""
     units: list[list[int]] = []
     for k, token in enumerate(tokens):
-        if not token.stem:
+        if not token.stem or _contracted_pronoun(token.word):
             continue
         if units and names[k] and units[-1][-1] == k - 1 and names[k - 1] and not breaks[k]:
             units[-1].append(k)
@@ -266,17 +272,33 @@ def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ..
     return units
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _contracted_pronoun(word: str) -> bool:
+    """Whether a word is a pronoun with a verb contracted onto it ("i'm", "we're", "they'll"). It is never a label
+    word, as pronouns are not; it still counts among the words a story's headlines share when the representative
+    headline is chosen (a quote every outlet ran)."""
+    contraction = _CONTRACTION.match(word)
+    return contraction is not None and contraction["word"] in english_stop_words()
+
+
 def _dangling_modifier(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int],
                        names: list[bool]) -> int | None:
     """The label's last word where it only modifies the headline's next word, which the label cut ("Kestrel Museum
-    reopens after three-year [renovation]", "agree £6.8bn [merger]"): an adjective, or a word the lexicon lacks that
-    holds a digit or a hyphen ("48-hour", "6.8bn"). Names are never modifiers here."""
+    reopens after three-year [renovation]", "agree £6.8bn [merger]"): an adjective, a word the lexicon lacks that
+    holds a digit or a hyphen ("48-hour", "6.8bn"), or an auxiliary whose verb was cut ("it won't [work]"). Names
+    are never modifiers here."""
     k = positions[-1]
     if names[k] or k + 1 >= len(tokens) or breaks[k + 1] or not tokens[k + 1].stem:
         return None
-    classes = set(word_classes(tokens[k].word))
-    modifier = classes == {"ADJ"} or (not classes and any(c.isdigit() or c == "-" for c in tokens[k].word))
-    return k if modifier else None
+    word = tokens[k].word
+    classes = set(word_classes(word))
+    modifier = classes == {"ADJ"} or (not classes and any(c.isdigit() or c == "-" for c in word))
+    return k if modifier or _auxiliary(word) else None
+
+
+def _auxiliary(word: str) -> bool:
+    """A modal or a negated auxiliary ("will", "won't", "aren't"): it means nothing without the verb after it."""
+    return word in _MODALS or word.endswith(("n't", "n’t"))
 
 
 def _with_joining_words(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], kept: list[int]) -> list[int]:
@@ -307,10 +329,21 @@ _PREPOSITIONS = frozenset({"of", "in", "at", "for", "on", "with", "from", "again
 _JOINING = _PREPOSITIONS | {"to", "and"}
 
 
-def _cased(positions: list[int], tokens: tuple[_Token, ...], names: list[bool]) -> str:
+def _bare_possessive(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int]) -> bool:
+    """Whether the label ends in a possessive whose noun the label cut ("Boylan fearful for Ibrahim Halawa's
+    [health]"): the possessive ending then goes, and the name stays."""
+    k = positions[-1]
+    return (_POSSESSIVE.search(tokens[k].text) is not None and k + 1 < len(tokens) and not breaks[k + 1]
+            and bool(tokens[k + 1].stem))
+
+
+def _cased(positions: list[int], tokens: tuple[_Token, ...], names: list[bool], bare_last: bool = False) -> str:
     words = []
     for k in positions:
-        text = tokens[k].text.strip("'’\"“”‘")
+        text = tokens[k].text
+        if bare_last and k == positions[-1]:
+            text = _POSSESSIVE.sub("", text)
+        text = text.strip("'’\"“”‘")
         if not names[k] and not _mixed_case(text):
             text = text.lower()
         words.append(text)

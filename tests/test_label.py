@@ -154,6 +154,18 @@ def test_a_preposition_after_a_verb_stays_with_its_phrase_and_no_modifier_ends_a
     assert _label_of(museum) == "Kestrel Museum reopens after renovation"
 
 
+def test_no_label_ends_in_a_bare_possessive_or_an_auxiliary_or_holds_a_contracted_pronoun():
+    greeting = [("s15", "Premier sends birthday greeting to Okonedo's coach",
+                 "Norland's premier sent a birthday greeting to chess champion Mira Okonedo, praising Okonedo.")]
+    assert _label_of(greeting) == "Premier birthday greeting to Okonedo"  # not "... to Okonedo's": whose what?
+    retiring = [("s16", "Okonedo: I'm retiring after Grand Harbour title", "“I'm done,” Mira Okonedo said.")]
+    assert _label_of(retiring) == "Okonedo retiring after Grand Harbour"  # "I'm" is a pronoun, as "I" is
+    rules = [("s17", "Quillon Systems says password rules won't work", "The rules won't do, Quillon Systems said.")]
+    assert _label_of(rules) == "Quillon Systems password rules"  # "won't" means nothing without "work"
+    # and dropping the auxiliary takes its verb with it: "rules work" would say the opposite
+    assert _label_of(rules, max_words=5) == "Quillon Systems password rules"
+
+
 def test_label_of_story_without_words():
     assert label_stories(_texts([("s1", "", "")]), max_words=5) == {"s1": "untitled story"}
 
