@@ -210,6 +210,32 @@ def test_lines_that_name_no_member_as_origin_are_not_attribution(line):
     assert named(line) == []
 
 
+SHORT_FORMS = {  # outlets whose hosts spell them otherwise than their readers do
+    "dw": source_keys("www.dw.com"),
+    "huffpost": source_keys("www.huffingtonpost.com"),
+    "nyt": source_keys("www.nytimes.com"),
+    "post": source_keys("www.washingtonpost.com"),
+}
+
+
+@pytest.mark.parametrize(("line", "rule", "member"), [
+    ("Read more at Deutsche Welle", "continue_reading", "dw"),  # initials: dw.com
+    ("This article originally appeared on HuffPost.", "originally_published", "huffpost"),  # huff…post…
+    ("Source: The New York Times", "source_line", "nyt"),  # nytimes.com
+])
+def test_a_credit_may_name_an_outlet_by_a_short_form_of_its_host(line, rule, member):
+    assert [(a.rule, a.named) for a in find_attributions([line], frozenset(), SHORT_FORMS)] == [(rule, (member,))]
+
+
+@pytest.mark.parametrize("line", [
+    "Deutsche Welle",  # a line of two capitalised words is as often a byline or a caption: no cue, no short form
+    "Read more at the Post",  # one word abbreviates nothing
+    "Read more at deutsche welle",  # short forms are written as names
+])
+def test_short_forms_count_only_after_a_cue_and_only_as_names(line):
+    assert find_attributions([line], frozenset(), SHORT_FORMS) == []
+
+
 def test_a_member_never_names_itself():
     assert named("Source: Al Jazeera and news agencies", own=source_keys("Al Jazeera")) == []
     assert named("MOSCOW, May 1. /TASS/. Talks resumed", own=source_keys("TASS")) == []

@@ -21,7 +21,9 @@ of ``ATTRIBUTION_RULES`` (``cluster.rules``), and keeps those that name another 
   ("Source: Al Jazeera and news agencies" → "Al Jazeera", "news agencies"); a host at its start is taken whole;
 * a part names a member when its first words have one of the member's keys, and what follows is nothing, a
   lower-case word (the name ended: "republished from The Conversation under a Creative Commons licence") or a
-  generic word ("Al Jazeera English", "BBC News"); the longest such start wins;
+  generic word ("Al Jazeera English", "BBC News"); the longest such start wins; where no start is a key, one that
+  abbreviates a key counts (initials: "Deutsche Welle" for ``dw.com``; starts of its parts: "HuffPost" for
+  ``huffingtonpost.com``), after a cue only;
 * a line of at most ``NAME_LINE_MAX_WORDS`` words that is exactly a member's name (generic words allowed) names it
   too: apps print the origin's name on a line of its own; a "via X" line counts only on its own, short;
 * an article never names itself: members whose keys meet its own are left out (the original's own "Source: Al
@@ -98,6 +100,7 @@ _STOP_KEYS = frozenset({"the", "news", "world", "home", "source", "sources", "st
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")
 _HOST_AT_START = re.compile(r"(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W_]+")
+_CAMEL_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")  # "HuffPost" → Huff, Post; "NYPost" → NY, Post
 _SPAN_END = re.compile(r"[.;:!?()\[\]|\"“”]|\s[-–—]\s|,\s+(?:which|who|and|on|in)\b")
 _PARTS = re.compile(r"\s*(?:,|/|&|\+|\band\b)\s*", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\W*$")
@@ -324,18 +327,39 @@ def _key_index(others: Mapping[str, frozenset[str]]) -> dict[str, list[str]]:
 def _names_in_part(tokens: list[str], index: Mapping[str, list[str]], whole: bool) -> list[str]:
     """Members whose key is the start of ``tokens`` (longest first; a leading "the" may be left out), with an
     acceptable rest: nothing, generic words or (unless ``whole``: the tokens are a line of their own) a lower-case
-    word that ends the name."""
+    word that ends the name. After a cue (not ``whole``), a start that abbreviates a key counts when no start is a key
+    (``_abbreviates``)."""
     tokens = tokens if whole else tokens[:_MAX_NAME_WORDS]
     starts = [tokens, tokens[1:]] if len(tokens) > 1 and tokens[0].lower() == "the" else [tokens]
-    for words in starts:
-        for end in range(len(words), 0, -1):
-            members = index.get("".join(words[:end]).lower())
-            if not members:
-                continue
-            rest = words[end:]
-            if all(t.lower() in GENERIC_NAME_WORDS for t in rest) or (not whole and rest[0][:1].islower()):
-                return members
+    lookups = [lambda words: index.get("".join(words).lower(), [])]
+    if not whole:
+        lookups.append(lambda words: [m for key, members in index.items() if _abbreviates(words, key) for m in members])
+    for lookup in lookups:
+        for words in starts:
+            for end in range(len(words), 0, -1):
+                members = lookup(words[:end])
+                if not members:
+                    continue
+                rest = words[end:]
+                if all(t.lower() in GENERIC_NAME_WORDS for t in rest) or (not whole and rest[0][:1].islower()):
+                    return members
     return []
+
+
+def _abbreviates(words: Sequence[str], key: str) -> bool:
+    """Whether a credited name, capitalised word by word, is a short form of a source's key: its initials
+    (``Deutsche Welle`` for ``dw.com``'s ``dw``, as ``_initialisms`` makes them) or the starts of the key's parts, each
+    at least two letters, the first three (``HuffPost`` for ``huffingtonpost``: ``huff…post…``). Credits name an
+    outlet as readers know it, which is often not how its host spells it. Only a name after a cue is read this way:
+    a short line of two capitalised words is as often a byline or a caption as a source."""
+    if not words or not all(w[:1].isupper() for w in words):
+        return False
+    if len(words) >= 2 and key in _initialisms(words):
+        return True
+    parts = [part.lower() for word in words for part in _CAMEL_PARTS.findall(word)]
+    if len(parts) < 2 or len(parts[0]) < 3 or min(map(len, parts)) < 2 or len("".join(parts)) >= len(key):
+        return False
+    return re.fullmatch("[a-z0-9]*".join(map(re.escape, parts)) + "[a-z0-9]*", key) is not None
 
 
 def _named_in_span(span: str, index: Mapping[str, list[str]]) -> list[str]:
