@@ -23,8 +23,9 @@ UNIQUE = "unique"  # ``rule`` of an article with no copy
 CANONICAL_RULES: dict[str, str] = {
     "not_aggregator": "the other members come from aggregators (the built-in list or dedup.aggregators, by source "
                       "name or URL host)",
-    "attribution": "the members it competed with name another member as their origin (an attribution line such as "
-                   "'originally appeared on', a wire dateline, or the origin's name on a line of its own)",
+    "attribution": "the members it competed with name another member as their origin, or a member names it and none "
+                   "of them (an attribution line such as 'originally appeared on', a wire dateline, or the origin's "
+                   "name on a line of its own)",
     "dated": "the other members have no publication date",
     "earliest": "published first (when a member has a date but no time of day: two days or more before the others, "
                 "since a date alone is a day in the publisher's time zone)",

@@ -198,6 +198,15 @@ def test_an_attributed_copy_dated_earlier_than_its_original_is_still_not_canonic
     assert choice.evidence["c-partner"].attribution.rule == "dateline"
 
 
+def test_the_member_a_credit_names_is_the_original_over_a_copy_that_says_nothing():
+    # the silent copy ties the original on every text and date rule and its id sorts first: only the partner's
+    # credit tells them apart, and it says where the text the whole group carries comes from
+    quiet = ("c-quiet", "Valley Times", None, BODY, DAY)
+    partner = ("c-partner", "Harbour Post", None, [*BODY, "This article originally appeared on Al Jazeera."], DAY)
+    choice = chooser().choose(build(("o-aj", "Al Jazeera", None, BODY, DAY), quiet, partner))
+    assert (choice.canonical, choice.rule) == ("o-aj", "attribution")
+
+
 def test_members_naming_each_other_cancel_out():
     a = ("c-a", "Harbour Post", None, [*BODY, "Source: Gulf Review"], DAY)
     b = ("c-b", "Gulf Review", None, [*BODY, "Source: Harbour Post", "Share this story"], DAY)

@@ -12,7 +12,9 @@ which may be the UTC day before or after): the text decides those, and ``earlies
 ``earliest_time`` later breaks the remaining ties by time of day, members with a date alone last.
 
 **Attribution** (``cluster.dedup.provenance``): a member that names another member as its origin is never canonical over
-it, whatever the dates say; a member and the one it names drop out only when the naming is not mutual.
+it, whatever the dates say; a member and the one it names drop out only when the naming is not mutual. Of the
+members left, those some member names as the origin stay over those nobody names: the credit tells where the text
+the whole group carries comes from, so a copy that says nothing does not win on the text or the dates.
 
 **Text.** For member ``i``, ``X_i`` is everything of its text another member could share: the shingle set of its
 cleaned text (what dedup compares), the shingles of each raw line (chrome included) and the one shingle of each raw
@@ -441,9 +443,14 @@ class _Group:
         return self.members[i].date_missing or self.members[i].published_at is None
 
     def _attribution(self, candidates: list[int]) -> list[int]:
-        """Members that name another candidate (not naming them back) as their origin drop out."""
+        """Members that name another candidate (not naming them back) as their origin drop out; then, where some of
+        those left are named as the origin by a member of the group (an aggregator included) and others are not,
+        the named ones stay: a credit says where the text the whole group carries comes from, so a copy that says
+        nothing is not its origin over the member the credit names."""
         alive = set(candidates)
-        return [i for i in candidates if not any(j != i and i not in self.names[j] for j in self.names[i] & alive)]
+        left = [i for i in candidates if not any(j != i and i not in self.names[j] for j in self.names[i] & alive)]
+        named = {i for j, names in enumerate(self.names) for i in names if i != j}
+        return [i for i in left if i in named] or left
 
     def _earliest(self, candidates: list[int]) -> list[int]:
         """By full timestamp when every candidate has a time of day, else by day; undated candidates all tie.
