@@ -180,6 +180,7 @@ ATTRIBUTED = [
     ("Reprinted with permission from Reuters.", "republished_from", "reuters"),
     ("This story was produced by Reuters and is republished with permission.", "produced_by", "reuters"),
     ("Continue reading on BBC News", "continue_reading", "bbc"),
+    ("Keep reading at Al Jazeera Europe", "continue_reading", "aj"),  # an edition after the name
     ("Read the full story at aljazeera.com", "continue_reading", "aj"),
     ("Source: Al Jazeera and news agencies", "source_line", "aj"),
     ("via Reuters", "via_line", "reuters"),

@@ -94,6 +94,9 @@ GENERIC_NAME_WORDS = frozenset({"news", "english", "online", "media", "network",
                                 "plc", "corp", "corporation", "company", "gmbh", "ag", "sa", "net", "org", "tv",
                                 "radio", "live", "today", "uk", "us"})
 """Words that may follow an outlet's name without making it another name ("BBC News", "Al Jazeera Media Network")."""
+_EDITIONS = frozenset({"europe", "asia", "africa", "america", "americas", "pacific", "global", "edition", "usa", "uk",
+                       "us", "australia", "canada", "india", "ireland", "singapore"})
+"""Editions a credit may add to the name ("China Daily Europe", "CNN International", "HuffPost UK")."""
 _STOP_KEYS = frozenset({"the", "news", "world", "home", "source", "sources", "staff", "com", "www", "online", "media",
                         "live", "today", "video", "photo", "more", "unknown"})
 
@@ -341,7 +344,8 @@ def _names_in_part(tokens: list[str], index: Mapping[str, list[str]], whole: boo
                 if not members:
                     continue
                 rest = words[end:]
-                if all(t.lower() in GENERIC_NAME_WORDS for t in rest) or (not whole and rest[0][:1].islower()):
+                if all(t.lower() in GENERIC_NAME_WORDS or t.lower() in _EDITIONS for t in rest) or (
+                        not whole and rest[0][:1].islower()):
                     return members
     return []
 
