@@ -21,8 +21,9 @@ the words its coverage agrees on, then "round N" for a chain's rounds.
    after harassment", "defeated by Brat"); a label ending in a possessive whose noun was cut loses the possessive
    ending ("greeting to Okonedo", not "to Okonedo's"), and one ending in an auxiliary ("won't", "will") loses it
    with the verb after it, so a negation never goes alone ("rules work" for "rules won't work"). Pronouns with a
-   verb contracted onto them ("I'm", "we're") are never label words, as pronouns are not. Word classes come from
-   LemmInflect's bundled lexicon (``english.word_classes``).
+   verb contracted onto them ("I'm", "we're") are never label words, as pronouns are not; a label that starts with
+   an inflected verb whose subject was cut takes the subject back where ``label.max_words`` leaves room ("Trump
+   invites Egypt's Sisi"). Word classes come from LemmInflect's bundled lexicon (``english.word_classes``).
 6. **Case**: a word keeps its capital where the story writes it capitalised inside sentences (a name); words that
    only a Title Case headline capitalises are written in lower case. The first word is capitalised.
 
@@ -207,9 +208,13 @@ def _label(story: _Story, weight, max_words: int) -> str:
         positions = _with_joining_words(tokens, breaks, sorted(k for unit in by_weight for k in unit))
         verb = _dangling_verb(tokens, breaks, positions, names)
         k = verb if verb is not None else _dangling_modifier(tokens, breaks, positions, names)
+        words = sum(map(len, by_weight))
+        room = len(positions) < MAX_LABEL_WORDS and words < max_words
+        subject = _cut_subject(tokens, breaks, positions, names, units) if k is None else None
+        if subject and words + len(subject) <= max_words and len(positions) + len(subject) <= MAX_LABEL_WORDS:
+            positions = sorted([*positions, *subject])  # "[Trump] invites Egypt's Sisi": who does it, where room
         if k is None or len(distinct) == 1:
             return _cased(positions, tokens, names, _bare_possessive(tokens, breaks, positions))
-        room = len(positions) < MAX_LABEL_WORDS and sum(map(len, by_weight)) < max_words
         if verb is not None and tokens[k + 1].stem and not breaks[k + 1] and room:
             return _cased(sorted([*positions, k + 1]), tokens, names)  # its object: "to announce decision"
         gone = {k, k + 1} if _auxiliary(tokens[k].word) else {k}  # an auxiliary takes its verb: "rules [won't] work"
@@ -256,6 +261,21 @@ def _dangling_verb(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positio
         if following is None or any(not tokens[g].stem or breaks[g] for g in range(k + 1, following + 1)):
             return k
     return None
+
+
+def _cut_subject(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int], names: list[bool],
+                 units: list[list[int]]) -> list[int] | None:
+    """The unit just before the label's first word when that word is an inflected verb and the unit, its subject,
+    was cut ("[Trump] invites Egypt's Sisi", "[Cars] involved in Chicago pileup"): a spelling the lexicon knows only
+    as a verb, not in its base form (that one is ``_bare_verb``'s), with the content word before it in the same
+    phrase. None otherwise."""
+    first = positions[0]
+    if first == 0 or names[first] or not tokens[first].stem or breaks[first] or not tokens[first - 1].stem:
+        return None
+    classes = word_classes(tokens[first].word)
+    if not classes.get("VERB") or set(classes) - {"VERB", "AUX"} or tokens[first].word in classes["VERB"]:
+        return None
+    return next((unit for unit in units if first - 1 in unit), None)
 
 
 def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ...]) -> list[list[int]]:

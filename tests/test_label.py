@@ -166,6 +166,13 @@ def test_no_label_ends_in_a_bare_possessive_or_an_auxiliary_or_holds_a_contracte
     assert _label_of(rules, max_words=5) == "Quillon Systems password rules"
 
 
+def test_a_label_starting_with_an_inflected_verb_takes_its_subject_back_where_there_is_room():
+    summit = [("s18", "Norland invites Vestmark to Alvora summit",
+               "Vestmark was invited to the Alvora summit, officials said.")]
+    assert _label_of(summit, max_words=5) == "Norland invites Vestmark to Alvora summit"  # who invites whom
+    assert _label_of(summit, max_words=4) == "Invites Vestmark to Alvora summit"  # no room: the label stays
+
+
 def test_label_of_story_without_words():
     assert label_stories(_texts([("s1", "", "")]), max_words=5) == {"s1": "untitled story"}
 
