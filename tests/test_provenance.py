@@ -81,6 +81,7 @@ def test_site_label_is_the_label_left_of_the_public_suffix_or_platform(host, lab
     ("www.aljazeera.com", "http://www.aljazeera.com/news/2017/02/land-law.html"),
     ("abcnews.go.com", "http://abcnews.go.com/Politics/story?id=45325524"),
     ("RTÉ", "https://www.rte.ie/news/2024/0501/port-strike/"),
+    ("HuffPost", "https://www.huffingtonpost.com/entry/port-strike_n_6632"),  # a short form of the site's name
 ])
 def test_host_matches_its_own_source(source, url):
     assert host_matches_source(source, url)
@@ -92,6 +93,7 @@ def test_host_matches_its_own_source(source, url):
     ("Guardian", "https://www.theguardian.com/world"),  # not the site's name: be conservative
     ("Al Jazeera", None), (None, "https://www.aljazeera.com/"), ("Times", "https://www.nytimes.com/"),
     ("www.aljazeera.com", "https://aljazeera.example.org/copy"),
+    ("The Times", "https://www.thetimesherald.com/story/news"),  # two words are no short form of another name
 ])
 def test_host_does_not_match_another_site_or_a_partial_name(source, url):
     assert not host_matches_source(source, url)
@@ -226,6 +228,12 @@ SHORT_FORMS = {  # outlets whose hosts spell them otherwise than their readers d
 ])
 def test_a_credit_may_name_an_outlet_by_a_short_form_of_its_host(line, rule, member):
     assert [(a.rule, a.named) for a in find_attributions([line], frozenset(), SHORT_FORMS)] == [(rule, (member,))]
+
+
+def test_a_source_written_in_short_on_its_own_site_is_credited_by_its_full_name():
+    members = {"huffpost": source_keys("HuffPost", "https://www.huffingtonpost.com/entry/port-strike_n_6632")}
+    found = find_attributions(["This article originally appeared on The Huffington Post."], frozenset(), members)
+    assert [(a.rule, a.named) for a in found] == [("originally_published", ("huffpost",))]
 
 
 @pytest.mark.parametrize("line", [

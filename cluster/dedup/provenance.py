@@ -218,8 +218,9 @@ def host_matches_source(source: str | None, url: str | None) -> bool:
 
     True when the source is a host of the same registrable domain, or when the URL's site label is the source's
     name key, with or without a leading "the" or trailing generic words (``Al Jazeera`` and ``aljazeera.com``,
-    ``The Guardian`` and ``theguardian.com``, ``BBC News`` and ``bbc.co.uk``), or its initials (``Deutsche Welle``
-    and ``dw.com``, ``New York Times`` and ``nytimes.com``). Anything else, a missing URL included, is False:
+    ``The Guardian`` and ``theguardian.com``, ``BBC News`` and ``bbc.co.uk``), its initials (``Deutsche Welle``
+    and ``dw.com``, ``New York Times`` and ``nytimes.com``), or a short form of it (``HuffPost`` and
+    ``huffingtonpost.com``: ``_abbreviates``). Anything else, a missing URL included, is False:
     ``Al Jazeera`` on ``inkl.com`` or on ``msn.com`` is not on its own site.
     """
     host = host_of(url)
@@ -233,7 +234,7 @@ def host_matches_source(source: str | None, url: str | None) -> bool:
         own = _registrable(source.strip().lower())
         return own is not None and own[1] == domain
     tokens = name_tokens(source)
-    return bool(tokens) and label in (_name_variants(tokens) | _initialisms(tokens))
+    return bool(tokens) and (label in (_name_variants(tokens) | _initialisms(tokens)) or _abbreviates(tokens, label))
 
 
 def source_keys(source: str | None, url: str | None = None) -> frozenset[str]:
@@ -352,15 +353,18 @@ def _names_in_part(tokens: list[str], index: Mapping[str, list[str]], whole: boo
 
 def _abbreviates(words: Sequence[str], key: str) -> bool:
     """Whether a credited name, capitalised word by word, is a short form of a source's key: its initials
-    (``Deutsche Welle`` for ``dw.com``'s ``dw``, as ``_initialisms`` makes them) or the starts of the key's parts, each
-    at least two letters, the first three (``HuffPost`` for ``huffingtonpost``: ``huff…post…``). Credits name an
-    outlet as readers know it, which is often not how its host spells it. Only a name after a cue is read this way:
-    a short line of two capitalised words is as often a byline or a caption as a source."""
+    (``Deutsche Welle`` for ``dw.com``'s ``dw``, as ``_initialisms`` makes them) or, for one word written in
+    camel case, the starts of the key's parts, each at least two letters, the first three (``HuffPost`` for
+    ``huffingtonpost``: ``huff…post…``; not "The Times" for ``thetimesofindia``). Credits and feeds name an outlet as
+    readers know it, which is often not how its host spells it. A credit is read this way only after a cue: a short
+    line of two capitalised words is as often a byline or a caption as a source."""
     if not words or not all(w[:1].isupper() for w in words):
         return False
     if len(words) >= 2 and key in _initialisms(words):
         return True
-    parts = [part.lower() for word in words for part in _CAMEL_PARTS.findall(word)]
+    if len(words) > 1:
+        return False
+    parts = [part.lower() for part in _CAMEL_PARTS.findall(words[0])]
     if len(parts) < 2 or len(parts[0]) < 3 or min(map(len, parts)) < 2 or len("".join(parts)) >= len(key):
         return False
     return re.fullmatch("[a-z0-9]*".join(map(re.escape, parts)) + "[a-z0-9]*", key) is not None
