@@ -213,13 +213,29 @@ def _label(story: _Story, weight, max_words: int) -> str:
         subject = _cut_subject(tokens, breaks, positions, names, units) if k is None else None
         if subject and words + len(subject) <= max_words and len(positions) + len(subject) <= MAX_LABEL_WORDS:
             positions = sorted([*positions, *subject])  # "[Trump] invites Egypt's Sisi": who does it, where room
+            words += len(subject)
         if k is None or len(distinct) == 1:
-            return _cased(positions, tokens, names, _bare_possessive(tokens, breaks, positions))
-        if verb is not None and tokens[k + 1].stem and not breaks[k + 1] and room:
+            return _finished(positions, tokens, names, breaks, units, room=words < max_words)
+        if (verb is not None and tokens[k + 1].stem and not breaks[k + 1] and room
+                and not _bare_possessive(tokens, breaks, [k + 1])):
             return _cased(sorted([*positions, k + 1]), tokens, names)  # its object: "to announce decision"
         gone = {k, k + 1} if _auxiliary(tokens[k].word) else {k}  # an auxiliary takes its verb: "rules [won't] work"
         distinct = ([u for u in distinct if not gone & set(u)]  # else it goes: "Clinton listen trade" is no label
                     or [u for u in distinct if k not in u])
+
+
+def _finished(positions: list[int], tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ...],
+              units: list[list[int]], room: bool) -> str:
+    """The label of ``positions``, where it ends in a possessive whose noun was cut (``_bare_possessive``) with that
+    noun where there is ``room`` ("Trump's nominee"), or without the ending ("for Ibrahim Halawa"), except after a
+    verb: the possessor would read as its object ("fined apprentice" for "fined over apprentice's death"), and a
+    dangling possessive is the lesser harm."""
+    if not _bare_possessive(tokens, breaks, positions):
+        return _cased(positions, tokens, names)
+    end = positions[-1]
+    if room and len(positions) < MAX_LABEL_WORDS and _nominal(tokens[end + 1].word):
+        return _cased([*positions, end + 1], tokens, names)
+    return _cased(positions, tokens, names, bare_last=not _after_verb(tokens, names, positions, units))
 
 
 _MODALS = frozenset({"to", "will", "won't", "wont", "would", "can", "can't", "cannot", "could", "must", "should",
@@ -278,18 +294,20 @@ def _cut_subject(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions
     return next((unit for unit in units if first - 1 in unit), None)
 
 
-def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ...]) -> list[list[int]]:
+def _units(tokens: tuple[_Token, ...], names: list[bool], breaks: tuple[bool, ...],
+           skip_pronouns: bool = True) -> list[list[int]]:
     """Content words, a run of adjacent name words as one ("Grand Harbour", "Peter Strzok"): a label never cuts a
-    name in two. Punctuation ends a run ("David Brat, Tea Party challenger" holds two names)."""
+    name in two. Punctuation ends a run ("David Brat, Tea Party challenger" holds two names). Contracted pronouns
+    are left out, unless they are all the headline has ("We're back")."""
     units: list[list[int]] = []
     for k, token in enumerate(tokens):
-        if not token.stem or _contracted_pronoun(token.word):
+        if not token.stem or (skip_pronouns and _contracted_pronoun(token.word)):
             continue
         if units and names[k] and units[-1][-1] == k - 1 and names[k - 1] and not breaks[k]:
             units[-1].append(k)
         else:
             units.append([k])
-    return units
+    return units or (_units(tokens, names, breaks, skip_pronouns=False) if skip_pronouns else [])
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -310,10 +328,7 @@ def _dangling_modifier(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], pos
     k = positions[-1]
     if names[k] or k + 1 >= len(tokens) or breaks[k + 1] or not tokens[k + 1].stem:
         return None
-    word = tokens[k].word
-    classes = set(word_classes(word))
-    modifier = classes == {"ADJ"} or (not classes and any(c.isdigit() or c == "-" for c in word))
-    return k if modifier or _auxiliary(word) else None
+    return k if _modifier(tokens[k].word) or _auxiliary(tokens[k].word) else None
 
 
 def _auxiliary(word: str) -> bool:
@@ -351,10 +366,33 @@ _JOINING = _PREPOSITIONS | {"to", "and"}
 
 def _bare_possessive(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int]) -> bool:
     """Whether the label ends in a possessive whose noun the label cut ("Boylan fearful for Ibrahim Halawa's
-    [health]"): the possessive ending then goes, and the name stays."""
+    [health]"). The label then takes the noun where there is room ("approve Trump's nominee"); else the possessive
+    ending goes ("for Ibrahim Halawa"), except right after a verb, which would take the possessor as its object
+    ("fined apprentice" for "fined over apprentice's [death]")."""
     k = positions[-1]
     return (_POSSESSIVE.search(tokens[k].text) is not None and k + 1 < len(tokens) and not breaks[k + 1]
             and bool(tokens[k + 1].stem))
+
+
+def _nominal(word: str) -> bool:
+    """Whether a word can be the noun a possessive owns: no modifier ("Asia's [top] university", "Navalny's
+    [anti-corruption] foundation")."""
+    return not _modifier(word)
+
+
+def _modifier(word: str) -> bool:
+    """An adjective only, or a word the lexicon lacks that holds a digit or a hyphen ("48-hour", "6.8bn")."""
+    classes = set(word_classes(word))
+    return classes == {"ADJ"} or (not classes and any(c.isdigit() or c == "-" for c in word))
+
+
+def _after_verb(tokens: tuple[_Token, ...], names: list[bool], positions: list[int], units: list[list[int]]) -> bool:
+    """Whether the label word before the last unit can be a verb, which would take that unit as its object
+    ("fines Quillon" for "fines Quillon's insurer")."""
+    start = next(unit[0] for unit in units if positions[-1] in unit)
+    before = [k for k in positions if k < start]
+    return (bool(before) and bool(tokens[before[-1]].stem) and not names[before[-1]]
+            and _can_be_verb(tokens[before[-1]].word))  # a joining word ("greeting to Okonedo's") is no verb
 
 
 def _cased(positions: list[int], tokens: tuple[_Token, ...], names: list[bool], bare_last: bool = False) -> str:

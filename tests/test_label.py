@@ -164,6 +164,17 @@ def test_no_label_ends_in_a_bare_possessive_or_an_auxiliary_or_holds_a_contracte
     assert _label_of(rules) == "Quillon Systems password rules"  # "won't" means nothing without "work"
     # and dropping the auxiliary takes its verb with it: "rules work" would say the opposite
     assert _label_of(rules, max_words=5) == "Quillon Systems password rules"
+    assert _label_of([("s20", "We're back", "")])  # a headline of a contracted pronoun alone still gets a label
+
+
+def test_a_possessive_takes_its_noun_where_there_is_room_and_stays_after_a_verb():
+    greeting = [("s15", "Premier sends birthday greeting to Okonedo's coach",
+                 "Norland's premier sent a birthday greeting to chess champion Mira Okonedo, praising Okonedo.")]
+    assert _label_of(greeting, max_words=5) == "Premier birthday greeting to Okonedo's coach"
+    fine = [("s21", "Regulator fines Quillon's insurer",
+             "The regulator fined Quillon, whose insurer, the regulator said, fined.")]
+    assert _label_of(fine, max_words=4) == "Regulator fines Quillon's insurer"
+    assert _label_of(fine, max_words=3) == "Regulator fines Quillon's"  # not "fines Quillon": Quillon was not fined
 
 
 def test_a_label_starting_with_an_inflected_verb_takes_its_subject_back_where_there_is_room():

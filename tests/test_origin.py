@@ -207,6 +207,13 @@ def test_the_member_a_credit_names_is_the_original_over_a_copy_that_says_nothing
     assert (choice.canonical, choice.rule) == ("o-aj", "attribution")
 
 
+def test_members_naming_each_other_do_not_win_over_a_member_nobody_names():
+    a = ("c-a", "Harbour Post", None, [*BODY, "Source: Gulf Review"], DAY)
+    b = ("c-b", "Gulf Review", None, [*BODY, "Source: Harbour Post"], DAY)
+    choice = chooser().choose(build(origin(DAY), a, b))
+    assert choice.canonical == "o-aj" and choice.rule != "attribution"
+
+
 def test_members_naming_each_other_cancel_out():
     a = ("c-a", "Harbour Post", None, [*BODY, "Source: Gulf Review"], DAY)
     b = ("c-b", "Gulf Review", None, [*BODY, "Source: Harbour Post", "Share this story"], DAY)

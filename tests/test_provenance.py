@@ -245,6 +245,20 @@ def test_short_forms_count_only_after_a_cue_and_only_as_names(line):
     assert find_attributions([line], frozenset(), SHORT_FORMS) == []
 
 
+@pytest.mark.parametrize("line", [
+    "This story was written by Dan Williams.",  # a byline: "written by" names people, and D. W. is not DW
+    "This article was produced by Nadia Yusuf for the desk.",
+])
+def test_initials_of_a_byline_name_no_outlet(line):
+    assert find_attributions([line], frozenset(), {"dw": source_keys("www.dw.com"), "ny": source_keys("ny.com")}) == []
+
+
+def test_a_country_after_a_name_makes_another_outlet():
+    abc = {"abc": source_keys("ABC News", "https://abcnews.go.com/US/story")}  # keys abcnews, abc
+    assert find_attributions(["This article originally appeared on ABC Australia."], frozenset(), abc) == []
+    assert find_attributions(["ABC Australia"], frozenset(), abc) == []
+
+
 def test_a_member_never_names_itself():
     assert named("Source: Al Jazeera and news agencies", own=source_keys("Al Jazeera")) == []
     assert named("MOSCOW, May 1. /TASS/. Talks resumed", own=source_keys("TASS")) == []

@@ -444,12 +444,12 @@ class _Group:
 
     def _attribution(self, candidates: list[int]) -> list[int]:
         """Members that name another candidate (not naming them back) as their origin drop out; then, where some of
-        those left are named as the origin by a member of the group (an aggregator included) and others are not,
-        the named ones stay: a credit says where the text the whole group carries comes from, so a copy that says
-        nothing is not its origin over the member the credit names."""
+        those left are named as the origin by a member of the group (an aggregator included; members naming each
+        other do not count) and others are not, the named ones stay: a credit says where the text the whole group
+        carries comes from, so a copy that says nothing is not its origin over the member the credit names."""
         alive = set(candidates)
         left = [i for i in candidates if not any(j != i and i not in self.names[j] for j in self.names[i] & alive)]
-        named = {i for j, names in enumerate(self.names) for i in names if i != j}
+        named = {i for j, names in enumerate(self.names) for i in names if i != j and j not in self.names[i]}
         return [i for i in left if i in named] or left
 
     def _earliest(self, candidates: list[int]) -> list[int]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -94,9 +94,9 @@ GENERIC_NAME_WORDS = frozenset({"news", "english", "online", "media", "network",
                                 "plc", "corp", "corporation", "company", "gmbh", "ag", "sa", "net", "org", "tv",
                                 "radio", "live", "today", "uk", "us"})
 """Words that may follow an outlet's name without making it another name ("BBC News", "Al Jazeera Media Network")."""
-_EDITIONS = frozenset({"europe", "asia", "africa", "america", "americas", "pacific", "global", "edition", "usa", "uk",
-                       "us", "australia", "canada", "india", "ireland", "singapore"})
-"""Editions a credit may add to the name ("China Daily Europe", "CNN International", "HuffPost UK")."""
+_EDITIONS = frozenset({"europe", "asia", "africa", "americas", "pacific", "global", "edition"})
+"""Editions a credit may add after the name ("China Daily Europe", "Al Jazeera Asia"). Not countries: "ABC
+Australia" is another broadcaster than ABC News."""
 _STOP_KEYS = frozenset({"the", "news", "world", "home", "source", "sources", "staff", "com", "www", "online", "media",
                         "live", "today", "video", "photo", "more", "unknown"})
 
@@ -125,6 +125,8 @@ _CUE_WORDINGS: tuple[tuple[str, str], ...] = (  # (rule, the words before the na
 )
 # one scan per line: every wording is an alternative, its name captured by a look-ahead so that a cue naming no
 # member does not hide a later one
+# cues after which a name is an outlet, never a person: "written by Dan Williams" is a byline, not "DW"
+_SHORT_FORM_CUES = frozenset({"originally_published", "republished_from", "continue_reading", "source_line"})
 _CUES = re.compile("|".join(f"(?P<c{k}>{words})(?=(?P<n{k}>\\S.{{0,160}}))" for k, (_, words) in
                             enumerate(_CUE_WORDINGS)), re.IGNORECASE)
 _CUE_WORDS = ("originally", "first", "publish", "reprint", "repost", "re-post", "syndicat", "produced", "written",
@@ -328,27 +330,41 @@ def _key_index(others: Mapping[str, frozenset[str]]) -> dict[str, list[str]]:
     return index
 
 
-def _names_in_part(tokens: list[str], index: Mapping[str, list[str]], whole: bool) -> list[str]:
+def _names_in_part(tokens: list[str], index: Mapping[str, list[str]], whole: bool,
+                   short_forms: bool = False) -> list[str]:
     """Members whose key is the start of ``tokens`` (longest first; a leading "the" may be left out), with an
-    acceptable rest: nothing, generic words or (unless ``whole``: the tokens are a line of their own) a lower-case
-    word that ends the name. After a cue (not ``whole``), a start that abbreviates a key counts when no start is a key
-    (``_abbreviates``)."""
+    acceptable rest: nothing, generic words or (unless ``whole``: the tokens are a line of their own) an edition or a
+    lower-case word that ends the name. With ``short_forms``, a start that abbreviates a key counts when no start is
+    a key (``_short_form_members``)."""
     tokens = tokens if whole else tokens[:_MAX_NAME_WORDS]
     starts = [tokens, tokens[1:]] if len(tokens) > 1 and tokens[0].lower() == "the" else [tokens]
-    lookups = [lambda words: index.get("".join(words).lower(), [])]
-    if not whole:
-        lookups.append(lambda words: [m for key, members in index.items() if _abbreviates(words, key) for m in members])
+    lookups: list[Callable[[Sequence[str]], list[str]]] = [lambda words: index.get("".join(words).lower(), [])]
+    if short_forms:
+        lookups.append(lambda words: _short_form_members(words, index))
     for lookup in lookups:
         for words in starts:
             for end in range(len(words), 0, -1):
                 members = lookup(words[:end])
-                if not members:
-                    continue
-                rest = words[end:]
-                if all(t.lower() in GENERIC_NAME_WORDS or t.lower() in _EDITIONS for t in rest) or (
-                        not whole and rest[0][:1].islower()):
+                if members and _name_ends(words[end:], whole):
                     return members
     return []
+
+
+def _name_ends(rest: Sequence[str], whole: bool) -> bool:
+    """Whether what follows a name leaves it that name: nothing or generic words; after a cue also an edition or a
+    lower-case word ("republished from The Conversation under a Creative Commons licence")."""
+    if all(t.lower() in GENERIC_NAME_WORDS for t in rest):
+        return True
+    return not whole and (rest[0][:1].islower() or all(t.lower() in GENERIC_NAME_WORDS | _EDITIONS for t in rest))
+
+
+def _short_form_members(words: Sequence[str], index: Mapping[str, list[str]]) -> list[str]:
+    """Members whose key ``words`` abbreviate (``_abbreviates``): initials looked up, a camel-case word matched."""
+    if not words or not all(w[:1].isupper() for w in words):
+        return []
+    if len(words) > 1:
+        return [m for key in sorted(_initialisms(words)) for m in index.get(key, [])]
+    return [m for key in sorted(index) if _abbreviates(words, key) for m in index[key]]
 
 
 def _abbreviates(words: Sequence[str], key: str) -> bool:
@@ -356,8 +372,9 @@ def _abbreviates(words: Sequence[str], key: str) -> bool:
     (``Deutsche Welle`` for ``dw.com``'s ``dw``, as ``_initialisms`` makes them) or, for one word written in
     camel case, the starts of the key's parts, each at least two letters, the first three (``HuffPost`` for
     ``huffingtonpost``: ``huff…post…``; not "The Times" for ``thetimesofindia``). Credits and feeds name an outlet as
-    readers know it, which is often not how its host spells it. A credit is read this way only after a cue: a short
-    line of two capitalised words is as often a byline or a caption as a source."""
+    readers know it, which is often not how its host spells it. A credit is read this way only after a cue that names
+    a place of publication (``_SHORT_FORM_CUES``): "written by Dan Williams" and a short line of two capitalised
+    words are as often a byline or a caption as a source."""
     if not words or not all(w[:1].isupper() for w in words):
         return False
     if len(words) >= 2 and key in _initialisms(words):
@@ -370,8 +387,9 @@ def _abbreviates(words: Sequence[str], key: str) -> bool:
     return re.fullmatch("[a-z0-9]*".join(map(re.escape, parts)) + "[a-z0-9]*", key) is not None
 
 
-def _named_in_span(span: str, index: Mapping[str, list[str]]) -> list[str]:
-    """Members named by the text after an attribution cue (see the module docstring)."""
+def _named_in_span(span: str, index: Mapping[str, list[str]], short_forms: bool = False) -> list[str]:
+    """Members named by the text after an attribution cue (see the module docstring); ``short_forms`` for a cue
+    that names a place of publication (``_SHORT_FORM_CUES``)."""
     host = _HOST_AT_START.match(span)
     if host:
         label = site_label(host.group(1).lower())
@@ -380,7 +398,8 @@ def _named_in_span(span: str, index: Mapping[str, list[str]]) -> list[str]:
     span = _SPAN_END.split(span, maxsplit=1)[0]
     named: list[str] = []
     for part in _PARTS.split(span):
-        named.extend(m for m in _names_in_part(name_tokens(part), index, whole=False) if m not in named)
+        named.extend(m for m in _names_in_part(name_tokens(part), index, whole=False, short_forms=short_forms)
+                     if m not in named)
     return named
 
 
@@ -404,7 +423,7 @@ def _line_attribution(line: str, index: Mapping[str, list[str]], cued: bool = Tr
             continue
         for found in _CUES.finditer(edge):
             k = next(k for k in range(len(_CUE_WORDINGS)) if found.group(f"c{k}") is not None)
-            if named := _named_in_span(found.group(f"n{k}"), index):
+            if named := _named_in_span(found.group(f"n{k}"), index, _CUE_WORDINGS[k][0] in _SHORT_FORM_CUES):
                 return Attribution(line, _CUE_WORDINGS[k][0], tuple(named))
     return None
 
