@@ -23,7 +23,7 @@ of ``ATTRIBUTION_RULES`` (``cluster.rules``), and keeps those that name another 
   lower-case word (the name ended: "republished from The Conversation under a Creative Commons licence") or a
   generic word ("Al Jazeera English", "BBC News"); the longest such start wins; where no start is a key, one that
   abbreviates a key counts (initials: "Deutsche Welle" for ``dw.com``; starts of its parts: "HuffPost" for
-  ``huffingtonpost.com``), after a cue only;
+  ``huffingtonpost.com``), after a cue that names a place of publication only (``_SHORT_FORM_CUES``);
 * a line of at most ``NAME_LINE_MAX_WORDS`` words that is exactly a member's name (generic words allowed) names it
   too: apps print the origin's name on a line of its own; a "via X" line counts only on its own, short;
 * an article never names itself: members whose keys meet its own are left out (the original's own "Source: Al
