@@ -284,12 +284,15 @@ def _cut_subject(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions
     """The unit just before the label's first word when that word is an inflected verb and the unit, its subject,
     was cut ("[Trump] invites Egypt's Sisi", "[Cars] involved in Chicago pileup"): a spelling the lexicon knows only
     as a verb, not in its base form (that one is ``_bare_verb``'s), with the content word before it in the same
-    phrase. None otherwise."""
+    phrase, a noun or a name (or a word the lexicon lacks, as most names). None otherwise."""
     first = positions[0]
     if first == 0 or names[first] or not tokens[first].stem or breaks[first] or not tokens[first - 1].stem:
         return None
     classes = word_classes(tokens[first].word)
     if not classes.get("VERB") or set(classes) - {"VERB", "AUX"} or tokens[first].word in classes["VERB"]:
+        return None
+    before = set(word_classes(tokens[first - 1].word))
+    if before and "NOUN" not in before and not names[first - 1]:  # "[really] paying" has no subject to give back
         return None
     return next((unit for unit in units if first - 1 in unit), None)
 

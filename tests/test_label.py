@@ -182,6 +182,9 @@ def test_a_label_starting_with_an_inflected_verb_takes_its_subject_back_where_th
                "Vestmark was invited to the Alvora summit, officials said.")]
     assert _label_of(summit, max_words=5) == "Norland invites Vestmark to Alvora summit"  # who invites whom
     assert _label_of(summit, max_words=4) == "Invites Vestmark to Alvora summit"  # no room: the label stays
+    adverb = [("s18", "Vestmark now really invites Norland to Alvora summit",
+               "Norland was invited to the Alvora summit, officials said.")]
+    assert _label_of(adverb, max_words=5) == "Invites Norland to Alvora summit"  # "really" is nobody
 
 
 def test_label_of_story_without_words():
