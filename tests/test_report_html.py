@@ -145,10 +145,16 @@ def test_beyond_the_listed_stories_each_is_a_row_with_its_id_and_no_articles(sam
     urls = tables["articles"].select("story_id", "url")
     for story_id, url in urls.filter(pl.col("story_id").is_in(listed["story_id"].implode())).iter_rows():
         assert f"href='{url}'" in chunks[story_id]
-    for story_id, label in rest.select("story_id", "label").iter_rows():
-        assert "href=" not in chunks[story_id] and "<details" not in chunks[story_id]
+    originals = tables["articles"].filter(pl.col("is_canonical")).sort("published_at", "article_id")
+    linked = 0
+    for story_id, label, headline in rest.select("story_id", "label", "headline").iter_rows():
+        # no articles, but the headline links to the article that has it
+        titled = originals.filter((pl.col("story_id") == story_id) & (pl.col("title") == headline))["url"].to_list()
+        assert re.findall(r"href='([^']+)'", chunks[story_id]) == titled[:1] and "<details" not in chunks[story_id]
+        linked += bool(titled)
         assert f"<div class='unlisted' id='{story_id}' data-story='{story_id}'>{html.escape(label)}<" in page
         assert f"title='newsclust show story {story_id}'>{story_id}</code>" in chunks[story_id]
+    assert linked == 3
     assert "The 11 largest stories open to their articles; the other 3 are listed with their ids." in page
     assert "largest stories open to their articles" not in render_report(tables, manifest)  # 14: all listed
 

@@ -138,7 +138,9 @@ def top_stories(stories: pl.DataFrame, articles: pl.DataFrame, duplicates: pl.Da
         _story_card(rank, story, by_story.get(story["story_id"], []), rounds.get(story["chain_id"], []))
         for rank, story in enumerate(ranked_rows[:TOP_STORIES], start=1)
     ]
-    more = [_story_row(story, by_story.get(story["story_id"], [])) if rank <= listed else _unlisted_row(story)
+    links = _headline_links(ranked.slice(listed), articles)
+    more = [_story_row(story, by_story.get(story["story_id"], [])) if rank <= listed
+            else _unlisted_row(story, links.get(story["story_id"]))
             for rank, story in enumerate(ranked_rows[TOP_STORIES:], start=TOP_STORIES + 1)]
     if not more:
         return {"cards": cards, "more": None}
@@ -200,10 +202,23 @@ def _story_row(story: dict[str, Any], members: list[dict[str, Any]]) -> dict[str
     }
 
 
-def _unlisted_row(story: dict[str, Any]) -> dict[str, Any]:
-    """A row of the "more stories" table beyond the listed stories: its numbers, id and headline, no articles."""
+def _headline_links(stories: pl.DataFrame, articles: pl.DataFrame) -> dict[str, str]:
+    """Per story, the address of its earliest original whose title is the story's headline (a web page only)."""
+    if stories.is_empty() or "is_canonical" not in articles.columns:
+        return {}
+    titled = (articles.filter(pl.col("is_canonical"))
+              .join(stories.select("story_id", "headline"), on="story_id")
+              .filter(pl.col("title") == pl.col("headline"))
+              .sort("published_at", "article_id", nulls_last=True)
+              .group_by("story_id", maintain_order=True).agg(pl.col("url").first()))
+    return {story: link for story, url in titled.iter_rows() if (link := href(url))}
+
+
+def _unlisted_row(story: dict[str, Any], link: str | None) -> dict[str, Any]:
+    """A row of the "more stories" table beyond the listed stories: its numbers, id and headline (linked to the
+    article that has it), no articles."""
     return {
-        "story_id": story["story_id"], "label": story["label"], "listed": False,
+        "story_id": story["story_id"], "label": story["label"], "listed": False, "href": link,
         "headline": story["headline"] if story["headline"] != story["label"] else None,
         "n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
         "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
