@@ -233,7 +233,7 @@ def _finished(positions: list[int], tokens: tuple[_Token, ...], names: list[bool
     if not _bare_possessive(tokens, breaks, positions):
         return _cased(positions, tokens, names)
     end = positions[-1]
-    if room and len(positions) < MAX_LABEL_WORDS and _nominal(tokens[end + 1].word):
+    if room and len(positions) < MAX_LABEL_WORDS and not _modifier(tokens[end + 1].word):  # not "Asia's top"
         return _cased([*positions, end + 1], tokens, names)
     return _cased(positions, tokens, names, bare_last=not _after_verb(tokens, names, positions, units))
 
@@ -369,18 +369,10 @@ _JOINING = _PREPOSITIONS | {"to", "and"}
 
 def _bare_possessive(tokens: tuple[_Token, ...], breaks: tuple[bool, ...], positions: list[int]) -> bool:
     """Whether the label ends in a possessive whose noun the label cut ("Boylan fearful for Ibrahim Halawa's
-    [health]"). The label then takes the noun where there is room ("approve Trump's nominee"); else the possessive
-    ending goes ("for Ibrahim Halawa"), except right after a verb, which would take the possessor as its object
-    ("fined apprentice" for "fined over apprentice's [death]")."""
+    [health]"); ``_finished`` says what becomes of it."""
     k = positions[-1]
     return (_POSSESSIVE.search(tokens[k].text) is not None and k + 1 < len(tokens) and not breaks[k + 1]
             and bool(tokens[k + 1].stem))
-
-
-def _nominal(word: str) -> bool:
-    """Whether a word can be the noun a possessive owns: no modifier ("Asia's [top] university", "Navalny's
-    [anti-corruption] foundation")."""
-    return not _modifier(word)
 
 
 def _modifier(word: str) -> bool:

@@ -97,6 +97,7 @@ GENERIC_NAME_WORDS = frozenset({"news", "english", "online", "media", "network",
 _EDITIONS = frozenset({"europe", "asia", "africa", "americas", "pacific", "global", "edition"})
 """Editions a credit may add after the name ("China Daily Europe", "Al Jazeera Asia"). Not countries: "ABC
 Australia" is another broadcaster than ABC News."""
+_AFTER_CUED_NAME = GENERIC_NAME_WORDS | _EDITIONS
 _STOP_KEYS = frozenset({"the", "news", "world", "home", "source", "sources", "staff", "com", "www", "online", "media",
                         "live", "today", "video", "photo", "more", "unknown"})
 
@@ -222,7 +223,7 @@ def host_matches_source(source: str | None, url: str | None) -> bool:
     name key, with or without a leading "the" or trailing generic words (``Al Jazeera`` and ``aljazeera.com``,
     ``The Guardian`` and ``theguardian.com``, ``BBC News`` and ``bbc.co.uk``), its initials (``Deutsche Welle``
     and ``dw.com``, ``New York Times`` and ``nytimes.com``), or a short form of it (``HuffPost`` and
-    ``huffingtonpost.com``: ``_abbreviates``). Anything else, a missing URL included, is False:
+    ``huffingtonpost.com``: ``_camel_short_form``). Anything else, a missing URL included, is False:
     ``Al Jazeera`` on ``inkl.com`` or on ``msn.com`` is not on its own site.
     """
     host = host_of(url)
@@ -236,7 +237,8 @@ def host_matches_source(source: str | None, url: str | None) -> bool:
         own = _registrable(source.strip().lower())
         return own is not None and own[1] == domain
     tokens = name_tokens(source)
-    return bool(tokens) and (label in (_name_variants(tokens) | _initialisms(tokens)) or _abbreviates(tokens, label))
+    return bool(tokens) and (label in (_name_variants(tokens) | _initialisms(tokens))
+                             or (len(tokens) == 1 and _camel_short_form(tokens[0], label)))
 
 
 def source_keys(source: str | None, url: str | None = None) -> frozenset[str]:
@@ -355,34 +357,30 @@ def _name_ends(rest: Sequence[str], whole: bool) -> bool:
     lower-case word ("republished from The Conversation under a Creative Commons licence")."""
     if all(t.lower() in GENERIC_NAME_WORDS for t in rest):
         return True
-    return not whole and (rest[0][:1].islower() or all(t.lower() in GENERIC_NAME_WORDS | _EDITIONS for t in rest))
+    return not whole and (rest[0][:1].islower() or all(t.lower() in _AFTER_CUED_NAME for t in rest))
 
 
 def _short_form_members(words: Sequence[str], index: Mapping[str, list[str]]) -> list[str]:
-    """Members whose key ``words`` abbreviate (``_abbreviates``): initials looked up, a camel-case word matched."""
+    """Members whose key a credited name, capitalised word by word, abbreviates: its initials (``Deutsche Welle``
+    for ``dw.com``'s ``dw``, as ``_initialisms`` makes them) or, for one camel-case word, a key it is the short form
+    of (``_camel_short_form``). Credits name an outlet as readers know it, which is often not how its host spells
+    it. A credit is read this way only after a cue that names a place of publication (``_SHORT_FORM_CUES``):
+    "written by Dan Williams" and a short line of two capitalised words are as often a byline or a caption as a
+    source."""
     if not words or not all(w[:1].isupper() for w in words):
         return []
     if len(words) > 1:
         return [m for key in sorted(_initialisms(words)) for m in index.get(key, [])]
-    return [m for key in sorted(index) if _abbreviates(words, key) for m in index[key]]
+    return [m for key in sorted(index) if _camel_short_form(words[0], key) for m in index[key]]
 
 
-def _abbreviates(words: Sequence[str], key: str) -> bool:
-    """Whether a credited name, capitalised word by word, is a short form of a source's key: its initials
-    (``Deutsche Welle`` for ``dw.com``'s ``dw``, as ``_initialisms`` makes them) or, for one word written in
-    camel case, the starts of the key's parts, each at least two letters, the first three (``HuffPost`` for
-    ``huffingtonpost``: ``huff…post…``; not "The Times" for ``thetimesofindia``). Credits and feeds name an outlet as
-    readers know it, which is often not how its host spells it. A credit is read this way only after a cue that names
-    a place of publication (``_SHORT_FORM_CUES``): "written by Dan Williams" and a short line of two capitalised
-    words are as often a byline or a caption as a source."""
-    if not words or not all(w[:1].isupper() for w in words):
-        return False
-    if len(words) >= 2 and key in _initialisms(words):
-        return True
-    if len(words) > 1:
-        return False
-    parts = [part.lower() for part in _CAMEL_PARTS.findall(words[0])]
-    if len(parts) < 2 or len(parts[0]) < 3 or min(map(len, parts)) < 2 or len("".join(parts)) >= len(key):
+def _camel_short_form(word: str, key: str) -> bool:
+    """Whether one capitalised camel-case word is made of the starts of a longer key's parts, each at least two
+    letters, the first three (``HuffPost`` for ``huffingtonpost``: ``huff…post…``). Only one word: "The Times" is
+    no short form of ``thetimesofindia``."""
+    parts = [part.lower() for part in _CAMEL_PARTS.findall(word)]
+    if not word[:1].isupper() or len(parts) < 2 or len(parts[0]) < 3 or min(map(len, parts)) < 2 \
+            or len("".join(parts)) >= len(key):
         return False
     return re.fullmatch("[a-z0-9]*".join(map(re.escape, parts)) + "[a-z0-9]*", key) is not None
 

@@ -195,11 +195,14 @@ def _story_row(story: dict[str, Any], members: list[dict[str, Any]]) -> dict[str
     own_headline = articles["originals"] or story["headline"] != story["label"]
     return {
         "story_id": story["story_id"], "label": story["label"], "headline": story["headline"] if own_headline else None,
-        "previous_label": story.get("previous_label"), "listed": True,
-        "n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
-        "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
-        **articles,
+        "previous_label": story.get("previous_label"), "listed": True, **_story_numbers(story), **articles,
     }
+
+
+def _story_numbers(story: dict[str, Any]) -> dict[str, str]:
+    """A story's counts and span as a row of the "more stories" table shows them."""
+    return {"n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
+            "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"])}
 
 
 def _headline_links(stories: pl.DataFrame, articles: pl.DataFrame) -> dict[str, str]:
@@ -219,9 +222,7 @@ def _unlisted_row(story: dict[str, Any], link: str | None) -> dict[str, Any]:
     article that has it), no articles."""
     return {
         "story_id": story["story_id"], "label": story["label"], "listed": False, "href": link,
-        "headline": story["headline"] if story["headline"] != story["label"] else None,
-        "n_unique": number(story["n_unique"]), "n_articles": number(story["n_articles"]),
-        "n_sources": number(story["n_sources"]), "seen": span(story["first_seen"], story["last_seen"]),
+        "headline": story["headline"] if story["headline"] != story["label"] else None, **_story_numbers(story),
     }
 
 
