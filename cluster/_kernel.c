@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1049,8 +1050,95 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(best_columns_doc,
+    "best_columns(products, row_days, column_days, own, params, columns, scores)\n\n"
+    "stories._best_columns in one pass per row. products (float32) is rows x width, row_days (float64) one day per\n"
+    "row, column_days (float64) one per column, own (int64) each row's own column (-1 for none), params (float64)\n"
+    "time_scale_days and window_taus. A cell scores product - gap*gap/2 with gap = (row day - column day) / tau\n"
+    "(-inf beyond window_taus; the own column is never taken). Writes the take = len(columns) / rows best columns\n"
+    "(int64) and their scores (float64) per row, best first, ties to the lower column; a row with fewer columns\n"
+    "than take is padded with scores of -inf.");
+
+/* One row. A score is its product minus a penalty >= 0, so a cell whose product does not beat the take-th best
+ * score so far cannot enter: columns are scanned in order and BEST_RUN at a time tested against that bound, in float32
+ * (the bound rounded down, so no cell that could enter is skipped); only the rare cells that pass are scored in
+ * float64, as numpy scores them, and inserted in the sorted list (equal scores stay behind, so ties go to the lower
+ * column). */
+#define BEST_RUN 32  /* cells tested against the bound at once (a loop the compiler turns into vector compares) */
+
+static void best_of_row(const float *product, Py_ssize_t width, double row_day, const double *column_days,
+                        int64_t own, double tau, double window, Py_ssize_t take, int64_t *columns, double *scores) {
+    Py_ssize_t filled = 0;
+    float bound = -INFINITY;
+    for (Py_ssize_t start = 0; start < width; start += BEST_RUN) {
+        Py_ssize_t stop = start + BEST_RUN < width ? start + BEST_RUN : width;
+        if (filled == take && stop - start == BEST_RUN) {
+            int any = 0;
+            for (int c = 0; c < BEST_RUN; c++) any |= product[start + c] > bound;
+            if (!any) continue;
+        }
+        for (Py_ssize_t c = start; c < stop; c++) {
+            if (c == own || (filled == take && !(product[c] > bound))) continue;
+            double gap = (row_day - column_days[c]) / tau;
+            double penalty = 0.5 * gap;
+            penalty = penalty * gap;
+            double score = fabs(gap) > window ? -INFINITY : (double)product[c] - penalty;
+            if (filled == take && !(score > scores[take - 1])) continue;
+            Py_ssize_t at = filled < take ? filled++ : take - 1;
+            while (at > 0 && score > scores[at - 1]) {
+                scores[at] = scores[at - 1];
+                columns[at] = columns[at - 1];
+                at--;
+            }
+            scores[at] = score;
+            columns[at] = c;
+            if (filled == take) {
+                bound = (float)scores[take - 1];
+                if ((double)bound > scores[take - 1]) bound = nextafterf(bound, -INFINITY);
+            }
+        }
+    }
+    for (Py_ssize_t at = filled; at < take; at++) {
+        scores[at] = -INFINITY;
+        columns[at] = 0;
+    }
+}
+
+static PyObject *best_columns(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer views[7];
+    int held;
+    PyObject *result = NULL;
+    static const int writable[7] = {0, 0, 0, 0, 0, 1, 1};
+    static const Py_ssize_t item[7] = {4, 8, 8, 8, 8, 8, 8};
+    if (views_get(args, nargs, 7, writable, item, views, &held, "best_columns") < 0) goto done;
+    Py_ssize_t rows = views[1].len / 8, width = views[2].len / 8;
+    Py_ssize_t take = rows > 0 ? views[5].len / 8 / rows : 0;
+    if (views[0].len / 4 != rows * width || views[3].len / 8 != rows || views[4].len / 8 != 2
+        || views[5].len / 8 != rows * take || views[6].len / 8 != rows * take || take > width) {
+        PyErr_SetString(PyExc_ValueError, "best_columns: the products, days, own columns and outputs do not fit together");
+        goto done;
+    }
+    const float *products = views[0].buf;
+    const double *row_days = views[1].buf, *column_days = views[2].buf, *params = views[4].buf;
+    const int64_t *own = views[3].buf;
+    int64_t *columns = views[5].buf;
+    double *scores = views[6].buf;
+    if (take > 0) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t r = 0; r < rows; r++)
+            best_of_row(products + r * width, width, row_days[r], column_days, own[r], params[0], params[1], take,
+                        columns + r * take, scores + r * take);
+        Py_END_ALLOW_THREADS
+    }
+    result = Py_NewRef(Py_None);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"average_linkage", (PyCFunction)(void (*)(void))average_linkage, METH_FASTCALL, average_linkage_doc},
+    {"best_columns", (PyCFunction)(void (*)(void))best_columns, METH_FASTCALL, best_columns_doc},
     {"code_points", (PyCFunction)(void (*)(void))code_points, METH_FASTCALL, code_points_doc},
     {"docs_holding", (PyCFunction)(void (*)(void))docs_holding, METH_FASTCALL, docs_holding_doc},
     {"murmur_hashes", (PyCFunction)(void (*)(void))murmur_hashes, METH_FASTCALL, murmur_hashes_doc},

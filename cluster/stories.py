@@ -51,9 +51,7 @@ from .timeutil import epoch_days
 
 WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: the penalty alone exceeds any cosine
 BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 64 MB of float32 cosines
-ROW_CHUNK_CELLS = 1 << 18  # cells of a block scored at once (1 MB of float32): the passes over them stay in cache
-GROUP_COLUMNS = 64  # at most this many columns per group when a row's best columns are found by bounds
-GROUPS_PER_TAKE = 8  # at least this many groups per column taken (fewer groups give loose bounds: score densely)
+RESCORE_ROWS = 256  # rows whose chosen candidates are rescored at once (their vectors gathered: 256 × k × 384 floats)
 FULL_ARTICLE = 0.5  # richness from which an item counts as a full article, not a headline, for shared neighbours
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
 
@@ -164,25 +162,27 @@ def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: floa
     ``index`` and ``sims``. A column more than ``2τ`` days from the row is never a candidate, so the answer for a
     row does not depend on which block it is in.
 
-    The cosines come from one product for the whole block; the rest is done a few rows at a time
-    (``ROW_CHUNK_CELLS``), so that the passes over the scores stay in cache (``_best_columns``)."""
+    The cosines come from one product for the whole block; the compiled kernel takes each row's best columns in one
+    pass over its cosines (``_kernel.best_columns``: a cell is scored only when its cosine beats the row's
+    ``k``-th best score so far, which a penalty ``>= 0`` can only lower), and the chosen cells are rescored
+    ``RESCORE_ROWS`` rows at a time (``_rescored``)."""
     width = hi - lo
     take = min(k, width - 1) if width > 1 else 0
     if take <= 0:
         return
     products = vectors[start:stop] @ vectors[lo:hi].T
-    column_days = days[lo:hi]
-    step = max(1, ROW_CHUNK_CELLS // width)
-    for a in range(0, stop - start, step):
-        b = min(a + step, stop - start)
-        row_days = days[start + a : start + b]
-        columns, scores = _best_columns(products[a:b], row_days, column_days,
-                                        np.arange(start + a, start + b) - lo, time_scale_days, take)
-        columns += lo
+    columns = np.empty((stop - start, take), dtype=np.int64)
+    scores = np.empty((stop - start, take), dtype=np.float64)
+    own = np.arange(start, stop, dtype=np.int64) - lo
+    _kernel.best_columns(products, days[start:stop], days[lo:hi], own,
+                         np.array([time_scale_days, WINDOW_TAUS], dtype=np.float64), columns, scores)
+    columns += lo
+    for a in range(0, stop - start, RESCORE_ROWS):
+        b = min(a + RESCORE_ROWS, stop - start)
         written = slice(start + a - row_offset, start + b - row_offset)
-        index[written, :take] = columns
-        sims[written, :take] = _rescored(vectors[start + a : start + b], row_days, vectors, days, columns, scores,
-                                         time_scale_days)
+        index[written, :take] = columns[a:b]
+        sims[written, :take] = _rescored(vectors[start + a : start + b], days[start + a : start + b], vectors, days,
+                                         columns[a:b], scores[a:b], time_scale_days)
 
 
 def _rescored(row_vectors: np.ndarray, row_days: np.ndarray, vectors: np.ndarray, days: np.ndarray,
@@ -204,63 +204,6 @@ def _exact_scores(products: np.ndarray, row_days: np.ndarray, column_days: np.nd
     scores -= 0.5 * gap * gap
     scores[np.abs(gap) > WINDOW_TAUS] = -np.inf
     return scores
-
-
-def _best_columns(products: np.ndarray, row_days: np.ndarray, column_days: np.ndarray, own: np.ndarray,
-                  time_scale_days: float, take: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the ``take`` columns of the highest scores ``E − (Δt/τ)²/2`` (the row's own column ``own`` and
-    columns beyond ``2τ`` excluded; ties to the lower column) and their scores, best first.
-
-    Exact, without scoring every cell: the columns are cut into groups of up to ``GROUP_COLUMNS`` consecutive ones
-    (close in time, since rows are in time order), at least ``GROUPS_PER_TAKE`` groups per column taken. A group's
-    best cosine minus the largest penalty of its days is a score one of its columns reaches; the ``take``-th highest
-    of these over the groups, ``t``, is at most the row's ``take``-th best score. A column can only be among the best
-    if its cosine minus the smallest penalty of its group's days reaches ``t``; only those (a few dozen of thousands
-    on a night of real articles) are scored. ``products`` is overwritten."""
-    n_rows, width = products.shape
-    group = min(GROUP_COLUMNS, width // (GROUPS_PER_TAKE * take))
-    if group < 8:
-        scores = _exact_scores(products, row_days[:, None], column_days[None, :], time_scale_days)
-        scores[np.arange(n_rows), own] = -np.inf
-        part = _top_columns(scores, take)
-        order = np.lexsort((part, -np.take_along_axis(scores, part, axis=1)), axis=1)
-        part = np.take_along_axis(part, order, axis=1)
-        return part, np.take_along_axis(scores, part, axis=1)
-    starts = np.arange(0, width, group)
-    products[np.arange(n_rows), own] = -np.inf
-    if max(column_days[-1] - row_days[0], row_days[-1] - column_days[0]) / time_scale_days > WINDOW_TAUS:
-        gap = (row_days[:, None] - column_days[None, :]) / time_scale_days
-        products[np.abs(gap) > WINDOW_TAUS] = -np.inf
-    best = np.maximum.reduceat(products, starts, axis=1).astype(np.float64)
-    first_day, last_day = column_days[starts], column_days[np.minimum(starts + group, width) - 1]
-    gap_first = (row_days[:, None] - first_day[None, :]) / time_scale_days
-    gap_last = (row_days[:, None] - last_day[None, :]) / time_scale_days
-    most = 0.5 * np.maximum(gap_first * gap_first, gap_last * gap_last)
-    least = np.where(gap_first * gap_last <= 0, 0.0, 0.5 * np.minimum(gap_first * gap_first, gap_last * gap_last))
-    reached = best - most
-    cut = np.partition(reached, len(starts) - take, axis=1)[:, len(starts) - take]
-    # 1e-6: far above the rounding of any of these sums, so a column that might tie with the cut is kept
-    floor = (cut[:, None] + least - 1e-6).astype(np.float32)
-    rows, columns = np.nonzero(products >= np.repeat(floor, group, axis=1)[:, :width])
-    scores = _exact_scores(products[rows, columns], row_days[rows], column_days[columns], time_scale_days)
-    order = np.lexsort((columns, -scores, rows))
-    rows, columns, scores = rows[order], columns[order], scores[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
-    kept = rank < take
-    return columns[kept].reshape(n_rows, take), scores[kept].reshape(n_rows, take)
-
-
-def _top_columns(scores: np.ndarray, take: int) -> np.ndarray:
-    """Per row, the columns of its ``take`` highest scores (``take`` < the row's width), ties at the cut going to the
-    lower columns, in column order. One partition per row finds the cut (numpy partitions towards the top many
-    times faster than an argpartition of the negated scores); only rows with ties at the cut are settled one by one."""
-    cut = scores.shape[1] - take
-    kth = np.partition(scores, cut, axis=1)[:, cut : cut + 1]
-    chosen = scores >= kth
-    for row in np.flatnonzero(chosen.sum(axis=1) > take):
-        ties = np.flatnonzero(scores[row] == kth[row, 0])
-        chosen[row, ties[take - int((scores[row] > kth[row, 0]).sum()) :]] = False
-    return np.nonzero(chosen)[1].reshape(len(scores), take)
 
 
 class StoryClusterer:

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 import scipy.sparse as sp
 from linkage_reference import reference_average_linkage
+from neighbours_reference import reference_best_columns
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
@@ -113,9 +114,10 @@ def test_candidate_neighbours_ties_go_to_the_lower_row_and_threads_change_nothin
         assert np.array_equal(other, index)
 
 
-@pytest.mark.parametrize("chunk_cells", [1, 100, 1 << 17])
-def test_candidate_neighbours_do_not_depend_on_how_many_rows_are_scored_at_once(monkeypatch, chunk_cells):
-    """A block's cosines are scored a few rows at a time: one row, a few rows or the whole block give one answer."""
+@pytest.mark.parametrize("rescore_rows", [1, 7, 4096])
+def test_candidate_neighbours_do_not_depend_on_how_many_rows_are_rescored_at_once(monkeypatch, rescore_rows):
+    """A block's chosen cells are rescored a few rows at a time: one row, a few rows or the whole block give one
+    answer."""
     rng = np.random.default_rng(11)
     vectors = rng.normal(size=(500, 16)).astype(np.float32)
     vectors[200:230] = vectors[100]  # ties
@@ -123,10 +125,44 @@ def test_candidate_neighbours_do_not_depend_on_how_many_rows_are_scored_at_once(
     days = np.sort(rng.uniform(0, 30, size=500))
     days[:150] = days[0]
     expected = candidate_neighbours(vectors, days, 5.0, 7, block_cells=20_000)
-    monkeypatch.setattr(stories_module, "ROW_CHUNK_CELLS", chunk_cells)
+    monkeypatch.setattr(stories_module, "RESCORE_ROWS", rescore_rows)
     for cells, threads in ((20_000, 1), (3_000, 2), (10**7, 1)):
         index, sims = candidate_neighbours(vectors, days, 5.0, 7, block_cells=cells, threads=threads)
         assert np.array_equal(index, expected[0]) and np.array_equal(sims, expected[1])
+
+
+@pytest.mark.parametrize(("width", "take", "span_days"), [(40, 5, 0.0), (900, 10, 0.5), (3000, 30, 40.0),
+                                                          (5000, 30, 3.0), (64, 63, 20.0)])
+def test_best_columns_kernel_equals_the_numpy_reference(width, take, span_days):
+    """The compiled kernel's one pass per row gives the numpy reference's columns and scores, bit for bit and in
+    the same order: ties (copies of one vector, equal days), the own column, columns beyond 2τ, and rows with fewer
+    candidates than ``take`` (their padding is -inf in both; which column pads does not matter, it becomes -1)."""
+    rng = np.random.default_rng(width)
+    rows = min(width, 120)
+    vectors = rng.normal(size=(width, 12)).astype(np.float32)
+    vectors[10:40] = vectors[9]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = np.sort(rng.uniform(0, span_days, size=width))
+    days[width // 3 : width // 2] = days[width // 3]
+    start = (width - rows) // 2
+    products = vectors[start : start + rows] @ vectors.T
+    own = np.arange(start, start + rows, dtype=np.int64)
+    columns = np.empty((rows, take), dtype=np.int64)
+    scores = np.empty((rows, take), dtype=np.float64)
+    _kernel.best_columns(products, days[start : start + rows], days, own,
+                         np.array([7.0, stories_module.WINDOW_TAUS]), columns, scores)
+    expected_columns, expected_scores = reference_best_columns(products.copy(), days[start : start + rows], days, own,
+                                                               7.0, take)
+    assert np.array_equal(scores, expected_scores)
+    finite = np.isfinite(expected_scores)
+    assert np.array_equal(columns[finite], expected_columns[finite])
+
+
+def test_best_columns_kernel_refuses_shapes_that_do_not_fit():
+    products = np.zeros((3, 10), dtype=np.float32)
+    with pytest.raises(ValueError, match="do not fit together"):
+        _kernel.best_columns(products, np.zeros(3), np.zeros(9), np.zeros(3, dtype=np.int64), np.array([7.0, 2.0]),
+                             np.empty((3, 4), dtype=np.int64), np.empty((3, 4)))
 
 
 @pytest.mark.parametrize("span_days", [0.5, 40.0])
