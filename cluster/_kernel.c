@@ -1050,84 +1050,155 @@ done:
     return result;
 }
 
-PyDoc_STRVAR(best_columns_doc,
-    "best_columns(products, row_days, column_days, own, params, columns, scores)\n\n"
-    "stories._best_columns in one pass per row. products (float32) is rows x width, row_days (float64) one day per\n"
-    "row, column_days (float64) one per column, own (int64) each row's own column (-1 for none), params (float64)\n"
-    "time_scale_days and window_taus. A cell scores product - gap*gap/2 with gap = (row day - column day) / tau\n"
-    "(-inf beyond window_taus; the own column is never taken). Writes the take = len(columns) / rows best columns\n"
-    "(int64) and their scores (float64) per row, best first, ties to the lower column; a row with fewer columns\n"
-    "than take is padded with scores of -inf.");
+/* Best lists: per owner (a row, or a column of the products), take (index, score) pairs, best first (scores
+ * descending, ties to the lower index). A score is the product minus a penalty >= 0, so a cell whose product does not
+ * reach a list's bound cannot enter it: the bound is the list's take-th score once it is full, or the floor given
+ * (a score the owner's final take-th best is known to reach), rounded down to float32 so that no cell that could
+ * enter is skipped. Cells are tested against the bounds many at a time (loops the compiler turns into vector
+ * compares); only the rare cells that pass are scored in float64, as numpy scores them, and inserted (cells are
+ * scanned in index order and equal scores stay behind, so ties go to the lower index). */
+#define BEST_RUN 32    /* cells of one row tested against its bound at once */
+#define BEST_STRIP 16  /* columns whose lists are filled together when the products are read down their columns */
 
-/* One row. A score is its product minus a penalty >= 0, so a cell whose product does not beat the take-th best
- * score so far cannot enter: columns are scanned in order and BEST_RUN at a time tested against that bound, in float32
- * (the bound rounded down, so no cell that could enter is skipped); only the rare cells that pass are scored in
- * float64, as numpy scores them, and inserted in the sorted list (equal scores stay behind, so ties go to the lower
- * column). */
-#define BEST_RUN 32  /* cells tested against the bound at once (a loop the compiler turns into vector compares) */
+typedef struct {
+    int64_t *index;
+    double *score;
+    double floor;
+    Py_ssize_t filled;
+    float bound;
+} BestList;
 
-static void best_of_row(const float *product, Py_ssize_t width, double row_day, const double *column_days,
-                        int64_t own, double tau, double window, Py_ssize_t take, int64_t *columns, double *scores) {
-    Py_ssize_t filled = 0;
-    float bound = -INFINITY;
-    for (Py_ssize_t start = 0; start < width; start += BEST_RUN) {
-        Py_ssize_t stop = start + BEST_RUN < width ? start + BEST_RUN : width;
-        if (filled == take && stop - start == BEST_RUN) {
-            int any = 0;
-            for (int c = 0; c < BEST_RUN; c++) any |= product[start + c] > bound;
-            if (!any) continue;
-        }
-        for (Py_ssize_t c = start; c < stop; c++) {
-            if (c == own || (filled == take && !(product[c] > bound))) continue;
-            double gap = (row_day - column_days[c]) / tau;
-            double penalty = 0.5 * gap;
-            penalty = penalty * gap;
-            double score = fabs(gap) > window ? -INFINITY : (double)product[c] - penalty;
-            if (filled == take && !(score > scores[take - 1])) continue;
-            Py_ssize_t at = filled < take ? filled++ : take - 1;
-            while (at > 0 && score > scores[at - 1]) {
-                scores[at] = scores[at - 1];
-                columns[at] = columns[at - 1];
-                at--;
-            }
-            scores[at] = score;
-            columns[at] = c;
-            if (filled == take) {
-                bound = (float)scores[take - 1];
-                if ((double)bound > scores[take - 1]) bound = nextafterf(bound, -INFINITY);
-            }
-        }
+static inline float bound_below(double score) {
+    float bound = (float)score;
+    return (double)bound > score ? nextafterf(bound, -INFINITY) : bound;
+}
+
+static inline void list_start(BestList *list, int64_t *index, double *score, double floor) {
+    list->index = index;
+    list->score = score;
+    list->floor = floor;
+    list->filled = 0;
+    list->bound = floor == -INFINITY ? -INFINITY : bound_below(floor);
+}
+
+/* The cell's score for this owner: product - gap*gap/2, gap = (owner day - other day) / tau, -inf beyond window. */
+static inline void list_offer(BestList *list, Py_ssize_t take, float product, double owner_day, double other_day,
+                              double tau, double window, int64_t at_index) {
+    double gap = (owner_day - other_day) / tau;
+    double penalty = 0.5 * gap;
+    penalty = penalty * gap;
+    double score = fabs(gap) > window ? -INFINITY : (double)product - penalty;
+    if (score < list->floor || (list->filled == take && !(score > list->score[take - 1]))) return;
+    Py_ssize_t at = list->filled < take ? list->filled++ : take - 1;
+    while (at > 0 && score > list->score[at - 1]) {
+        list->score[at] = list->score[at - 1];
+        list->index[at] = list->index[at - 1];
+        at--;
     }
-    for (Py_ssize_t at = filled; at < take; at++) {
-        scores[at] = -INFINITY;
-        columns[at] = 0;
+    list->score[at] = score;
+    list->index[at] = at_index;
+    if (list->filled == take) {
+        float bound = bound_below(list->score[take - 1]);
+        if (bound > list->bound) list->bound = bound;
     }
 }
 
+static inline void list_finish(BestList *list, Py_ssize_t take) {
+    for (Py_ssize_t at = list->filled; at < take; at++) {
+        list->score[at] = -INFINITY;
+        list->index[at] = 0;
+    }
+}
+
+static void best_of_row(const float *product, Py_ssize_t width, double row_day, const double *column_days,
+                        int64_t own, double tau, double window, Py_ssize_t take, BestList *list) {
+    for (Py_ssize_t start = 0; start < width; start += BEST_RUN) {
+        Py_ssize_t stop = start + BEST_RUN < width ? start + BEST_RUN : width;
+        float bound = list->bound;
+        if (bound > -INFINITY && stop - start == BEST_RUN) {
+            int any = 0;
+            for (int c = 0; c < BEST_RUN; c++) any |= product[start + c] >= bound;
+            if (!any) continue;
+        }
+        for (Py_ssize_t c = start; c < stop; c++)
+            if (c != own && product[c] >= list->bound)
+                list_offer(list, take, product[c], row_day, column_days[c], tau, window, c);
+    }
+}
+
+/* Columns j0:j0+strip of the products, read row by row (one cache line of each row per strip), each column filling
+ * its own list of the best rows. */
+static void best_of_strip(const float *products, Py_ssize_t rows, Py_ssize_t width, Py_ssize_t j0, Py_ssize_t strip,
+                          const double *row_days, const double *column_days, double tau, double window,
+                          Py_ssize_t take, BestList *lists) {
+    float bounds[BEST_STRIP];
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const float *product = products + r * width + j0;
+        for (int s = 0; s < BEST_STRIP; s++) bounds[s] = s < strip ? lists[s].bound : INFINITY;
+        if (strip == BEST_STRIP) {
+            int any = 0;
+            for (int s = 0; s < BEST_STRIP; s++) any |= product[s] >= bounds[s];
+            if (!any) continue;
+        }
+        for (Py_ssize_t s = 0; s < strip; s++)
+            if (product[s] >= lists[s].bound)
+                list_offer(&lists[s], take, product[s], column_days[j0 + s], row_days[r], tau, window, r);
+    }
+}
+
+PyDoc_STRVAR(best_columns_doc,
+    "best_columns(products, row_days, column_days, own, floors, params, columns, scores)\n\n"
+    "Per row of the float32 (rows, width) products, its best columns. row_days (float64) holds one day per row,\n"
+    "column_days (float64) one per column, own (int64) each row's own column (-1 for none), floors (float64) a score\n"
+    "each row's final take-th best is known to reach (-inf: none), params (float64) time_scale_days and window_taus.\n"
+    "A cell scores product - gap*gap/2 with gap = (row day - column day) / tau (-inf beyond window_taus; the own\n"
+    "column is never taken). Writes the take = len(columns) / rows best columns (int64) scoring at least the floor\n"
+    "and their scores (float64) per row, best first, ties to the lower column, padded with scores of -inf.");
+
+PyDoc_STRVAR(best_rows_doc,
+    "best_rows(products, row_days, column_days, floors, params, rows_out, scores)\n\n"
+    "best_columns of the transposed products without transposing them: per column of the float32 (rows, width)\n"
+    "products, its best rows (rows_out and scores are width x take; floors one per column; no own cell).");
+
+/* The products (float32) first, the outputs (int64, float64) last and writable, every other argument float64. */
+static int best_views(PyObject *const *args, Py_ssize_t nargs, int count, Py_buffer *views, int *held,
+                      const char *name) {
+    int writable[8];
+    Py_ssize_t item[8];
+    for (int k = 0; k < count; k++) {
+        writable[k] = k >= count - 2;
+        item[k] = k == 0 ? 4 : 8;
+    }
+    return views_get(args, nargs, count, writable, item, views, held, name);
+}
+
 static PyObject *best_columns(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Py_buffer views[7];
+    Py_buffer views[8];
     int held;
     PyObject *result = NULL;
-    static const int writable[7] = {0, 0, 0, 0, 0, 1, 1};
-    static const Py_ssize_t item[7] = {4, 8, 8, 8, 8, 8, 8};
-    if (views_get(args, nargs, 7, writable, item, views, &held, "best_columns") < 0) goto done;
+    if (best_views(args, nargs, 8, views, &held, "best_columns") < 0) goto done;
     Py_ssize_t rows = views[1].len / 8, width = views[2].len / 8;
-    Py_ssize_t take = rows > 0 ? views[5].len / 8 / rows : 0;
-    if (views[0].len / 4 != rows * width || views[3].len / 8 != rows || views[4].len / 8 != 2
-        || views[5].len / 8 != rows * take || views[6].len / 8 != rows * take || take > width) {
+    Py_ssize_t take = rows > 0 ? views[6].len / 8 / rows : 0;
+    if (views[0].len / 4 != rows * width || views[3].len / 8 != rows || views[4].len / 8 != rows
+        || views[5].len / 8 != 2 || views[6].len / 8 != rows * take || views[7].len / 8 != rows * take) {
         PyErr_SetString(PyExc_ValueError, "best_columns: the products, days, own columns and outputs do not fit together");
         goto done;
     }
     const float *products = views[0].buf;
-    const double *row_days = views[1].buf, *column_days = views[2].buf, *params = views[4].buf;
+    const double *row_days = views[1].buf, *column_days = views[2].buf, *floors = views[4].buf;
+    const double *params = views[5].buf;
     const int64_t *own = views[3].buf;
-    int64_t *columns = views[5].buf;
-    double *scores = views[6].buf;
+    int64_t *columns = views[6].buf;
+    double *scores = views[7].buf;
     if (take > 0) {
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t r = 0; r < rows; r++)
+        for (Py_ssize_t r = 0; r < rows; r++) {
+            BestList list;
+            list_start(&list, columns + r * take, scores + r * take, floors[r]);
             best_of_row(products + r * width, width, row_days[r], column_days, own[r], params[0], params[1], take,
-                        columns + r * take, scores + r * take);
+                        &list);
+            list_finish(&list, take);
+        }
         Py_END_ALLOW_THREADS
     }
     result = Py_NewRef(Py_None);
@@ -1136,11 +1207,102 @@ done:
     return result;
 }
 
+static PyObject *best_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer views[7];
+    int held;
+    PyObject *result = NULL;
+    if (best_views(args, nargs, 7, views, &held, "best_rows") < 0) goto done;
+    Py_ssize_t rows = views[1].len / 8, width = views[2].len / 8;
+    Py_ssize_t take = width > 0 ? views[5].len / 8 / width : 0;
+    if (views[0].len / 4 != rows * width || views[3].len / 8 != width || views[4].len / 8 != 2
+        || views[5].len / 8 != width * take || views[6].len / 8 != width * take) {
+        PyErr_SetString(PyExc_ValueError, "best_rows: the products, days, floors and outputs do not fit together");
+        goto done;
+    }
+    const float *products = views[0].buf;
+    const double *row_days = views[1].buf, *column_days = views[2].buf, *floors = views[3].buf;
+    const double *params = views[4].buf;
+    int64_t *index = views[5].buf;
+    double *scores = views[6].buf;
+    if (take > 0) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t j0 = 0; j0 < width; j0 += BEST_STRIP) {
+            Py_ssize_t strip = j0 + BEST_STRIP < width ? BEST_STRIP : width - j0;
+            BestList lists[BEST_STRIP];
+            for (Py_ssize_t s = 0; s < strip; s++)
+                list_start(&lists[s], index + (j0 + s) * take, scores + (j0 + s) * take, floors[j0 + s]);
+            best_of_strip(products, rows, width, j0, strip, row_days, column_days, params[0], params[1], take, lists);
+            for (Py_ssize_t s = 0; s < strip; s++) list_finish(&lists[s], take);
+        }
+        Py_END_ALLOW_THREADS
+    }
+    result = Py_NewRef(Py_None);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
+PyDoc_STRVAR(merge_best_doc,
+    "merge_best(columns, scores, more_columns, more_scores)\n\n"
+    "Per row, the best of two lists of columns (int64) and scores (float64), rows x take each, both best first\n"
+    "(scores descending, ties to the lower column, as best_columns writes them), written over the first, in that\n"
+    "order. A cell is in at most one list, so the result does not depend on the order in which lists are merged.");
+
+static PyObject *merge_best(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer views[4];
+    int held;
+    PyObject *result = NULL;
+    int64_t *kept_columns = NULL;
+    double *kept_scores = NULL;
+    static const int writable[4] = {1, 1, 0, 0};
+    static const Py_ssize_t item[4] = {8, 8, 8, 8};
+    if (views_get(args, nargs, 4, writable, item, views, &held, "merge_best") < 0) goto done;
+    Py_ssize_t cells = views[0].len / 8;
+    Py_ssize_t take = views[0].ndim == 2 ? views[0].shape[1] : 0;
+    int fits = take > 0 && cells % take == 0;
+    for (int k = 1; k < 4; k++)
+        fits = fits && views[k].len / 8 == cells && views[k].ndim == 2 && views[k].shape[1] == take;
+    if (!fits) {
+        PyErr_SetString(PyExc_ValueError, "merge_best: the two lists do not fit together (rows x take each)");
+        goto done;
+    }
+    int64_t *columns = views[0].buf;
+    double *scores = views[1].buf;
+    const int64_t *more_columns = views[2].buf;
+    const double *more_scores = views[3].buf;
+    kept_columns = PyMem_Malloc(take * sizeof(int64_t));
+    kept_scores = PyMem_Malloc(take * sizeof(double));
+    if (kept_columns == NULL || kept_scores == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t first = 0; first < cells; first += take) {
+        Py_ssize_t a = first, b = first;
+        for (Py_ssize_t out = 0; out < take; out++) {
+            int from_a = scores[a] > more_scores[b] || (scores[a] == more_scores[b] && columns[a] <= more_columns[b]);
+            kept_columns[out] = from_a ? columns[a] : more_columns[b];
+            kept_scores[out] = from_a ? scores[a++] : more_scores[b++];
+        }
+        memcpy(columns + first, kept_columns, take * sizeof(int64_t));
+        memcpy(scores + first, kept_scores, take * sizeof(double));
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(kept_columns);
+    PyMem_Free(kept_scores);
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"average_linkage", (PyCFunction)(void (*)(void))average_linkage, METH_FASTCALL, average_linkage_doc},
     {"best_columns", (PyCFunction)(void (*)(void))best_columns, METH_FASTCALL, best_columns_doc},
+    {"best_rows", (PyCFunction)(void (*)(void))best_rows, METH_FASTCALL, best_rows_doc},
     {"code_points", (PyCFunction)(void (*)(void))code_points, METH_FASTCALL, code_points_doc},
     {"docs_holding", (PyCFunction)(void (*)(void))docs_holding, METH_FASTCALL, docs_holding_doc},
+    {"merge_best", (PyCFunction)(void (*)(void))merge_best, METH_FASTCALL, merge_best_doc},
     {"murmur_hashes", (PyCFunction)(void (*)(void))murmur_hashes, METH_FASTCALL, murmur_hashes_doc},
     {"signatures", (PyCFunction)(void (*)(void))signatures, METH_FASTCALL, signatures_doc},
     {"sparse_pair_dots", (PyCFunction)(void (*)(void))sparse_pair_dots, METH_FASTCALL, sparse_pair_dots_doc},

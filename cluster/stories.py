@@ -35,6 +35,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+from threading import Lock
 
 import numpy as np
 import polars as pl
@@ -50,7 +52,7 @@ from .schema import STORY_MEMBERS, conform
 from .timeutil import epoch_days
 
 WINDOW_TAUS = 2.0  # articles farther apart than 2τ days are never candidates: the penalty alone exceeds any cosine
-BLOCK_CELLS = 16_000_000  # cells of one neighbour block (rows × window columns): 64 MB of float32 cosines
+TILE_ROWS = 4096  # rows of a neighbour tile: a pair of tiles is one product of at most 4096² float32 (64 MB)
 RESCORE_ROWS = 256  # rows whose chosen candidates are rescored at once (their vectors gathered: 256 × k × 384 floats)
 FULL_ARTICLE = 0.5  # richness from which an item counts as a full article, not a headline, for shared neighbours
 NEIGHBOUR_FLOOR = 0.5  # a neighbour counts for the shared-neighbour signal when S0 reaches this share of its threshold
@@ -100,89 +102,111 @@ LinkageRunner = Callable[..., np.ndarray]  # ``average_linkage``'s signature: th
 
 
 def candidate_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int,
-                         block_cells: int = BLOCK_CELLS, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                         tile_rows: int = TILE_ROWS, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` most similar other articles of each row by embedding cosine minus the time penalty.
 
     ``days`` must be sorted. Only articles within ``2τ`` days are compared (beyond that the penalty alone exceeds any
-    cosine), in row blocks, so memory stays ``O(block)`` per thread; the blocks are independent and run on
-    ``threads`` threads (default: one per core; numpy releases the GIL), which changes no result. Ties go to the lower
-    row. Returns ``(n, k)`` indices and similarities; rows with fewer candidates are padded with index -1.
+    cosine). The rows are cut into tiles of ``tile_rows``; each pair of tiles within ``2τ`` of each other is one
+    product that serves both (the cosines are symmetric, so each is computed once: half the multiplications of
+    comparing every row with its whole window), and each pair's best lists are merged into the rows' (``merge_best``:
+    the best ``k`` of a union, whatever the order of the merges). Pairs are independent and run on ``threads``
+    threads (default: one per core; numpy and the kernel release the GIL), which changes no result. Ties go to the
+    lower row. Returns ``(n, k)`` indices and similarities; rows with fewer candidates are padded with index -1.
     """
     k, index, sims = unfilled_neighbours(len(vectors), k)
     if k <= 0:
         return index, sims
-    blocks = neighbour_blocks(days, WINDOW_TAUS * time_scale_days, block_cells)
+    tiles = neighbour_tiles(days, time_scale_days, tile_rows)
+    merging = Lock()
 
-    def fill(block: tuple[int, int, int, int]) -> None:
-        neighbour_block(vectors, days, time_scale_days, k, *block, index, sims)
+    def fill(tile: Tile) -> None:
+        i0, i1, j0, j1 = tile
+        with merging:  # the rows' k-th best so far: no cell below it can enter (any stale value is a lower bound)
+            floors = (sims[i0:i1, k - 1].copy(), sims[j0:j1, k - 1].copy())
+        lists = neighbour_tile(vectors, days, time_scale_days, k, tile, floors)
+        with merging:
+            merge_lists(index, sims, lists)
 
-    workers = min(threads or default_threads(), len(blocks))
+    workers = min(threads or default_threads(), len(tiles))
     if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(fill, blocks))
+            list(pool.map(fill, tiles))
     else:
-        for block in blocks:
-            fill(block)
-    return unfilled_marked(index, sims)
+        for tile in tiles:
+            fill(tile)
+    return rescored_neighbours(vectors, days, time_scale_days, index, sims)
 
 
 def unfilled_neighbours(n: int, k: int) -> tuple[int, np.ndarray, np.ndarray]:
-    """``k`` capped at ``n - 1`` and the ``(n, k)`` index and similarity tables before any block fills them."""
+    """``k`` capped at ``n - 1`` and the ``(n, k)`` index and similarity tables before any tile fills them."""
     k = min(k, n - 1)
     return k, np.full((n, max(k, 0)), -1, dtype=np.int64), np.full((n, max(k, 0)), -np.inf, dtype=np.float64)
 
 
-def unfilled_marked(index: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``index`` with -1 wherever no candidate was found (similarity still -inf)."""
+Tile = tuple[int, int, int, int]  # rows i0:i1 against rows j0:j1, j0 >= i0
+BestLists = list[tuple[int, np.ndarray, np.ndarray]]  # (first row, columns, scores) of consecutive rows
+
+
+def neighbour_tiles(days: np.ndarray, time_scale_days: float, tile_rows: int = TILE_ROWS) -> list[Tile]:
+    """The pairs of row tiles to compare: each tile with itself and with every later tile that has a pair of rows
+    within ``2τ`` (rows are in time order, so the closest pair is the first tile's last row and the other's first)."""
+    n = len(days)
+    bounds = [*range(0, n, max(1, tile_rows)), n]
+    tiles = list(pairwise(bounds))
+    pairs = []
+    for at, (i0, i1) in enumerate(tiles):
+        pairs.append((i0, i1, i0, i1))
+        for j0, j1 in tiles[at + 1 :]:
+            if abs((days[i1 - 1] - days[j0]) / time_scale_days) > WINDOW_TAUS:
+                break
+            pairs.append((i0, i1, j0, j1))
+    return pairs
+
+
+def neighbour_tile(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int, tile: Tile,
+                   floors: tuple[np.ndarray, np.ndarray] | None = None) -> BestLists:
+    """The best ``k`` columns of each row of one tile pair among the other tile's rows, both ways, from one float32
+    product: rows ``i0:i1`` among ``j0:j1`` and, for two different tiles, rows ``j0:j1`` among ``i0:i1``.
+
+    The compiled kernel takes each row's best columns in one pass over its cosines (``_kernel.best_columns``, and
+    ``best_rows`` down the product's columns for the second tile): a cell is scored only when its cosine reaches the
+    row's ``k``-th best so far, which a penalty ``>= 0`` can only lower. ``floors`` (per row of each tile, -inf for
+    none) are scores each row's final ``k``-th best is known to reach, such as its ``k``-th best in the tiles already
+    merged: cells below them are left out, which changes no merged result and spares most insertions. A cell's score
+    comes from the one product that holds it, whichever engine or thread computes the tile."""
+    i0, i1, j0, j1 = tile
+    if floors is None:
+        floors = (np.full(i1 - i0, -np.inf), np.full(j1 - j0, -np.inf))
+    products = vectors[i0:i1] @ vectors[j0:j1].T
+    params = np.array([time_scale_days, WINDOW_TAUS])
+    own = np.arange(i0, i1, dtype=np.int64) - j0 if i0 == j0 else np.full(i1 - i0, -1, dtype=np.int64)
+    columns, scores = np.empty((i1 - i0, k), dtype=np.int64), np.empty((i1 - i0, k))
+    _kernel.best_columns(products, days[i0:i1], days[j0:j1], own, floors[0], params, columns, scores)
+    lists = [(i0, columns + j0, scores)]
+    if i0 != j0:
+        rows, row_scores = np.empty((j1 - j0, k), dtype=np.int64), np.empty((j1 - j0, k))
+        _kernel.best_rows(products, days[i0:i1], days[j0:j1], floors[1], params, rows, row_scores)
+        lists.append((j0, rows + i0, row_scores))
+    return lists
+
+
+def merge_lists(index: np.ndarray, sims: np.ndarray, lists: BestLists) -> None:
+    """Merge one tile pair's best lists into the rows' ``(n, k)`` tables, in place."""
+    for first, columns, scores in lists:
+        rows = slice(first, first + len(columns))
+        _kernel.merge_best(index[rows], sims[rows], columns, scores)
+
+
+def rescored_neighbours(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, index: np.ndarray,
+                        sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The merged tables with every chosen cell rescored (``_rescored``, ``RESCORE_ROWS`` rows at a time) and index
+    -1 wherever no candidate was found (similarity still -inf)."""
+    for a in range(0, len(index), RESCORE_ROWS):
+        b = min(a + RESCORE_ROWS, len(index))
+        sims[a:b] = _rescored(vectors[a:b], days[a:b], vectors, days, np.maximum(index[a:b], 0), sims[a:b],
+                              time_scale_days)
     index[~np.isfinite(sims)] = -1
     return index, sims
-
-
-def neighbour_blocks(days: np.ndarray, window: float, block_cells: int) -> list[tuple[int, int, int, int]]:
-    """``(start, stop, lo, hi)``: rows ``start:stop`` compared with columns ``lo:hi`` (the rows within ``window``
-    days), each block at most ``block_cells`` cells unless it is one row."""
-    n = len(days)
-    block = max(1, min(n, block_cells // max(n, 1), 4096))
-    blocks, start = [], 0
-    while start < n:
-        stop = min(n, start + block)
-        lo = int(np.searchsorted(days, days[start] - window, side="left"))
-        hi = int(np.searchsorted(days, days[stop - 1] + window, side="right"))
-        while stop - start > 1 and (stop - start) * (hi - lo) > block_cells:
-            stop = start + max(1, (stop - start) // 2)
-            hi = int(np.searchsorted(days, days[stop - 1] + window, side="right"))
-        blocks.append((start, stop, lo, hi))
-        start = stop
-    return blocks
-
-
-def neighbour_block(vectors: np.ndarray, days: np.ndarray, time_scale_days: float, k: int, start: int, stop: int,
-                    lo: int, hi: int, index: np.ndarray, sims: np.ndarray, row_offset: int = 0) -> None:
-    """The top ``k`` of rows ``start:stop`` among columns ``lo:hi``, written into rows ``start - row_offset`` on of
-    ``index`` and ``sims``. A column more than ``2τ`` days from the row is never a candidate, so the answer for a
-    row does not depend on which block it is in.
-
-    The cosines come from one product for the whole block; the compiled kernel takes each row's best columns in one
-    pass over its cosines (``_kernel.best_columns``: a cell is scored only when its cosine beats the row's
-    ``k``-th best score so far, which a penalty ``>= 0`` can only lower), and the chosen cells are rescored
-    ``RESCORE_ROWS`` rows at a time (``_rescored``)."""
-    width = hi - lo
-    take = min(k, width - 1) if width > 1 else 0
-    if take <= 0:
-        return
-    products = vectors[start:stop] @ vectors[lo:hi].T
-    columns = np.empty((stop - start, take), dtype=np.int64)
-    scores = np.empty((stop - start, take), dtype=np.float64)
-    own = np.arange(start, stop, dtype=np.int64) - lo
-    _kernel.best_columns(products, days[start:stop], days[lo:hi], own,
-                         np.array([time_scale_days, WINDOW_TAUS], dtype=np.float64), columns, scores)
-    columns += lo
-    for a in range(0, stop - start, RESCORE_ROWS):
-        b = min(a + RESCORE_ROWS, stop - start)
-        written = slice(start + a - row_offset, start + b - row_offset)
-        index[written, :take] = columns[a:b]
-        sims[written, :take] = _rescored(vectors[start + a : start + b], days[start + a : start + b], vectors, days,
-                                         columns[a:b], scores[a:b], time_scale_days)
 
 
 def _rescored(row_vectors: np.ndarray, row_days: np.ndarray, vectors: np.ndarray, days: np.ndarray,

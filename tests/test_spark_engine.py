@@ -142,16 +142,16 @@ def test_link_finder_equals_local_on_every_verdict(wire_feed, spark_engine):
         assert np.array_equal(spark.shingles[row], local.shingles[row])
 
 
-def test_neighbour_blocks_as_tasks_equal_local_with_ties_and_gaps(spark_engine):
+def test_neighbour_tiles_as_tasks_equal_local_with_ties_and_gaps(spark_engine):
     rng = np.random.default_rng(3)
     vectors = np.round(rng.normal(size=(708, 16)), 1).astype(np.float32)  # rounding makes tied scores
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors[50:60] = vectors[40]  # exact duplicates: ties at the cut
     # two busy spells weeks apart, then eight articles 2.5 days apart: fewer than 12 others within 2τ = 3 days
     days = np.sort(np.concatenate([rng.uniform(0, 3, 500), rng.uniform(20, 21, 200), 40 + 2.5 * np.arange(8)]))
-    local = candidate_neighbours(vectors, days, 1.5, 12, block_cells=5_000)
+    local = candidate_neighbours(vectors, days, 1.5, 12, tile_rows=60)
     finder = spark_engine.neighbour_finder()
-    finder.block_cells = 5_000  # many blocks, as many tasks
+    finder.tile_rows = 60  # many tiles, as many tasks
     spark = finder(vectors, days, 1.5, 12)
     assert np.array_equal(spark[0], local[0])
     assert np.array_equal(spark[1], local[1])

@@ -90,7 +90,7 @@ def test_candidate_neighbours_match_brute_force_within_the_time_window():
     vectors = rng.normal(size=(300, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     days = np.sort(rng.uniform(0, 60, size=300))
-    _index, sims = candidate_neighbours(vectors, days, 7.0, 5, block_cells=5_000)
+    _index, sims = candidate_neighbours(vectors, days, 7.0, 5, tile_rows=17)
     full = vectors.astype(np.float64) @ vectors.T.astype(np.float64) - 0.5 * ((days[:, None] - days[None, :]) / 7) ** 2
     np.fill_diagonal(full, -np.inf)
     for i in range(300):
@@ -100,17 +100,17 @@ def test_candidate_neighbours_match_brute_force_within_the_time_window():
 
 def test_candidate_neighbours_ties_go_to_the_lower_row_and_threads_change_nothing():
     """Copies that dedup kept apart (the same headline twice) have equal vectors: which of them is a neighbour must
-    not depend on numpy's partition order, block size or threads."""
+    not depend on numpy's partition order, tile size or threads."""
     rng = np.random.default_rng(5)
     vectors = rng.normal(size=(40, 8)).astype(np.float32)
     vectors[10:20] = vectors[5]  # rows 5 and 10..19: one vector eleven times
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     days = np.zeros(40)
-    index, _ = candidate_neighbours(vectors, days, 7.0, 4, block_cells=200, threads=1)
+    index, _ = candidate_neighbours(vectors, days, 7.0, 4, tile_rows=5, threads=1)
     assert index[5].tolist() == [10, 11, 12, 13]
     assert index[15].tolist() == [5, 10, 11, 12]
-    for cells, threads in ((200, 2), (10_000, 1), (10_000, 2)):
-        other, _ = candidate_neighbours(vectors, days, 7.0, 4, block_cells=cells, threads=threads)
+    for tile_rows, threads in ((5, 2), (3, 1), (64, 1), (64, 2)):
+        other, _ = candidate_neighbours(vectors, days, 7.0, 4, tile_rows=tile_rows, threads=threads)
         assert np.array_equal(other, index)
 
 
@@ -124,10 +124,10 @@ def test_candidate_neighbours_do_not_depend_on_how_many_rows_are_rescored_at_onc
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     days = np.sort(rng.uniform(0, 30, size=500))
     days[:150] = days[0]
-    expected = candidate_neighbours(vectors, days, 5.0, 7, block_cells=20_000)
+    expected = candidate_neighbours(vectors, days, 5.0, 7, tile_rows=40)
     monkeypatch.setattr(stories_module, "RESCORE_ROWS", rescore_rows)
-    for cells, threads in ((20_000, 1), (3_000, 2), (10**7, 1)):
-        index, sims = candidate_neighbours(vectors, days, 5.0, 7, block_cells=cells, threads=threads)
+    for tile_rows, threads in ((40, 1), (40, 2)):
+        index, sims = candidate_neighbours(vectors, days, 5.0, 7, tile_rows=tile_rows, threads=threads)
         assert np.array_equal(index, expected[0]) and np.array_equal(sims, expected[1])
 
 
@@ -149,20 +149,38 @@ def test_best_columns_kernel_equals_the_numpy_reference(width, take, span_days):
     own = np.arange(start, start + rows, dtype=np.int64)
     columns = np.empty((rows, take), dtype=np.int64)
     scores = np.empty((rows, take), dtype=np.float64)
-    _kernel.best_columns(products, days[start : start + rows], days, own,
-                         np.array([7.0, stories_module.WINDOW_TAUS]), columns, scores)
+    params, no_floor = np.array([7.0, stories_module.WINDOW_TAUS]), np.full(rows, -np.inf)
+    _kernel.best_columns(products, days[start : start + rows], days, own, no_floor, params, columns, scores)
     expected_columns, expected_scores = reference_best_columns(products.copy(), days[start : start + rows], days, own,
                                                                7.0, take)
     assert np.array_equal(scores, expected_scores)
     finite = np.isfinite(expected_scores)
     assert np.array_equal(columns[finite], expected_columns[finite])
+    # a floor at each row's own take-th best leaves the list as it is: ties at the floor are kept
+    _kernel.best_columns(products, days[start : start + rows], days, own, expected_scores[:, -1].copy(), params,
+                         columns, scores)
+    assert np.array_equal(scores[finite], expected_scores[finite]) and np.array_equal(columns[finite],
+                                                                                      expected_columns[finite])
+    # down the columns of the transposed products: the same lists without transposing (other days, no own cell)
+    transposed = np.hstack([products.T, np.ones((width, 1), dtype=np.float32)])  # the reference needs an own cell
+    expected_columns, expected_scores = reference_best_columns(transposed, days, np.append(days[start : start + rows],
+                                                               0.0), np.full(width, rows), 7.0, take)
+    rows_out, row_scores = np.empty((width, take), dtype=np.int64), np.empty((width, take))
+    _kernel.best_rows(products, days[start : start + rows], days, np.full(width, -np.inf), params, rows_out,
+                      row_scores)
+    assert np.array_equal(row_scores, expected_scores)
+    finite = np.isfinite(expected_scores)
+    assert np.array_equal(rows_out[finite], expected_columns[finite])
 
 
 def test_best_columns_kernel_refuses_shapes_that_do_not_fit():
     products = np.zeros((3, 10), dtype=np.float32)
     with pytest.raises(ValueError, match="do not fit together"):
-        _kernel.best_columns(products, np.zeros(3), np.zeros(9), np.zeros(3, dtype=np.int64), np.array([7.0, 2.0]),
-                             np.empty((3, 4), dtype=np.int64), np.empty((3, 4)))
+        _kernel.best_columns(products, np.zeros(3), np.zeros(9), np.zeros(3, dtype=np.int64), np.zeros(3),
+                             np.array([7.0, 2.0]), np.empty((3, 4), dtype=np.int64), np.empty((3, 4)))
+    with pytest.raises(ValueError, match="do not fit together"):
+        _kernel.best_rows(products, np.zeros(3), np.zeros(10), np.zeros(9), np.array([7.0, 2.0]),
+                          np.empty((10, 4), dtype=np.int64), np.empty((10, 4)))
 
 
 @pytest.mark.parametrize("span_days", [0.5, 40.0])

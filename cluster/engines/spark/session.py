@@ -18,6 +18,8 @@ from ...config import SparkConfig
 from .. import EngineError
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")  # the JVM's log: errors only
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
 _JAVA_VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
@@ -50,6 +52,20 @@ def broadcast_tasks(spark: Any, shared: Any, items: list[Any], work: Callable[[A
     broadcast = context.broadcast(shared)
     try:
         return context.parallelize(items, max(1, len(items))).map(lambda item: work(broadcast.value, item)).collect()
+    finally:
+        broadcast.unpersist()
+
+
+def broadcast_reduced(spark: Any, shared: Any, items: list[Any], work: Callable[[Any, Any], list[tuple[K, V]]],
+                      combine: Callable[[V, V], V]) -> list[tuple[K, V]]:
+    """``work(shared, item)`` for every item, one Spark task each, with ``shared`` broadcast once; each task answers
+    ``(key, value)`` pairs, and the values of one key are combined on the executors (``combine`` must not depend on
+    their order), so the driver receives one value per key, in key order."""
+    context = spark.sparkContext
+    broadcast = context.broadcast(shared)
+    try:
+        pairs = context.parallelize(items, max(1, len(items))).flatMap(lambda item: work(broadcast.value, item))
+        return sorted(pairs.reduceByKey(combine).collect(), key=lambda pair: pair[0])
     finally:
         broadcast.unpersist()
 
