@@ -213,8 +213,7 @@ def _rescored(row_vectors: np.ndarray, row_days: np.ndarray, vectors: np.ndarray
               columns: np.ndarray, scores: np.ndarray, time_scale_days: float) -> np.ndarray:
     """The chosen candidates' scores again, each cosine a dot product of its own two vectors: a matrix product's
     rounding depends on its shape (the last bit of a cosine moved with the block size on an AMD EPYC's BLAS), so the
-    block's product picks the candidates and this gives their similarity, the same in any block, engine or
-    thread."""
+    tile's product picks the candidates and this gives their similarity, the same in any tile, engine or thread."""
     cosines = np.einsum("rd,rkd->rk", row_vectors, vectors[columns])
     exact = _exact_scores(cosines, row_days[:, None], days[columns], time_scale_days)
     return np.where(np.isfinite(scores), exact, scores)
@@ -235,7 +234,7 @@ class StoryClusterer:
 
     Rows must be in time order (``days`` sorted). ``richness`` and ``lexical`` are optional (headline-only
     behaviour without them). ``neighbours`` finds the candidate neighbours (``candidate_neighbours`` in this
-    process by default; the Spark engine passes one that computes the same blocks on executors), and ``linkage``
+    process by default; the Spark engine passes one that computes the same tile pairs on executors), and ``linkage``
     runs the average linkage (``average_linkage`` by default; the Spark engine runs it per connected block of the
     edge graph, which gives the same stories since clusters only ever merge along edges). ``kinds``: shared
     neighbours are counted within a kind, full articles apart from headlines (``same_kind``); the topic level, whose
