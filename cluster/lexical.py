@@ -20,10 +20,7 @@ scikit-learn's tokeniser: a word with a combining mark ("é" written as e + U+03
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -32,7 +29,7 @@ import scipy.sparse as sp
 from . import _kernel
 from .english import english_stop_words
 from .minhash import default_threads
-from .tokens import utf8_buffer
+from .tokens import map_blocks, utf8_buffer
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
@@ -41,7 +38,6 @@ WORD_BLOCK_TEXTS = 10_000  # texts tokenised together (``_word_counts``, ``_name
 _WORD = r"\b\w\w+\b"  # scikit-learn's default token pattern, on lower-cased text
 _NAME_TOKEN = r"[A-Za-z][A-Za-z'’\-]+|\d{4}"  # a word that may be a name (apostrophes and hyphens kept), or a year
 _YEAR = r"^(?:19|20)\d\d$"
-T = TypeVar("T")
 
 
 def _first_words(column: pl.Expr, count: int) -> pl.Expr:
@@ -213,21 +209,11 @@ def _name_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.cs
     """``name_terms(texts).counts(...)`` made ``block_texts`` texts at a time: the tokens of every block first, for
     the night's counts of how each term is written (what makes it a name), then each block's terms and counts."""
     starts = range(0, len(texts), block_texts)
-    blocks = _in_parallel(lambda start: _name_tokens(texts.slice(start, block_texts)), starts)
+    blocks = map_blocks(lambda start: _name_tokens(texts.slice(start, block_texts)), starts, default_threads())
     names = _names(pl.concat([pl.DataFrame({"term": b.strings, "capital": b.capital, "lower": b.lower})
                               for b in blocks]))
-    return _stacked(_in_parallel(lambda k: blocks[k].terms(names).counts(min(block_texts, len(texts) - starts[k])),
-                                 range(len(blocks))))
-
-
-def _in_parallel(make: Callable[[int], T], keys: Sequence[int]) -> list[T]:
-    """``[make(key) for key in keys]``, the blocks on up to one thread per core (polars and numpy release the GIL;
-    each block is its own texts', so the list is the same in any order of work)."""
-    workers = min(default_threads(), len(keys))
-    if workers <= 1:
-        return [make(key) for key in keys]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(make, keys))
+    return _stacked(map_blocks(lambda k: blocks[k].terms(names).counts(min(block_texts, len(texts) - starts[k])),
+                               range(len(blocks)), default_threads()))
 
 
 def _stacked(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
@@ -250,11 +236,12 @@ def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
 
 
 def _word_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.csr_matrix:
-    """``word_terms(texts).counts(...)``, made ``block_texts`` texts at a time and stacked: a text's words and bigrams
-    are its own, so the matrix is the same, and only one block's token tables are held at once (on a night of
-    90,000 full articles they peak at 2.3 GB for the whole night)."""
-    return _stacked(_in_parallel(lambda start: word_terms(texts.slice(start, block_texts))
-                                 .counts(min(block_texts, len(texts) - start)), range(0, len(texts), block_texts)))
+    """``word_terms(texts).counts(...)``, made ``block_texts`` texts at a time (one block per core at once) and
+    stacked: a text's words and bigrams are its own, so the matrix is the same, and only the running blocks' token
+    tables are held (on a night of 90,000 full articles they peak at 2.3 GB for the whole night)."""
+    return _stacked(map_blocks(lambda start: word_terms(texts.slice(start, block_texts))
+                               .counts(min(block_texts, len(texts) - start)), range(0, len(texts), block_texts),
+                               default_threads()))
 
 
 def lexical_vectors(titles, bodies, min_df: int = 2) -> sp.csr_matrix:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -168,11 +169,11 @@ def shingle_sets(
     UTF-8, the blocks spread over ``threads`` threads (numpy and polars release the GIL)."""
     series = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
     series = series.cast(pl.String).fill_null("")
-    parts = _map_blocks(lambda block: _shingle_block(block, size), _blocks(series, chunk_bytes), threads)
+    parts = map_blocks(lambda block: _shingle_block(block, size), _blocks(series, chunk_bytes), threads)
     return ShingleSets.concat(parts)
 
 
-def _map_blocks(work, blocks: list[pl.Series], threads: int) -> list:
+def map_blocks(work, blocks: Sequence, threads: int) -> list:
     """``work`` of every block, in order, spread over ``threads`` threads (numpy and polars release the GIL)."""
     if threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(min(threads, len(blocks))) as pool:
@@ -306,7 +307,7 @@ def last_shingles(texts: pl.Series, size: int, threads: int = 1) -> np.ndarray:
     """Per text: the ``shingle_hash`` of its last ``size`` words (of all its words when it has fewer, which is then its
     only shingle), as in ``shingle_sets``; 0 for a text without words."""
     series = texts.cast(pl.String).fill_null("")
-    parts = _map_blocks(lambda block: _last_shingle_block(block, size), _blocks(series, _TEXT_CHUNK_BYTES), threads)
+    parts = map_blocks(lambda block: _last_shingle_block(block, size), _blocks(series, _TEXT_CHUNK_BYTES), threads)
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
 
 
@@ -326,7 +327,7 @@ def line_hashes(lines: pl.Series, threads: int = 1) -> tuple[np.ndarray, np.ndar
     if len(lines) == 0:
         empty = np.empty(0, dtype=np.uint64)
         return empty, empty, np.empty(0, dtype=np.int64)
-    parts = _map_blocks(_line_hashes_block, _blocks(lines, _TEXT_CHUNK_BYTES), threads)
+    parts = map_blocks(_line_hashes_block, _blocks(lines, _TEXT_CHUNK_BYTES), threads)
     return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))
 
 

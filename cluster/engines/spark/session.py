@@ -3,6 +3,7 @@ runtime Spark 4 can use are installed (each missing piece is an ``EngineError`` 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
@@ -10,7 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,15 +46,22 @@ def in_job_group(group: str, description: str) -> Callable[[Callable[..., T]], C
     return decorate
 
 
-def broadcast_tasks(spark: Any, shared: Any, items: list[Any], work: Callable[[Any, Any], T]) -> list[T]:
-    """``work(shared, item)`` for every item, one Spark task each, with ``shared`` broadcast once to every executor
-    (and released afterwards); the answers in item order."""
+@contextlib.contextmanager
+def _one_task_per_item(spark: Any, shared: Any, items: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """The items as an RDD of one partition each and ``shared`` broadcast to every executor, released on exit."""
     context = spark.sparkContext
     broadcast = context.broadcast(shared)
     try:
-        return context.parallelize(items, max(1, len(items))).map(lambda item: work(broadcast.value, item)).collect()
+        yield context.parallelize(items, max(1, len(items))), broadcast
     finally:
         broadcast.unpersist()
+
+
+def broadcast_tasks(spark: Any, shared: Any, items: list[Any], work: Callable[[Any, Any], T]) -> list[T]:
+    """``work(shared, item)`` for every item, one Spark task each, with ``shared`` broadcast once to every executor
+    (and released afterwards); the answers in item order."""
+    with _one_task_per_item(spark, shared, items) as (tasks, broadcast):
+        return tasks.map(lambda item: work(broadcast.value, item)).collect()
 
 
 def broadcast_reduced(spark: Any, shared: Any, items: list[Any], work: Callable[[Any, Any], list[tuple[K, V]]],
@@ -61,13 +69,9 @@ def broadcast_reduced(spark: Any, shared: Any, items: list[Any], work: Callable[
     """``work(shared, item)`` for every item, one Spark task each, with ``shared`` broadcast once; each task answers
     ``(key, value)`` pairs, and the values of one key are combined on the executors (``combine`` must not depend on
     their order), so the driver receives one value per key, in key order."""
-    context = spark.sparkContext
-    broadcast = context.broadcast(shared)
-    try:
-        pairs = context.parallelize(items, max(1, len(items))).flatMap(lambda item: work(broadcast.value, item))
+    with _one_task_per_item(spark, shared, items) as (tasks, broadcast):
+        pairs = tasks.flatMap(lambda item: work(broadcast.value, item))
         return sorted(pairs.reduceByKey(combine).collect(), key=lambda pair: pair[0])
-    finally:
-        broadcast.unpersist()
 
 
 def check_runtime() -> None:
