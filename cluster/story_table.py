@@ -15,7 +15,7 @@ import polars as pl
 
 from .continuity import Continuation
 from .ids import chain_of_story, fresh_story_id, story_of_chain
-from .label import UNTITLED, finalise_labels, round_label, unique_labels
+from .label import UNTITLED, finalise_labels, first_pieces, round_label, unique_labels
 from .relabel import Relabeller, with_round
 from .schema import LABELLED_STORIES, conform
 
@@ -71,7 +71,7 @@ def headlines(canonicals: pl.DataFrame, members: pl.DataFrame) -> dict[str, str]
         canonicals.join(members, on="article_id")
         .with_columns(
             pl.when(pl.col("title") != "").then(pl.col("title"))
-            .otherwise(pl.col("body").str.split(" ").list.head(HEADLINE_WORDS).list.join(" ")).alias("headline")
+            .otherwise(first_pieces(pl.col("body"), HEADLINE_WORDS)).alias("headline")
         )
         .sort(["story_id", "centrality", "published_at", "article_id"], descending=[False, True, False, False])
         .group_by("story_id", maintain_order=True)

@@ -224,3 +224,58 @@ def test_repeated_labels_get_their_first_day_then_their_id():
 def test_only_the_stories_asked_for_are_labelled_weighed_against_all():
     texts = _texts(STRIKE + RATES)
     assert label_stories(texts, max_words=5, only={"s1"}) == {"s1": label_stories(texts, max_words=5)["s1"]}
+
+
+def test_leads_are_read_as_the_python_tokeniser_reads_them():
+    # the leads are tokenised by polars (_TOKEN_POLARS) for speed; every assigned code point must be a word
+    # character there exactly when Python's \w says so, or a story's word counts would depend on the engine
+    import re
+    import unicodedata
+
+    from cluster.label import _TOKEN_POLARS
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and unicodedata.category(chr(c)) != "Cn"]
+    in_polars = pl.Series(chars).str.contains(r"^[\p{L}\p{N}_]$").to_list()
+    assert [c for c, word in zip(chars, in_polars, strict=True) if word != bool(re.fullmatch(r"\w", c))] == []
+    assert _TOKEN_POLARS.startswith(r"[\p{L}\p{N}]")
+
+
+def test_story_words_count_leads_and_sentence_case_headlines_as_each_text_reads():
+    from collections import Counter
+
+    from cluster.label import _story_words, _tokens
+
+    rows = [
+        ("s1", "Mayor Okonedo's 3½-year plan: Grand Harbour café reopens", "Mayor Okonedo said the café at Grand "
+         "Harbour, shut for 3½ years, reopens; the mayor's office called it f***ing overdue. Okonedo smiled."),
+        ("s1", "Grand Harbour Café Reopens After Three Years", "grand harbour’s café is back, said Okonedo."),
+        ("s2", "", None),
+    ]
+    words = _story_words(_texts(rows))
+    in_leads, capital, lower = Counter(), Counter(), Counter()  # the text-by-text reading the polars pass replaces
+    for _, _, lead in rows[:2]:
+        in_leads.update({t.stem for t in _tokens(lead) if t.stem})
+    for text in [lead for _, _, lead in rows[:2]] + [rows[0][1]]:  # the second headline is in Title Case
+        capital.update(t.key for t in _tokens(text)[1:] if t.capital)
+        lower.update(t.key for t in _tokens(text) if t.lower)
+    assert words["s1"].in_leads == in_leads
+    assert words["s1"].name_case == {key: capital[key] > lower[key] for key in capital.keys() | lower.keys()}
+    assert words["s1"].name_case["okonedo"] and not words["s1"].name_case["mayor"]  # "the mayor's office"
+    assert "three" not in words["s1"].name_case  # only the Title Case headline writes it
+    assert words["s2"].in_leads == Counter() and words["s2"].name_case == {}
+
+
+def test_first_pieces_is_split_head_join():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from cluster.label import first_pieces
+
+    @given(st.lists(st.one_of(st.none(), st.text(alphabet=" a\n\u00a0é", max_size=12)), max_size=8),
+           st.integers(0, 4))
+    def check(texts, count):
+        frame = pl.DataFrame({"body": texts}, schema={"body": pl.String})
+        pieces = frame.select(pl.col("body").str.split(" ").list.head(count).list.join(" "))["body"]
+        assert frame.select(first_pieces(pl.col("body"), count))["body"].to_list() == pieces.to_list()
+
+    check()

@@ -8,7 +8,7 @@ import polars as pl
 
 from ..config import Config
 from ..continuity import Continuation, continuations_of
-from ..label import label_stories
+from ..label import first_pieces, label_stories
 from ..ordinals import agreed_round, article_rounds
 from ..relabel import Relabeller, earlier_originals, renaming_candidates
 from ..schema import BASE_LABELS
@@ -54,7 +54,7 @@ class LabelStage(Stage):
 
     def _texts(self, articles: pl.DataFrame) -> pl.DataFrame:
         """``story_id, title, lead`` of articles with a ``body`` (the lead: its first ``embed.lead_words`` words)."""
-        lead = pl.col("body").str.split(" ").list.head(self.lead_words).list.join(" ").alias("lead")
+        lead = first_pieces(pl.col("body"), self.lead_words).alias("lead")
         return articles.select("story_id", "title", lead)
 
     def _coverage_labels(self, tonight: pl.DataFrame, tonight_ids: pl.Series, prior: PriorState,
