@@ -13,6 +13,7 @@ from cluster.lexical import (
     HASH_FEATURES,
     LEXICAL_WORDS,
     _name_counts,
+    _tfidf,
     _word_counts,
     lexical_texts,
     lexical_vectors,
@@ -139,3 +140,31 @@ def test_term_columns_are_scikit_learns_murmur_hash_of_every_length_and_script()
     expected = [abs(murmurhash3_32(term, seed=0)) % HASH_FEATURES for term in terms]
     assert _murmur_columns(pl.Series(terms, dtype=pl.String)).tolist() == expected
     assert _murmur_columns(pl.Series(terms, dtype=pl.String).slice(7, 50)).tolist() == expected[7:57]
+
+
+@pytest.mark.parametrize("min_df", [1, 2, 3])
+def test_tfidf_is_scikit_learns_transformer_bit_for_bit(min_df):
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    rng = np.random.default_rng(min_df)
+    dense = rng.integers(0, 4, (40, 30)) * (rng.random((40, 30)) < 0.3)
+    dense[5] = 0  # a row without terms keeps its zeros
+    dense[:, 7] = 0  # a term no row has
+    counts = sp.csr_matrix(dense.astype(np.float32))
+    words = _word_counts(pl.Series([t or "" for t in TITLES] * 3))
+    for matrix in (counts, words):
+        kept = np.flatnonzero(np.diff(matrix.tocsc().indptr) >= min_df)
+        expected = TfidfTransformer(sublinear_tf=True).fit_transform(matrix.tocsc()[:, kept].tocsr())
+        ours = _tfidf(matrix, min_df)
+        assert ours.shape == expected.shape and ours.dtype == np.float32
+        assert np.array_equal(ours.indptr, expected.indptr) and np.array_equal(ours.indices, expected.indices)
+        assert np.array_equal(ours.data, expected.astype(np.float32).data)
+
+
+def test_stop_words_are_scikit_learns_list():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from cluster.english import english_stop_words
+
+    assert english_stop_words() == frozenset(ENGLISH_STOP_WORDS)

@@ -28,6 +28,15 @@ from cluster.minhash import (
 MAX = 0xFFFFFFFF
 
 
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (1, 0), (256, 42), (64, 2**31 - 1)])
+def test_permutations_are_datasketchs(num_perm, seed):
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=minhash.SCHEME).permutations
+    ours = minhash.permutations(num_perm, seed)
+    assert [part.dtype for part in ours] == [np.uint32, np.uint32]
+    np.testing.assert_array_equal(ours[0], a)
+    np.testing.assert_array_equal(ours[1], b)
+
+
 def test_max_hash_is_the_largest_32_bit_value():
     assert int(MAX_HASH) == MAX
 

@@ -237,3 +237,10 @@ def test_last_shingles_is_the_shingle_of_each_texts_last_words(size):
         tail = " ".join(words(text)[-size:])
         expected = shingle_sets(pl.Series([tail]), size).values.tolist() if tail else [0]
         assert [value] == expected
+
+
+def test_polars_nfkc_is_pythons_on_every_assigned_code_point():
+    # the tokeniser normalises with polars' str.normalize; a code point it composed differently would change words
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and unicodedata.category(chr(c)) != "Cn"]
+    ours = pl.Series(chars).str.normalize("NFKC").to_list()
+    assert [c for c, mine in zip(chars, ours, strict=True) if mine != unicodedata.normalize("NFKC", c)] == []
