@@ -1000,13 +1000,16 @@ done:
 PyDoc_STRVAR(sparse_pair_dots_doc,
     "sparse_pair_dots(indptr, indices, data, rows, cols, out)\n\n"
     "out[p] = row rows[p] . row cols[p] of a CSR matrix with sorted column indices: indptr (int64), indices\n"
-    "(int32), data (float32), rows and cols (int64), out (float64). Each product is a merge of the two rows' sorted\n"
-    "columns, summed in float64 in column order, so a pair's value does not depend on the other pairs asked for.");
+    "(int32), data (float32), rows and cols (int64), out (float64). The products are summed in float64 in column\n"
+    "order, so a pair's value does not depend on the other pairs asked for. Row rows[p] is spread into a dense row\n"
+    "once for all the consecutive pairs that share it (give pairs sorted by rows), and each pair reads row cols[p]'s\n"
+    "entries against it: one load per entry, where merging the two rows' columns branched on every step of both.");
 
 static PyObject *sparse_pair_dots(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Py_buffer views[6];
     int held;
     PyObject *result = NULL;
+    float *dense = NULL;
     static const int writable[6] = {0, 0, 0, 0, 0, 1};
     static const Py_ssize_t item[6] = {8, 4, 4, 8, 8, 8};
     if (views_get(args, nargs, 6, writable, item, views, &held, "sparse_pair_dots") < 0) goto done;
@@ -1028,24 +1031,41 @@ static PyObject *sparse_pair_dots(PyObject *self, PyObject *const *args, Py_ssiz
             goto done;
         }
     const int32_t *indices = views[1].buf;
+    int64_t n_cols = 1;
+    for (Py_ssize_t e = 0; e < nnz; e++) {
+        if (indices[e] < 0) {
+            PyErr_SetString(PyExc_ValueError, "sparse_pair_dots: a column index is negative");
+            goto done;
+        }
+        if (indices[e] >= n_cols) n_cols = (int64_t)indices[e] + 1;
+    }
+    dense = calloc((size_t)n_cols, sizeof(float));
+    if (dense == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     const float *data = views[2].buf;
     double *out = views[5].buf;
     Py_BEGIN_ALLOW_THREADS
+    int64_t spread = -1;  /* the row held in dense */
     for (Py_ssize_t p = 0; p < pairs; p++) {
-        int64_t i = indptr[rows[p]], i_end = indptr[rows[p] + 1];
-        int64_t j = indptr[cols[p]], j_end = indptr[cols[p] + 1];
-        double sum = 0.0;
-        while (i < i_end && j < j_end) {
-            int32_t a = indices[i], b = indices[j];
-            if (a == b) sum += (double)data[i++] * (double)data[j++];
-            else if (a < b) i++;
-            else j++;
+        if (rows[p] != spread) {
+            if (spread >= 0)
+                for (int64_t e = indptr[spread]; e < indptr[spread + 1]; e++) dense[indices[e]] = 0.0f;
+            spread = rows[p];
+            for (int64_t e = indptr[spread]; e < indptr[spread + 1]; e++) dense[indices[e]] = data[e];
         }
+        /* columns row rows[p] lacks read 0 and add +-0.0, which leaves a sum of positive or negative products as
+         * it is: the sum is the merge's, product for product in column order */
+        double sum = 0.0;
+        for (int64_t e = indptr[cols[p]]; e < indptr[cols[p] + 1]; e++)
+            sum += (double)dense[indices[e]] * (double)data[e];
         out[p] = sum;
     }
     Py_END_ALLOW_THREADS
     result = Py_NewRef(Py_None);
 done:
+    free(dense);
     for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
     return result;
 }

@@ -445,8 +445,9 @@ def test_headlines_do_not_take_the_shared_neighbours_of_full_articles():
 
 
 def test_pair_dots_equal_the_rows_products_for_any_split_of_the_pairs():
-    """The lexical term's dot products of candidate pairs (compiled merge of sorted columns) against dense float64
-    products: rows with no entries, unsorted columns, a pair asked for twice and from both ends."""
+    """The lexical term's dot products of candidate pairs (compiled: a dense copy of one row per run of pairs sharing
+    it) against dense float64 products, and bit for bit against the shared columns' products summed in column order:
+    rows with no entries, unsorted columns, pairs in any order, a pair asked for twice and from both ends."""
     rng = np.random.default_rng(4)
     dense = np.where(rng.random((60, 500)) < 0.05, rng.random((60, 500)), 0.0).astype(np.float32)
     dense[7] = 0.0
@@ -465,3 +466,14 @@ def test_pair_dots_equal_the_rows_products_for_any_split_of_the_pairs():
             assert np.allclose(stories_module._row_dots(m, rows, cols, threads=threads), expected, rtol=1e-12)
     assert np.allclose(stories_module._pair_dots(matrix, rows, cols), expected, rtol=1e-12)
     assert stories_module._row_dots(matrix, rows[:0], cols[:0]).shape == (0,)
+    in_order = []
+    for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
+        shared = np.flatnonzero((dense[a] != 0) & (dense[b] != 0))  # column order
+        total = 0.0
+        for c in shared:
+            total += float(dense[a, c]) * float(dense[b, c])
+        in_order.append(total)
+    assert np.array_equal(stories_module._row_dots(matrix, rows, cols, threads=1), np.array(in_order))
+    by_row = np.argsort(rows, kind="stable")
+    assert np.array_equal(stories_module._row_dots(matrix, rows[by_row], cols[by_row], threads=2),
+                          np.array(in_order)[by_row])
