@@ -231,6 +231,32 @@ def test_feed_text_in_charts_is_plotly_plain_text(tmp_path, hashing_embedder):
     assert "\\u001b" not in plots and "\\u0007" not in plots
 
 
+def test_every_figure_is_one_plotly_accepts_with_its_template(sample_run_with_rejects):
+    # the figures are written as plotly.js JSON without plotly's Python objects: plotly's own validation of each one
+    # catches a misspelt or misplaced property, which plotly.js would silently ignore
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    page = (sample_run_with_rejects / "report.html").read_text(encoding="utf-8")
+    calls = re.findall(r'Plotly\.newPlot\("(plot-[a-z]+)", (.*?)\)\};</script>', page, flags=re.DOTALL)
+    assert sorted(div for div, _ in calls) == ["plot-groups", "plot-rejects", "plot-syndication", "plot-timeline"]
+    for _, arguments in calls:
+        data, layout, config = json.loads(f"[{arguments}]")
+        figure = go.Figure(data=data, layout=layout)  # raises on any property plotly does not know
+        assert figure.layout.template == pio.templates["plotly_white"]
+        assert config == {"displayModeBar": False, "responsive": True, "scrollZoom": False, "staticPlot": False}
+
+
+def test_figure_json_cannot_close_its_script():
+    from datetime import datetime, timezone
+
+    from cluster.report.figures import script_json
+
+    text = script_json({"label": "</script><!-- x --> café \u2028", "at": datetime(2026, 12, 4, tzinfo=timezone.utc)})
+    assert "<" not in text and ">" not in text and "/" not in text and text.isascii()
+    assert json.loads(text) == {"label": "</script><!-- x --> café \u2028", "at": "2026-12-04T00:00:00+00:00"}
+
+
 # ---------------------------------------------------------------- in a real browser
 
 

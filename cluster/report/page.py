@@ -3,7 +3,7 @@
 
 The templates are autoescaped. Every ``{{ value }}`` is escaped with ``html.escape`` (which spells quotes ``&#x27;``
 and ``&quot;``, as the reports always have; jinja's default spells them ``&#39;`` and ``&#34;``) unless it is
-already markup: plotly's figure snippets and plotly.js, which plotly builds, are marked ``|safe``.
+already markup: the figure snippets (``figures``, whose JSON is script-safe) and plotly.js are marked ``|safe``.
 
 The templates under ``templates/parts/`` are written across lines for reading; their line breaks, with the
 indentation after them, are dropped when they are loaded, so the page holds only the spaces a line spells out. The
@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from ..output_tables import stories_only_from_copies
 from ..runs import load_run
-from . import sections
+from . import figures, sections
 
 _PARTS = "parts/"
 _LINE_BREAK = re.compile(r"\n\s*")
@@ -77,13 +77,11 @@ def render_report(tables: dict[str, pl.DataFrame], manifest: dict[str, Any],
                   listed_stories: int = sections.LISTED_STORIES) -> str:
     """The whole page from the output tables (``articles`` at least) and the run manifest (counts, config hash,
     timings); the ``listed_stories`` largest stories with their articles."""
-    from plotly.offline import get_plotlyjs
-
     started = manifest.get("started_at", "")
     page = {
         "span": sections.publication_span(tables["articles"]), "run_day": started[:10],
         "run_minute": started[:16].replace("T", " "), "config_hash": manifest.get("config_hash", ""),
-        "plotly_js": get_plotlyjs(),
+        "plotly_js": figures.plotly_js(),
     }
     return _ENVIRONMENT.get_template("report.html.j2").render(
         page=page, sections=_sections(tables, manifest, listed_stories), footer=sections.run_details(manifest),
