@@ -419,11 +419,21 @@ def _line_attribution(line: str, index: Mapping[str, list[str]], cued: bool = Tr
         lowered = edge.lower()
         if not any(word in lowered for word in _CUE_WORDS) or not _CUE_HINT.search(" ".join(lowered.split())):
             continue
-        for found in _CUES.finditer(edge):
-            k = next(k for k in range(len(_CUE_WORDINGS)) if found.group(f"c{k}") is not None)
-            if named := _named_in_span(found.group(f"n{k}"), index, _CUE_WORDINGS[k][0] in _SHORT_FORM_CUES):
+        for k, span in _cue_spans(edge):
+            if named := _named_in_span(span, index, _CUE_WORDINGS[k][0] in _SHORT_FORM_CUES):
                 return Attribution(line, _CUE_WORDINGS[k][0], tuple(named))
     return None
+
+
+@lru_cache(maxsize=1 << 12)
+def _cue_spans(edge: str) -> tuple[tuple[int, str], ...]:
+    """Each cue in an edge, in order: its wording's index in ``_CUE_WORDINGS`` and the text after it (cached: a
+    syndicated credit line repeats in every copy, and the cue search was most of the origin rules' time)."""
+    spans = []
+    for found in _CUES.finditer(edge):
+        k = next(k for k in range(len(_CUE_WORDINGS)) if found.group(f"c{k}") is not None)
+        spans.append((k, found.group(f"n{k}")))
+    return tuple(spans)
 
 
 def _edges(line: str) -> tuple[str, ...]:
