@@ -133,9 +133,7 @@ def _with_bigrams(docs: np.ndarray, codes: np.ndarray, strings: pl.Series, keep:
         pair &= keep[:-1] & keep[1:]
     pair_docs = docs[:-1][pair]
     width = max(len(strings), 1)
-    pair_keys = pl.Series(codes[:-1][pair] * width + codes[1:][pair])
-    distinct_keys = pair_keys.unique().sort().to_numpy()
-    pair_codes = pair_keys.rank("dense").to_numpy().astype(np.int64) - 1  # index into distinct_keys
+    distinct_keys, pair_codes = np.unique(codes[:-1][pair] * width + codes[1:][pair], return_inverse=True)
     bigrams = pl.select(pl.concat_str(strings.gather(distinct_keys // width), pl.lit(" "),
                                       strings.gather(distinct_keys % width))).to_series()
     if keep is not None:
