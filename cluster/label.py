@@ -96,7 +96,8 @@ def _matches(text: str) -> Iterator[tuple[re.Match, _Token]]:
 @functools.lru_cache(maxsize=1 << 18)
 def _tokens(text: str) -> tuple[_Token, ...]:
     """The tokens of a text, as ``_matches`` reads them (cached, for as many headlines as a night of 100,000 articles
-    has: a story's headlines are read several times, and 65,536 entries let them be read again from scratch). ``findall`` and a cached ``_token`` per string: no match object per token."""
+    has: a story's headlines are read several times, and 65,536 entries made them be read again from scratch).
+    ``findall`` and a cached ``_token`` per string: no match object per token."""
     return tuple(token for token in map(_token, _TOKEN.findall(text or "")) if token is not None)
 
 
