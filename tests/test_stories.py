@@ -477,3 +477,15 @@ def test_pair_dots_equal_the_rows_products_for_any_split_of_the_pairs():
     by_row = np.argsort(rows, kind="stable")
     assert np.array_equal(stories_module._row_dots(matrix, rows[by_row], cols[by_row], threads=2),
                           np.array(in_order)[by_row])
+
+
+def test_centrality_sums_each_cluster_in_row_order_as_add_at_does():
+    rng = np.random.default_rng(11)
+    vectors = rng.standard_normal((300, 24)).astype(np.float32)
+    labels = rng.integers(0, 40, 300)  # unsorted, some labels unused
+    sums = np.zeros((int(labels.max()) + 1, 24))
+    np.add.at(sums, labels, vectors.astype(np.float64))
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    expected = np.round(np.einsum("ij,ij->i", vectors.astype(np.float64), (sums / norms)[labels]), 6)
+    assert np.array_equal(stories_module._centrality(vectors, labels), expected)
