@@ -496,11 +496,13 @@ def link_chains(spans: pl.DataFrame, story_centroids: dict[str, np.ndarray], con
     first = epoch_days(spans["first_seen"])
     last = epoch_days(spans["last_seen"])
     linked: list[tuple[int, int]] = []
-    if ids:
+    # two stories link only across a gap of chain_min_gap_days: a night whose stories all lie closer has no link
+    # to look for (the centroids' products were most of this on a single night)
+    if ids and float(first.max() - last.min()) >= config.chain_min_gap_days:
         matrix = np.stack([story_centroids[s] for s in ids]).astype(np.float64)
-        for i, j in zip(*_similar_pairs(matrix, config.chain_similarity), strict=True):
-            if max(first[j] - last[i], first[i] - last[j]) >= config.chain_min_gap_days:
-                linked.append((int(i), int(j)))
+        i, j = _similar_pairs(matrix, config.chain_similarity)
+        apart = np.maximum(first[j] - last[i], first[i] - last[j]) >= config.chain_min_gap_days
+        linked = list(zip(i[apart].tolist(), j[apart].tolist(), strict=True))
     roots = component_roots(len(ids), linked).tolist()
     rounds = _rounds(roots, first, last, config.chain_min_gap_days)
     sizes = spans["n_articles"].to_list() if "n_articles" in spans.columns else [1] * len(ids)
