@@ -125,6 +125,16 @@ def test_bands_and_rows_are_datasketchs_optimum_at_every_threshold(num_perm):
         assert optimal_bands_rows(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
+@pytest.mark.parametrize(("threshold", "num_perm"), [(0.9, 128), (0.1, 256)])
+def test_near_tied_errors_are_ranked_by_quad_as_datasketch_ranks_them(threshold, num_perm):
+    # here several (bands, rows) lie within QUAD_MARGIN of the least error (5 × 24 and 5 × 25 at 0.9), so the
+    # quadrature alone cannot be trusted to rank them as scipy's quad does: quad decides among them
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=np.float64)
+    errors = minhash._lsh_errors(threshold, num_perm, pairs)
+    assert (errors <= errors.min() + minhash.QUAD_MARGIN).sum() >= 2
+    assert optimal_bands_rows(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
 @pytest.mark.parametrize("threshold", [0.01, 0.5, 0.99])
 def test_bands_and_rows_are_datasketchs_optimum_at_the_most_permutations(threshold):
     assert optimal_bands_rows(threshold, 1024) == _optimal_param(threshold, 1024, 0.5, 0.5)
