@@ -255,6 +255,8 @@ def test_figure_json_cannot_close_its_script():
     text = script_json({"label": "</script><!-- x --> café \u2028", "at": datetime(2026, 12, 4, tzinfo=timezone.utc)})
     assert "<" not in text and ">" not in text and "/" not in text and text.isascii()
     assert json.loads(text) == {"label": "</script><!-- x --> café \u2028", "at": "2026-12-04T00:00:00+00:00"}
+    assert script_json([float("nan"), float("inf"), "NaN Infinity", 1.5]) == '[null,null,"NaN Infinity",1.5]'
+
 
 
 # ---------------------------------------------------------------- in a real browser

@@ -74,8 +74,11 @@ def _json_value(value: Any) -> str:
 def script_json(value: Any) -> str:
     """JSON that is safe inside a ``<script>``, escaped as plotly escapes it: no ``<``, ``>`` or ``/`` (so no
     ``</script>`` or comment can be spelled; everything beyond ASCII is a ``\\u`` escape already); datetimes in ISO
-    form."""
-    return json.dumps(value, separators=(",", ":"), default=_json_value, allow_nan=False).translate(_SCRIPT_SAFE)
+    form; NaN and infinities as ``null``, as plotly writes them (JSON has no such numbers)."""
+    text = json.dumps(value, separators=(",", ":"), default=_json_value)
+    if "NaN" in text or "Infinity" in text:  # maybe only inside a string: then the round trip changes nothing
+        text = json.dumps(json.loads(text, parse_constant=lambda _: None), separators=(",", ":"))
+    return text.translate(_SCRIPT_SAFE)
 
 
 def _axis(layout: dict[str, Any], name: str, **settings: Any) -> None:
