@@ -17,7 +17,10 @@ def english_stop_words() -> frozenset[str]:
         own = importlib.util.spec_from_file_location("_newsclust_sklearn_stop_words", module_file)
         if own is not None and own.loader is not None:
             module = importlib.util.module_from_spec(own)
-            own.loader.exec_module(module)
+            try:
+                own.loader.exec_module(module)
+            except (ImportError, OSError, SyntaxError):  # a scikit-learn whose module needs its package
+                module = None
             words = getattr(module, "ENGLISH_STOP_WORDS", None)
             if words:
                 return frozenset(words)
