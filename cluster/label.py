@@ -67,6 +67,7 @@ _LABEL_STOP = {
 _TOKEN = re.compile(r"[^\W_][\w'’.&*-]*")  # "*" inside: a bleeped word ("f***ing") is one token, not "f" + "ing"
 _TOKEN_POLARS = r"[\p{L}\p{N}][\p{L}\p{N}_'’.&*-]*"  # the same in polars' regex: Python's \w is [\p{L}\p{N}_]
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_ABBREVIATION = re.compile(r"(?:[^\W\d_]\.){2,}")  # "U.S.", "D.C.": the last dot is the word's, not the sentence's
 _CONTRACTION = re.compile(r"^(?P<word>\w+)['’](?:m|re|ve|ll|d)$")  # "I'm", "we're", "they'll"
 _BREAK = re.compile(r"[,;:|()\[\]\"“”‘’!?—–]|\s-\s")  # between two tokens: they are not one phrase
 
@@ -78,7 +79,7 @@ def _stop() -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _Token:
-    text: str  # as written, trailing dots and apostrophes off
+    text: str  # as written, trailing dots and apostrophes off (an abbreviation keeps its dots)
     word: str  # lower-cased, possessive off
     stem: str | None  # the content word's stem; None for a stop word or a bare number
     key: str  # the stem of a content word, else the word: what name case is counted on
@@ -112,7 +113,7 @@ def _breaks(text: str) -> tuple[bool, ...]:
 @functools.lru_cache(maxsize=1 << 18)
 def _token(raw: str) -> _Token | None:
     """One token and, for a content word, its stem (cached: stemming was most of the labelling time)."""
-    written = raw.rstrip(".'’-")
+    written = raw if _ABBREVIATION.fullmatch(raw) else raw.rstrip(".'’-")
     word = _POSSESSIVE.sub("", written.lower()).strip(".'’-")
     if not word:
         return None

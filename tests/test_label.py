@@ -279,3 +279,15 @@ def test_first_pieces_is_split_head_join():
         assert frame.select(first_pieces(pl.col("body"), count))["body"].to_list() == pieces.to_list()
 
     check()
+
+
+def test_an_abbreviation_keeps_its_last_dot():
+    rows = [
+        ("s1", "Fire in Washington, D.C. destroys warehouse", "A fire in Washington, D.C. destroyed a warehouse."),
+        ("s1", "D.C. warehouse fire", "Firefighters in D.C. fought a warehouse fire on Sunday."),
+        ("s2", "U.S. House passes voting rights bill", "The U.S. House passed the bill."),
+        ("s2", "Voting rights bill clears U.S. House", "The bill cleared the U.S. House on Friday."),
+    ]
+    labels = label_stories(_texts(rows), max_words=4)
+    assert "D.C." in labels["s1"].split() and "U.S." in labels["s2"].split()
+    assert all(not word.endswith(".") for word in labels["s1"].split() if word != "D.C.")
