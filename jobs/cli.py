@@ -34,7 +34,7 @@ from jobs.exit_codes import (
     TooManyRejects,
     UsageOrConfigError,
 )
-from jobs.signals import Terminated, stop_on_sigterm
+from jobs.signals import Terminated, sigterm_received, stop_on_sigterm
 
 DEFAULT_CONFIG = "configs/default.yaml"
 log = logging.getLogger("newsclust")
@@ -58,19 +58,33 @@ def _run_failures(write_error: Callable[[OSError], str]) -> Iterator[None]:
     try:
         with stop_on_sigterm():
             yield
-    except FolderInUse as exc:
-        raise UsageOrConfigError(str(exc)) from None
-    except (InputError, ModelError, EngineError) as exc:
-        raise RunFailed(str(exc)) from None
-    except OSError as exc:
-        raise RunFailed(write_error(exc)) from None
-    except Terminated:
-        raise Stopped("stopped by SIGTERM; outputs (and nightly state) are as they were before this run") from None
     except Exception as exc:
-        failure = spark_failure(exc)
-        if failure is None:
+        if sigterm_received():  # the signal cut a step that turned it into an error of its own: still a stop
+            raise _stopped() from None
+        failure = _run_failure(exc, write_error)
+        if failure is exc:
             raise
-        raise RunFailed(f"{failure}; outputs (and nightly state) are as they were before this run") from None
+        raise failure from None
+    except Terminated:
+        raise _stopped() from None
+
+
+def _stopped() -> Stopped:
+    return Stopped("stopped by SIGTERM; outputs (and nightly state) are as they were before this run")
+
+
+def _run_failure(exc: Exception, write_error: Callable[[OSError], str]) -> Exception:
+    """What ``_run_failures`` raises for an error of a run (``exc`` itself when it is none of those it words)."""
+    if isinstance(exc, FolderInUse):
+        return UsageOrConfigError(str(exc))
+    if isinstance(exc, InputError | ModelError | EngineError):
+        return RunFailed(str(exc))
+    if isinstance(exc, OSError):
+        return RunFailed(write_error(exc))
+    failure = spark_failure(exc)
+    if failure is None:
+        return exc
+    return RunFailed(f"{failure}; outputs (and nightly state) are as they were before this run")
 
 
 def _check_rejects(counts: dict[str, Any], config: Config, written_to: str | Path) -> None:

@@ -4,7 +4,8 @@
 ``except BaseException`` on its way out, so staging folders are removed and the nightly lock is released, and the
 CLI exits with 143 (128 + 15, what a shell reports for a process ended by SIGTERM). ``sigterm_deferred`` holds the
 signal back during a step that must not be cut in two (the renames after the nightly commit point) and raises it
-when the step is done.
+when the step is done. A step may turn ``Terminated`` into an error of its own (an extension module whose import it
+cuts fails with ``ImportError: initialization failed``), so ``sigterm_received`` says whether the signal came.
 """
 
 from __future__ import annotations
@@ -26,19 +27,28 @@ class Terminated(BaseException):
 
 _deferring = False
 _deferred = False
+_received = False
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    global _deferred
+    global _deferred, _received
+    _received = True
     if _deferring:
         _deferred = True
         return
     raise Terminated()
 
 
+def sigterm_received() -> bool:
+    """Whether SIGTERM arrived since ``stop_on_sigterm`` was entered."""
+    return _received
+
+
 @contextmanager
 def stop_on_sigterm() -> Iterator[None]:
     """While the block runs, SIGTERM raises ``Terminated``; the previous handler is restored after it."""
+    global _received
+    _received = False
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         yield
