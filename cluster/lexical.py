@@ -20,6 +20,7 @@ scikit-learn's tokeniser: a word with a combining mark ("é" written as e + U+03
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,30 +220,54 @@ def _stacked(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
     return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
-def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
+TFIDF_BLOCK_ENTRIES = 1 << 22  # entries weighed and normalised at once: bounds the transform's temporaries
+
+
+def _tfidf(counts: sp.csr_matrix, min_df: int = 2, block_entries: int = TFIDF_BLOCK_ENTRIES) -> sp.csr_matrix:
     """Sublinear TF-IDF of hashed counts (duplicates summed), terms in fewer than ``min_df`` documents dropped, rows
     L2-normalised: what scikit-learn's ``TfidfTransformer(sublinear_tf=True)`` gives on the kept columns, float32
     step for step (``1 + ln tf``, ``idf = 1 + ln((n + 1) / (df + 1))``, squares summed in float64), computed here
-    because importing scikit-learn cost more than the whole transform; a test holds the two equal bit for bit."""
+    because importing scikit-learn cost more than the whole transform; a test holds the two equal bit for bit. Rows
+    are done ``block_entries`` entries at a time, written into the result's own arrays (done all at once, the
+    temporaries raised the lexical build's peak by 0.2 GB on 90,000 articles)."""
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])  # one entry per (row, term): document frequency
     keep = df >= min_df
-    column = np.cumsum(keep) - 1  # a kept term's column among the kept ones
-    kept_entries = keep[counts.indices]
-    indptr = np.concatenate([[0], np.cumsum(kept_entries)])[counts.indptr]
-    indices = column[counts.indices[kept_entries]].astype(np.int32)
-    data = counts.data[kept_entries].astype(np.float32)
+    column = (np.cumsum(keep) - 1).astype(np.int32)  # a kept term's column among the kept ones
     idf = np.full(int(keep.sum()), n + 1, dtype=np.float32) / (df[keep].astype(np.float32) + np.float32(1))
     np.log(idf, out=idf)
     idf += np.float32(1)
-    np.log(data, out=data)
-    data += np.float32(1)
-    data *= idf[indices]
-    rows = np.repeat(np.arange(n), np.diff(indptr))
-    norms = np.sqrt(np.bincount(rows, weights=(data * data).astype(np.float64), minlength=n))
-    norms[norms == 0] = 1.0
-    data = (data / norms[rows]).astype(np.float32)
+    kept_per_row = np.zeros(n, dtype=np.int64)
+    total = int(np.count_nonzero(keep[counts.indices]))
+    data, indices = np.empty(total, dtype=np.float32), np.empty(total, dtype=np.int32)
+    written = 0
+    for lo, hi in _row_blocks(counts.indptr, block_entries):
+        start, end = counts.indptr[lo], counts.indptr[hi]
+        kept = keep[counts.indices[start:end]]
+        ends = np.concatenate([[0], np.cumsum(kept)])[counts.indptr[lo : hi + 1] - start]
+        lengths = np.diff(ends)
+        block = counts.data[start:end][kept].astype(np.float32)
+        block_columns = column[counts.indices[start:end][kept]]
+        np.log(block, out=block)
+        block += np.float32(1)
+        block *= idf[block_columns]
+        rows = np.repeat(np.arange(hi - lo), lengths)
+        norms = np.sqrt(np.bincount(rows, weights=(block * block).astype(np.float64), minlength=hi - lo))
+        norms[norms == 0] = 1.0
+        data[written : written + len(block)] = block / norms[rows]
+        indices[written : written + len(block)] = block_columns
+        kept_per_row[lo:hi] = lengths
+        written += len(block)
+    indptr = np.concatenate([[0], np.cumsum(kept_per_row)])
     return sp.csr_matrix((data, indices, indptr), shape=(n, idf.size))
+
+
+def _row_blocks(indptr: np.ndarray, entries: int) -> list[tuple[int, int]]:
+    """Runs of consecutive rows holding about ``entries`` entries each (a larger row is a run alone)."""
+    n = len(indptr) - 1
+    cuts = np.searchsorted(indptr, np.arange(0, int(indptr[-1]) + 1, max(entries, 1)), side="right") - 1
+    cuts = np.unique(np.clip(np.concatenate([[0], cuts, [n]]), 0, n))
+    return [(int(a), int(b)) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def _word_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.csr_matrix:

@@ -156,10 +156,11 @@ def test_tfidf_is_scikit_learns_transformer_bit_for_bit(min_df):
     for matrix in (counts, words):
         kept = np.flatnonzero(np.diff(matrix.tocsc().indptr) >= min_df)
         expected = TfidfTransformer(sublinear_tf=True).fit_transform(matrix.tocsc()[:, kept].tocsr())
-        ours = _tfidf(matrix, min_df)
-        assert ours.shape == expected.shape and ours.dtype == np.float32
-        assert np.array_equal(ours.indptr, expected.indptr) and np.array_equal(ours.indices, expected.indices)
-        assert np.array_equal(ours.data, expected.astype(np.float32).data)
+        for block_entries in (1 << 22, 7, 1):  # one block; rows in blocks of about 7 entries; a row per block
+            ours = _tfidf(matrix, min_df, block_entries)
+            assert ours.shape == expected.shape and ours.dtype == np.float32
+            assert np.array_equal(ours.indptr, expected.indptr) and np.array_equal(ours.indices, expected.indices)
+            assert np.array_equal(ours.data, expected.astype(np.float32).data)
 
 
 def test_stop_words_are_scikit_learns_list():
