@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 from functools import cache, lru_cache
-from pathlib import Path
+
+from .packages import package_file
 
 
 @cache
 def english_stop_words() -> frozenset[str]:
     """scikit-learn's ``ENGLISH_STOP_WORDS`` (the list its ``stop_words="english"`` uses), read from the module that
     holds it alone: importing scikit-learn itself took 0.4 to 0.7 s of every run, and a run needs only this list."""
-    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
-    module_file = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py" if spec and spec.origin else None
-    if module_file is not None and module_file.is_file():
+    module_file = package_file("sklearn", "feature_extraction/_stop_words.py")
+    if module_file is not None:
         own = importlib.util.spec_from_file_location("_newsclust_sklearn_stop_words", module_file)
         if own is not None and own.loader is not None:
             module = importlib.util.module_from_spec(own)

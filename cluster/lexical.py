@@ -20,7 +20,6 @@ scikit-learn's tokeniser: a word with a combining mark ("é" written as e + U+03
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +28,7 @@ import scipy.sparse as sp
 
 from . import _kernel
 from .english import english_stop_words
-from .minhash import default_threads
+from .minhash import default_threads, offset_runs
 from .tokens import map_blocks, utf8_buffer
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
@@ -241,7 +240,7 @@ def _tfidf(counts: sp.csr_matrix, min_df: int = 2, block_entries: int = TFIDF_BL
     total = int(np.count_nonzero(keep[counts.indices]))
     data, indices = np.empty(total, dtype=np.float32), np.empty(total, dtype=np.int32)
     written = 0
-    for lo, hi in _row_blocks(counts.indptr, block_entries):
+    for lo, hi in offset_runs(counts.indptr, block_entries):
         start, end = counts.indptr[lo], counts.indptr[hi]
         kept = keep[counts.indices[start:end]]
         ends = np.concatenate([[0], np.cumsum(kept)])[counts.indptr[lo : hi + 1] - start]
@@ -260,14 +259,6 @@ def _tfidf(counts: sp.csr_matrix, min_df: int = 2, block_entries: int = TFIDF_BL
         written += len(block)
     indptr = np.concatenate([[0], np.cumsum(kept_per_row)])
     return sp.csr_matrix((data, indices, indptr), shape=(n, idf.size))
-
-
-def _row_blocks(indptr: np.ndarray, entries: int) -> list[tuple[int, int]]:
-    """Runs of consecutive rows holding about ``entries`` entries each (a larger row is a run alone)."""
-    n = len(indptr) - 1
-    cuts = np.searchsorted(indptr, np.arange(0, int(indptr[-1]) + 1, max(entries, 1)), side="right") - 1
-    cuts = np.unique(np.clip(np.concatenate([[0], cuts, [n]]), 0, n))
-    return [(int(a), int(b)) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def _word_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.csr_matrix:

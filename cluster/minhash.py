@@ -83,7 +83,7 @@ def signatures(shingle_sets, num_perm: int, seed: int, threads: int = 1) -> np.n
     n = len(offsets) - 1
     a, b = permutations(num_perm, seed)
     result = np.full((n, num_perm), MAX_HASH, dtype=np.uint32)
-    blocks = _blocks(offsets, _BLOCK_SHINGLES)
+    blocks = offset_runs(offsets, _BLOCK_SHINGLES)
     values = np.ascontiguousarray(values, dtype=np.uint32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
 
@@ -100,8 +100,9 @@ def signatures(shingle_sets, num_perm: int, seed: int, threads: int = 1) -> np.n
     return result
 
 
-def _blocks(offsets: np.ndarray, budget: int) -> list[tuple[int, int]]:
-    """Runs of consecutive documents holding about ``budget`` shingles each (a larger document is a run alone)."""
+def offset_runs(offsets: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Runs of consecutive documents (rows of a flat layout with these ``offsets``: shingle sets, CSR rows) holding
+    about ``budget`` items each (a larger document is a run alone)."""
     n = len(offsets) - 1
     if n == 0:
         return []

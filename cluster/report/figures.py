@@ -18,7 +18,6 @@ never merge into one row or column.
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -28,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from ..display import hours, visible_controls
+from ..packages import package_file
 
 PLOT_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False, "staticPlot": False}
 CHAIN_COLOURS = ("#d9822b", "#8e44ad", "#1b998b", "#c0392b", "#2d6a4f", "#6d597a")
@@ -48,10 +48,10 @@ _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "/": "\\u002f"})
 
 def _package_data(name: str) -> Path:
     """A file of the installed plotly's ``package_data``, found without importing plotly."""
-    spec = importlib.util.find_spec("plotly")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the report needs plotly's package data (pip install plotly)")
-    return Path(next(iter(spec.submodule_search_locations))) / "package_data" / name
+    found = package_file("plotly", f"package_data/{name}")
+    if found is None:
+        raise RuntimeError(f"the report needs plotly's package data ({name}; pip install plotly)")
+    return found
 
 
 @cache
@@ -81,17 +81,13 @@ def script_json(value: Any) -> str:
     return text.translate(_SCRIPT_SAFE)
 
 
-def _axis(layout: dict[str, Any], name: str, **settings: Any) -> None:
-    layout.setdefault(name, {}).update(settings)
-
-
 def _snippet(data: list[dict[str, Any]], layout: dict[str, Any], div_id: str) -> str:
     """The figure in the page's look, as the div and script plotly's ``to_html`` writes for it."""
     layout = {**layout, "template": _template(), "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "dragmode": False,
               "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
               "hoverlabel": {"align": "left"}}
     for axis in ("xaxis", "yaxis"):
-        _axis(layout, axis, fixedrange=True, automargin=True)
+        layout[axis] = {**layout.get(axis, {}), "fixedrange": True, "automargin": True}
     height = f"{layout['height']}px" if "height" in layout else "100%"
     return (f'<div style="height:{height}; width:100%;"><div id="{div_id}" class="plotly-graph-div" '
             f'style="height:100%; width:100%;"></div><script>window.PLOTLYENV=window.PLOTLYENV || {{}};'
