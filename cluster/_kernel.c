@@ -7,8 +7,13 @@
  * holds each text's first byte and, last, the end of the last text. A text is the range between two starts, so no
  * word runs from one text into the next.
  *
- * Each entry point fills output arrays that the caller allocated (numpy arrays, through the buffer protocol) and
- * releases the GIL while it works, so that texts split into blocks hash on several threads.
+ * Later sections hold the other compiled loops, each documented where its Python caller is: the lexical vectors'
+ * term counts and TF-IDF (cluster/lexical.py, checked against polars' regex engine and scikit-learn), the
+ * signatures, the story engine's average linkage and neighbour search.
+ *
+ * Each entry point fills output arrays that the caller allocated (numpy arrays, through the buffer protocol; the
+ * term counts, whose size only the scan finds, come back as bytearrays) and releases the GIL while it works, so that
+ * texts split into blocks hash on several threads.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1316,6 +1321,572 @@ done:
     return result;
 }
 
+/* ---- hashed term counts of the lexical vectors (cluster/lexical.py) --------------------------------------- */
+
+/* A growing array of ``size``-byte items. */
+typedef struct {
+    char *items;
+    Py_ssize_t count, capacity, size;
+} Grow;
+
+static int grow_reserve(Grow *g, Py_ssize_t needed) {
+    if (needed <= g->capacity) return 0;
+    Py_ssize_t capacity = needed > 2 * g->capacity ? needed : 2 * g->capacity;
+    char *items = realloc(g->items, capacity * g->size);
+    if (items == NULL) return -1;
+    g->items = items;
+    g->capacity = capacity;
+    return 0;
+}
+
+static inline int grow_push_u32(Grow *g, uint32_t value) {
+    if (g->count == g->capacity && grow_reserve(g, g->count + 1) < 0) return -1;
+    ((uint32_t *)g->items)[g->count++] = value;
+    return 0;
+}
+
+/* The grown items as a bytearray (a copy), or NULL with MemoryError set. */
+static PyObject *grow_bytes(const Grow *g) {
+    return PyByteArray_FromStringAndSize(g->count ? g->items : "", g->count * g->size);
+}
+
+/* The column HashingVectorizer gives a term: |murmurhash3_32(term, seed=0)| (as an int32) mod ``features``. */
+static inline uint32_t hashed_column(const uint8_t *bytes, Py_ssize_t length, int64_t features) {
+    int64_t h = (int32_t)murmur3_32(bytes, length);
+    return (uint32_t)((h < 0 ? -h : h) % features);
+}
+
+/* The column of the bigram "a b", made in ``joined`` (grown to fit). */
+static int bigram_column(const uint8_t *a, Py_ssize_t a_len, const uint8_t *b, Py_ssize_t b_len, int64_t features,
+                         Grow *joined, uint32_t *column) {
+    if (grow_reserve(joined, a_len + 1 + b_len) < 0) return -1;
+    memcpy(joined->items, a, a_len);
+    joined->items[a_len] = ' ';
+    memcpy(joined->items + a_len + 1, b, b_len);
+    *column = hashed_column((const uint8_t *)joined->items, a_len + 1 + b_len, features);
+    return 0;
+}
+
+/* One text's columns (``columns``, emptied) sorted, each distinct one appended to ``indices`` (int32) with its
+ * number of occurrences to ``counts`` (float32): the text's CSR row with duplicates summed. */
+static int append_row(Grow *columns, Grow *scratch, Grow *indices, Grow *counts) {
+    Py_ssize_t n = columns->count;
+    if (grow_reserve(scratch, n) < 0 || grow_reserve(indices, indices->count + n) < 0
+        || grow_reserve(counts, counts->count + n) < 0)
+        return -1;
+    uint32_t *values = (uint32_t *)columns->items;
+    sort_u32(values, (uint32_t *)scratch->items, n);
+    int32_t *out = (int32_t *)indices->items;
+    float *tally = (float *)counts->items;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i > 0 && values[i] == values[i - 1]) {
+            tally[counts->count - 1] += 1.0f;
+            continue;
+        }
+        out[indices->count++] = (int32_t)values[i];
+        tally[counts->count++] = 1.0f;
+    }
+    columns->count = 0;
+    return 0;
+}
+
+/* Whether the character at data[i] is in a code point set (bit c of ``codes`` for a non-ASCII c, ``ascii`` for
+ * bytes below 0x80); *length is its length in bytes. */
+static inline int in_class(const uint8_t *data, Py_ssize_t i, Py_ssize_t hi, const uint8_t *codes,
+                           const uint8_t *ascii, int *length) {
+    uint8_t c = data[i];
+    *length = 1;
+    if (c < 0x80) return ascii[c];
+    if (c < 0xC2) return 0;
+    int32_t code = code_point_at(data, i, hi, length);
+    if (code < 0 || code >= CODE_POINTS) {
+        *length = (int)(hi - i);
+        return 0;
+    }
+    return (codes[code >> 3] >> (code & 7)) & 1;
+}
+
+static uint8_t ASCII_WORD[128], ASCII_DIGIT[128], ASCII_LETTER[128];
+
+static void init_ascii_classes(void) {
+    for (int c = 0; c < 128; c++) {
+        ASCII_LETTER[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        ASCII_DIGIT[c] = c >= '0' && c <= '9';
+        ASCII_WORD[c] = ASCII_LETTER[c] || ASCII_DIGIT[c] || c == '_';
+    }
+}
+
+/* The next word of data[*at:hi] as the pattern \b\w\w+\b finds it (a maximal run of at least two word characters,
+ * ``word_codes`` the non-ASCII ones): 1 with its bounds, 0 when none is left. */
+static int next_word(const uint8_t *data, Py_ssize_t *at, Py_ssize_t hi, const uint8_t *word_codes,
+                     Py_ssize_t *start, Py_ssize_t *end) {
+    Py_ssize_t i = *at;
+    int length;
+    while (i < hi) {
+        if (!in_class(data, i, hi, word_codes, ASCII_WORD, &length)) {
+            i += length;
+            continue;
+        }
+        Py_ssize_t first = i, chars = 0;
+        while (i < hi && in_class(data, i, hi, word_codes, ASCII_WORD, &length)) {
+            i += length;
+            chars++;
+        }
+        if (chars >= 2) {
+            *start = first;
+            *end = i;
+            *at = i;
+            return 1;
+        }
+    }
+    *at = hi;
+    return 0;
+}
+
+/* A set of byte strings (the stop words), by their MurmurHash3. */
+typedef struct {
+    const uint8_t *data;
+    const int64_t *starts;
+    int32_t *slots;
+    Py_ssize_t mask;
+} StringSet;
+
+static int string_set_build(StringSet *set, const uint8_t *data, const int64_t *starts, Py_ssize_t n) {
+    Py_ssize_t capacity = 16;
+    while (capacity < 4 * n) capacity *= 2;
+    set->data = data;
+    set->starts = starts;
+    set->mask = capacity - 1;
+    set->slots = malloc(capacity * sizeof(int32_t));
+    if (set->slots == NULL) return -1;
+    for (Py_ssize_t k = 0; k < capacity; k++) set->slots[k] = -1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t slot = murmur3_32(data + starts[k], starts[k + 1] - starts[k]) & set->mask;
+        while (set->slots[slot] >= 0) slot = (slot + 1) & set->mask;
+        set->slots[slot] = (int32_t)k;
+    }
+    return 0;
+}
+
+static int string_set_has(const StringSet *set, const uint8_t *bytes, Py_ssize_t length) {
+    for (Py_ssize_t slot = murmur3_32(bytes, length) & set->mask; set->slots[slot] >= 0;
+         slot = (slot + 1) & set->mask) {
+        Py_ssize_t k = set->slots[slot];
+        if (set->starts[k + 1] - set->starts[k] == length && memcmp(set->data + set->starts[k], bytes, length) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Reads an int64 ``features`` argument (at least 1), or -1 with the error set. */
+static int64_t features_argument(PyObject *arg, const char *name) {
+    int64_t features = PyLong_Check(arg) ? PyLong_AsLongLong(arg) : -1;
+    if (features < 1 && !PyErr_Occurred())
+        PyErr_Format(PyExc_ValueError, "%s: features must be an int of at least 1", name);
+    return PyErr_Occurred() ? -1 : features;
+}
+
+/* Whether a buffer of int64 offsets into ``length`` bytes (or items) is non-decreasing and in bounds. */
+static int offsets_fit(const int64_t *offsets, Py_ssize_t n, Py_ssize_t length, const char *name) {
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (offsets[k] < 0 || offsets[k] > offsets[k + 1] || offsets[k + 1] > length) {
+            PyErr_Format(PyExc_ValueError, "%s: offsets must be non-decreasing and within their buffer", name);
+            return 0;
+        }
+    return 1;
+}
+
+PyDoc_STRVAR(word_counts_doc,
+    "word_counts(data, doc_starts, word_codes, stop_data, stop_starts, features, indptr) -> (indices, counts)\n\n"
+    "HashingVectorizer(stop_words=..., ngram_range=(1, 2)) counts of lower-cased texts: words as \\b\\w\\w+\\b finds\n"
+    "them (runs of at least two word characters: ASCII letters, digits and _, and the non-ASCII code points set in\n"
+    "``word_codes``), stop words (``stop_data`` at int64 ``stop_starts``) removed, and the bigrams of consecutive\n"
+    "remaining words, each term hashed to its column (lexical._murmur_columns). Writes the CSR row starts into\n"
+    "``indptr`` (int64, texts + 1) and returns the columns (int32, sorted within a row) and their counts (float32)\n"
+    "as bytearrays.");
+
+static PyObject *word_counts(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer views[6];
+    int held = 0;
+    PyObject *result = NULL;
+    Grow columns = {NULL, 0, 0, 4}, scratch = {NULL, 0, 0, 4}, indices = {NULL, 0, 0, 4}, counts = {NULL, 0, 0, 4},
+         joined = {NULL, 0, 0, 1};
+    StringSet stops = {NULL, NULL, NULL, 0};
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "word_counts takes 7 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    int64_t features = features_argument(args[5], "word_counts");
+    if (features < 0) return NULL;
+    PyObject *buffer_args[6] = {args[0], args[1], args[2], args[3], args[4], args[6]};
+    static const int writable[6] = {0, 0, 0, 0, 0, 1};
+    static const Py_ssize_t item[6] = {1, 8, 1, 1, 8, 8};
+    if (views_get(buffer_args, 6, 6, writable, item, views, &held, "word_counts") < 0) goto done;
+    Py_ssize_t docs = views[1].len / 8 - 1, n_stops = views[4].len / 8 - 1;
+    if (docs < 0 || n_stops < 0 || views[5].len / 8 != docs + 1 || !is_code_set(views[2].len, "word_counts")) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "word_counts: the buffers do not fit together");
+        goto done;
+    }
+    if (!offsets_fit(views[1].buf, docs, views[0].len, "word_counts")
+        || !offsets_fit(views[4].buf, n_stops, views[3].len, "word_counts"))
+        goto done;
+    const uint8_t *data = views[0].buf, *word_codes = views[2].buf;
+    const int64_t *doc_starts = views[1].buf;
+    int64_t *indptr = views[5].buf;
+    int failed = string_set_build(&stops, views[3].buf, views[4].buf, n_stops) < 0;
+    Py_BEGIN_ALLOW_THREADS
+    indptr[0] = 0;
+    for (Py_ssize_t d = 0; d < docs && !failed; d++) {
+        Py_ssize_t at = doc_starts[d], hi = doc_starts[d + 1], start, end, last_start = -1, last_end = -1;
+        while (!failed && next_word(data, &at, hi, word_codes, &start, &end)) {
+            if (string_set_has(&stops, data + start, end - start)) continue;
+            failed = grow_push_u32(&columns, hashed_column(data + start, end - start, features)) < 0;
+            if (!failed && last_start >= 0) {
+                uint32_t column;
+                failed = bigram_column(data + last_start, last_end - last_start, data + start, end - start, features,
+                                       &joined, &column) < 0 || grow_push_u32(&columns, column) < 0;
+            }
+            last_start = start;
+            last_end = end;
+        }
+        failed = failed || append_row(&columns, &scratch, &indices, &counts) < 0;
+        indptr[d + 1] = indices.count;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *out_indices = grow_bytes(&indices), *out_counts = out_indices ? grow_bytes(&counts) : NULL;
+    if (out_counts != NULL) result = PyTuple_Pack(2, out_indices, out_counts);
+    Py_XDECREF(out_indices);
+    Py_XDECREF(out_counts);
+done:
+    free(stops.slots);
+    free(columns.items);
+    free(scratch.items);
+    free(indices.items);
+    free(counts.items);
+    free(joined.items);
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
+/* The next name-like token of data[*at:hi] as [A-Za-z][A-Za-z'’\-]+|\d{4} finds it (leftmost first: a run of
+ * letters, apostrophes and hyphens after a letter, else four digits, ``digit_codes`` the non-ASCII ones): 1 with
+ * its bounds, 0 when none is left. */
+static int next_name_token(const uint8_t *data, Py_ssize_t *at, Py_ssize_t hi, const uint8_t *digit_codes,
+                           Py_ssize_t *start, Py_ssize_t *end) {
+    Py_ssize_t i = *at;
+    int length;
+    while (i < hi) {
+        uint8_t c = data[i];
+        if (c < 0x80 && ASCII_LETTER[c]) {
+            Py_ssize_t j = i + 1;
+            for (;;) {
+                if (j < hi && data[j] < 0x80 && (ASCII_LETTER[data[j]] || data[j] == '\'' || data[j] == '-')) j++;
+                else if (j + 2 < hi && data[j] == 0xE2 && data[j + 1] == 0x80 && data[j + 2] == 0x99) j += 3;
+                else break;
+            }
+            if (j > i + 1) {
+                *start = i;
+                *end = *at = j;
+                return 1;
+            }
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i;
+        int digits = 0;
+        while (digits < 4 && j < hi && in_class(data, j, hi, digit_codes, ASCII_DIGIT, &length)) {
+            j += length;
+            digits++;
+        }
+        if (digits == 4) {
+            *start = i;
+            *end = *at = j;
+            return 1;
+        }
+        in_class(data, i, hi, digit_codes, ASCII_DIGIT, &length);
+        i += length;
+    }
+    *at = hi;
+    return 0;
+}
+
+/* Distinct lower-cased terms, numbered in order of first sight, with how often each was written capitalised. */
+typedef struct {
+    Grow data, starts, capital, lower, hashes;  /* bytes; int64 starts (terms + 1); int64 counts; uint64 hashes */
+    int32_t *slots;
+    Py_ssize_t mask;
+} TermTable;
+
+static int term_table_rehash(TermTable *t, Py_ssize_t capacity) {
+    int32_t *slots = malloc(capacity * sizeof(int32_t));
+    if (slots == NULL) return -1;
+    for (Py_ssize_t k = 0; k < capacity; k++) slots[k] = -1;
+    const uint64_t *hashes = (const uint64_t *)t->hashes.items;
+    for (Py_ssize_t term = 0; term < t->hashes.count; term++) {
+        Py_ssize_t slot = hashes[term] & (capacity - 1);
+        while (slots[slot] >= 0) slot = (slot + 1) & (capacity - 1);
+        slots[slot] = (int32_t)term;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = capacity - 1;
+    return 0;
+}
+
+/* The number of ``term`` (lower-cased bytes), added when new; -1 when memory ran out. */
+static Py_ssize_t term_table_add(TermTable *t, const uint8_t *term, Py_ssize_t length, int capital) {
+    uint64_t hash = word_hash(term, length, length);
+    const int64_t *starts = (const int64_t *)t->starts.items;
+    Py_ssize_t slot = hash & t->mask;
+    for (; t->slots[slot] >= 0; slot = (slot + 1) & t->mask) {
+        Py_ssize_t k = t->slots[slot];
+        if (((uint64_t *)t->hashes.items)[k] == hash && starts[k + 1] - starts[k] == length
+            && memcmp(t->data.items + starts[k], term, length) == 0) {
+            ((int64_t *)(capital ? t->capital.items : t->lower.items))[k]++;
+            return k;
+        }
+    }
+    Py_ssize_t k = t->hashes.count;
+    if (grow_reserve(&t->data, t->data.count + length) < 0 || grow_reserve(&t->starts, k + 2) < 0
+        || grow_reserve(&t->capital, k + 1) < 0 || grow_reserve(&t->lower, k + 1) < 0
+        || grow_reserve(&t->hashes, k + 1) < 0)
+        return -1;
+    memcpy(t->data.items + t->data.count, term, length);
+    t->data.count += length;
+    ((int64_t *)t->starts.items)[k + 1] = t->data.count;
+    t->starts.count = k + 2;
+    ((int64_t *)t->capital.items)[k] = capital;
+    ((int64_t *)t->lower.items)[k] = !capital;
+    ((uint64_t *)t->hashes.items)[k] = hash;
+    t->capital.count = t->lower.count = t->hashes.count = k + 1;
+    t->slots[slot] = (int32_t)k;
+    if (2 * t->hashes.count > t->mask && term_table_rehash(t, 2 * (t->mask + 1)) < 0) return -1;
+    return k;
+}
+
+PyDoc_STRVAR(name_tokens_doc,
+    "name_tokens(data, doc_starts, digit_codes, token_starts) -> (terms, term_starts, capital, lower, tokens)\n\n"
+    "The name-like tokens of each text as [A-Za-z][A-Za-z'\\u2019\\-]+|\\d{4} finds them (``digit_codes``: the\n"
+    "non-ASCII code points \\d matches), lower-cased (their letters are ASCII). Writes each text's first token into\n"
+    "``token_starts`` (int64, texts + 1) and returns bytearrays: the distinct terms in order of first sight (UTF-8\n"
+    "bytes and int64 starts, terms + 1), how often each was written capitalised (an A-Z first letter) and not\n"
+    "(int64 each), and every token's term (int32).");
+
+static PyObject *name_tokens(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer views[4];
+    int held = 0;
+    PyObject *result = NULL;
+    static const int writable[4] = {0, 0, 0, 1};
+    static const Py_ssize_t item[4] = {1, 8, 1, 8};
+    TermTable table = {{NULL, 0, 0, 1}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, NULL, 0};
+    Grow tokens = {NULL, 0, 0, 4}, lowered = {NULL, 0, 0, 1};
+    if (views_get(args, nargs, 4, writable, item, views, &held, "name_tokens") < 0) goto done;
+    Py_ssize_t docs = views[1].len / 8 - 1;
+    if (docs < 0 || views[3].len / 8 != docs + 1 || !is_code_set(views[2].len, "name_tokens")) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "name_tokens: the buffers do not fit together");
+        goto done;
+    }
+    if (!offsets_fit(views[1].buf, docs, views[0].len, "name_tokens")) goto done;
+    const uint8_t *data = views[0].buf, *digit_codes = views[2].buf;
+    const int64_t *doc_starts = views[1].buf;
+    int64_t *token_starts = views[3].buf;
+    int failed = grow_reserve(&table.starts, 1) < 0 || term_table_rehash(&table, 1024) < 0;
+    if (!failed) {
+        ((int64_t *)table.starts.items)[0] = 0;
+        table.starts.count = 1;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    token_starts[0] = 0;
+    for (Py_ssize_t d = 0; d < docs && !failed; d++) {
+        Py_ssize_t at = doc_starts[d], hi = doc_starts[d + 1], start, end;
+        while (!failed && next_name_token(data, &at, hi, digit_codes, &start, &end)) {
+            failed = grow_reserve(&lowered, end - start) < 0;
+            if (failed) break;
+            for (Py_ssize_t k = start; k < end; k++)
+                lowered.items[k - start] = (char)(data[k] >= 'A' && data[k] <= 'Z' ? data[k] | 0x20 : data[k]);
+            Py_ssize_t term = term_table_add(&table, (const uint8_t *)lowered.items, end - start,
+                                             data[start] >= 'A' && data[start] <= 'Z');
+            failed = term < 0 || grow_push_u32(&tokens, (uint32_t)term) < 0;
+        }
+        token_starts[d + 1] = tokens.count;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Grow *parts[5] = {&table.data, &table.starts, &table.capital, &table.lower, &tokens};
+    PyObject *made[5] = {NULL, NULL, NULL, NULL, NULL};
+    int ok = 1;
+    for (int k = 0; k < 5 && ok; k++) ok = (made[k] = grow_bytes(parts[k])) != NULL;
+    if (ok) result = PyTuple_Pack(5, made[0], made[1], made[2], made[3], made[4]);
+    for (int k = 0; k < 5; k++) Py_XDECREF(made[k]);
+done:
+    free(table.data.items);
+    free(table.starts.items);
+    free(table.capital.items);
+    free(table.lower.items);
+    free(table.hashes.items);
+    free(table.slots);
+    free(tokens.items);
+    free(lowered.items);
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
+PyDoc_STRVAR(name_counts_doc,
+    "name_counts(terms, term_starts, is_name, tokens, token_starts, features, indptr) -> (indices, counts)\n\n"
+    "Hashed counts of the names among the tokens ``name_tokens`` gave (``is_name``: uint8 per term) and of the\n"
+    "bigrams of consecutive tokens of one text that are both names (\"lindsay lohan\"). Writes the CSR row starts\n"
+    "into ``indptr`` (int64, texts + 1) and returns the columns (int32, sorted within a row) and their counts\n"
+    "(float32) as bytearrays.");
+
+static PyObject *name_counts(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer views[6];
+    int held = 0;
+    PyObject *result = NULL;
+    Grow columns = {NULL, 0, 0, 4}, scratch = {NULL, 0, 0, 4}, indices = {NULL, 0, 0, 4}, counts = {NULL, 0, 0, 4},
+         joined = {NULL, 0, 0, 1};
+    uint32_t *term_columns = NULL;
+    if (nargs != 7) {
+        PyErr_Format(PyExc_TypeError, "name_counts takes 7 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    int64_t features = features_argument(args[5], "name_counts");
+    if (features < 0) return NULL;
+    PyObject *buffer_args[6] = {args[0], args[1], args[2], args[3], args[4], args[6]};
+    static const int writable[6] = {0, 0, 0, 0, 0, 1};
+    static const Py_ssize_t item[6] = {1, 8, 1, 4, 8, 8};
+    if (views_get(buffer_args, 6, 6, writable, item, views, &held, "name_counts") < 0) goto done;
+    Py_ssize_t terms = views[1].len / 8 - 1, docs = views[4].len / 8 - 1, n_tokens = views[3].len / 4;
+    if (terms < 0 || docs < 0 || views[2].len != terms || views[5].len / 8 != docs + 1) {
+        PyErr_SetString(PyExc_ValueError, "name_counts: the buffers do not fit together");
+        goto done;
+    }
+    if (!offsets_fit(views[1].buf, terms, views[0].len, "name_counts")
+        || !offsets_fit(views[4].buf, docs, n_tokens, "name_counts"))
+        goto done;
+    const uint8_t *data = views[0].buf, *is_name = views[2].buf;
+    const int64_t *term_starts = views[1].buf, *token_starts = views[4].buf;
+    const int32_t *tokens = views[3].buf;
+    for (Py_ssize_t k = 0; k < n_tokens; k++)
+        if (tokens[k] < 0 || tokens[k] >= terms) {
+            PyErr_SetString(PyExc_ValueError, "name_counts: a token names no term");
+            goto done;
+        }
+    int64_t *indptr = views[5].buf;
+    int failed = (term_columns = malloc((terms + 1) * sizeof(uint32_t))) == NULL;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < terms && !failed; k++)
+        if (is_name[k]) term_columns[k] = hashed_column(data + term_starts[k], term_starts[k + 1] - term_starts[k],
+                                                        features);
+    indptr[0] = 0;
+    for (Py_ssize_t d = 0; d < docs && !failed; d++) {
+        for (Py_ssize_t k = token_starts[d]; k < token_starts[d + 1] && !failed; k++) {
+            int32_t term = tokens[k];
+            if (!is_name[term]) continue;
+            failed = grow_push_u32(&columns, term_columns[term]) < 0;
+            int32_t before = k > token_starts[d] ? tokens[k - 1] : -1;
+            if (!failed && before >= 0 && is_name[before]) {
+                uint32_t column;
+                failed = bigram_column(data + term_starts[before], term_starts[before + 1] - term_starts[before],
+                                       data + term_starts[term], term_starts[term + 1] - term_starts[term], features,
+                                       &joined, &column) < 0 || grow_push_u32(&columns, column) < 0;
+            }
+        }
+        failed = failed || append_row(&columns, &scratch, &indices, &counts) < 0;
+        indptr[d + 1] = indices.count;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *out_indices = grow_bytes(&indices), *out_counts = out_indices ? grow_bytes(&counts) : NULL;
+    if (out_counts != NULL) result = PyTuple_Pack(2, out_indices, out_counts);
+    Py_XDECREF(out_indices);
+    Py_XDECREF(out_counts);
+done:
+    free(term_columns);
+    free(columns.items);
+    free(scratch.items);
+    free(indices.items);
+    free(counts.items);
+    free(joined.items);
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
+PyDoc_STRVAR(tfidf_rows_doc,
+    "tfidf_rows(indptr, indices, logs, column, idf, out_indptr, out_indices, out_data)\n\n"
+    "lexical._tfidf's rows: for each entry of a CSR matrix (indptr int64, indices int32) whose term is kept\n"
+    "(column[term] >= 0, int32), the weight (logs + 1) * idf[column] in float32 (logs: the entries' float32 natural\n"
+    "logarithms, as numpy takes them), each row divided by its L2 norm (squares summed in float64 in column order;\n"
+    "a row of zeros left as it is), into the output CSR arrays, which hold exactly the kept entries.");
+
+static PyObject *tfidf_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer views[8];
+    int held = 0;
+    PyObject *result = NULL;
+    static const int writable[8] = {0, 0, 0, 0, 0, 1, 1, 1};
+    static const Py_ssize_t item[8] = {8, 4, 4, 4, 4, 8, 4, 4};
+    if (views_get(args, nargs, 8, writable, item, views, &held, "tfidf_rows") < 0) goto done;
+    Py_ssize_t rows = views[0].len / 8 - 1, entries = views[1].len / 4, terms = views[3].len / 4;
+    Py_ssize_t kept_columns = views[4].len / 4, room = views[6].len / 4;
+    if (rows < 0 || views[2].len / 4 != entries || views[5].len / 8 != rows + 1 || views[7].len / 4 != room) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_rows: the buffers do not fit together");
+        goto done;
+    }
+    const int64_t *indptr = views[0].buf;
+    const int32_t *indices = views[1].buf, *column = views[3].buf;
+    const float *logs = views[2].buf, *idf = views[4].buf;
+    if (!offsets_fit(indptr, rows, entries, "tfidf_rows")) goto done;
+    Py_ssize_t needed = 0;
+    for (Py_ssize_t e = 0; e < indptr[rows]; e++) {
+        if (indices[e] < 0 || indices[e] >= terms || column[indices[e]] >= kept_columns) {
+            PyErr_SetString(PyExc_ValueError, "tfidf_rows: an entry names no term or no kept column");
+            goto done;
+        }
+        needed += column[indices[e]] >= 0;
+    }
+    if (needed > room) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_rows: the outputs hold fewer entries than are kept");
+        goto done;
+    }
+    int64_t *out_indptr = views[5].buf;
+    int32_t *out_indices = views[6].buf;
+    float *out_data = views[7].buf;
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t written = 0;
+    out_indptr[0] = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        Py_ssize_t first = written;
+        double squares = 0.0;
+        for (Py_ssize_t e = indptr[r]; e < indptr[r + 1]; e++) {
+            int32_t c = column[indices[e]];
+            if (c < 0) continue;
+            float weight = (logs[e] + 1.0f) * idf[c];
+            float square = weight * weight;
+            squares += (double)square;
+            out_indices[written] = c;
+            out_data[written++] = weight;
+        }
+        double norm = sqrt(squares);
+        if (norm == 0.0) norm = 1.0;
+        for (Py_ssize_t k = first; k < written; k++) out_data[k] = (float)((double)out_data[k] / norm);
+        out_indptr[r + 1] = written;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&views[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"average_linkage", (PyCFunction)(void (*)(void))average_linkage, METH_FASTCALL, average_linkage_doc},
     {"best_columns", (PyCFunction)(void (*)(void))best_columns, METH_FASTCALL, best_columns_doc},
@@ -1323,23 +1894,29 @@ static PyMethodDef methods[] = {
     {"code_points", (PyCFunction)(void (*)(void))code_points, METH_FASTCALL, code_points_doc},
     {"docs_holding", (PyCFunction)(void (*)(void))docs_holding, METH_FASTCALL, docs_holding_doc},
     {"merge_best", (PyCFunction)(void (*)(void))merge_best, METH_FASTCALL, merge_best_doc},
+    {"name_counts", (PyCFunction)(void (*)(void))name_counts, METH_FASTCALL, name_counts_doc},
+    {"name_tokens", (PyCFunction)(void (*)(void))name_tokens, METH_FASTCALL, name_tokens_doc},
     {"murmur_hashes", (PyCFunction)(void (*)(void))murmur_hashes, METH_FASTCALL, murmur_hashes_doc},
     {"signatures", (PyCFunction)(void (*)(void))signatures, METH_FASTCALL, signatures_doc},
     {"sparse_pair_dots", (PyCFunction)(void (*)(void))sparse_pair_dots, METH_FASTCALL, sparse_pair_dots_doc},
     {"shingles", (PyCFunction)(void (*)(void))shingles, METH_FASTCALL, shingles_doc},
+    {"tfidf_rows", (PyCFunction)(void (*)(void))tfidf_rows, METH_FASTCALL, tfidf_rows_doc},
     {"last_shingles", (PyCFunction)(void (*)(void))last_shingles, METH_FASTCALL, last_shingles_doc},
     {"line_hashes", (PyCFunction)(void (*)(void))line_hashes, METH_FASTCALL, line_hashes_doc},
     {"word_bounds", (PyCFunction)(void (*)(void))word_bounds, METH_FASTCALL, word_bounds_doc},
+    {"word_counts", (PyCFunction)(void (*)(void))word_counts, METH_FASTCALL, word_counts_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_kernel",
-    "Words, word hashes and shingle hashes of normalised texts in one pass over their bytes (see cluster/tokens.py).",
+    "Words, word hashes and shingle hashes of normalised texts in one pass over their bytes (see cluster/tokens.py),\n"
+    "the lexical vectors' hashed term counts (cluster/lexical.py) and the story engine's inner loops.",
     -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__kernel(void) {
     init_byte_kinds();
+    init_ascii_classes();
     return PyModule_Create(&module);
 }

@@ -32,11 +32,13 @@ log = logging.getLogger("newsclust")
 class StageLog:
     name: str
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
     counters: dict[str, Any] = field(default_factory=dict)
 
     def as_manifest(self) -> dict[str, Any]:
-        return {"name": self.name, "seconds": round(self.seconds, 3), "peak_rss_mb": round(self.peak_rss_mb, 1),
+        return {"name": self.name, "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
+                "peak_rss_mb": round(self.peak_rss_mb, 1),
                 **self.counters}
 
 
@@ -99,12 +101,13 @@ class LocalExecutor:
 
     def run_stage(self, stage: Stage, tables: Tables, context: RunContext) -> Tables:
         entry = StageLog(stage.name)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         log.debug("stage %s: started", stage.name)
         with elapsed_line(stage.name, self.live and not stage.draws_own_progress):
             output = stage.checked(stage.run(stage.inputs(tables), context))
         release_free_memory()
         entry.seconds = time.perf_counter() - start
+        entry.cpu_seconds = time.process_time() - cpu_start
         entry.peak_rss_mb = peak_rss_mb()
         entry.counters = output.counters
         self.stages_.append(entry)

@@ -11,32 +11,37 @@ of two rows is the mean of their two cosines:
    organisations and dates tell two events of one kind apart.
 
 Both are hashed into ``2²⁰`` columns with scikit-learn's signed MurmurHash3 (seed 0) of each term's UTF-8 bytes, as
-``HashingVectorizer`` hashes them, so a row's counts are that vectoriser's (a test holds them equal). The work is
-done in polars on whole columns: tokens are found by its regex engine, each distinct term is hashed once (a night
-repeats its words), and no Python string per token or per text is made. The one intended difference from
-scikit-learn's tokeniser: a word with a combining mark ("é" written as e + U+0301) stays one word, where Python's
-``\\w`` splits it.
+``HashingVectorizer`` hashes them, so a row's counts are that vectoriser's (a test holds them equal). polars
+lower-cases the texts; the compiled kernel (``_kernel.c``) finds the words and names in their UTF-8 bytes as
+``WORD_PATTERN`` and ``NAME_PATTERN`` match them, with the non-ASCII members of ``\\w`` and ``\\d`` asked of
+polars' own regex engine (``_code_set``), and hashes and counts the terms row by row: no Python string per term or
+per text. On 20,000 articles of a night the whole build took 2.6 s with polars' tokens and numpy's TF-IDF and
+takes 0.8-1.2 s so, the same matrix bit for bit (``tests/lexical_reference.py`` keeps the polars version as the
+oracle). The one intended difference from scikit-learn's tokeniser: a word with a combining mark ("é" written as
+e + U+0301) stays one word, where Python's ``\\w`` splits it.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import scipy.sparse as sp
 
 from . import _kernel
 from .english import english_stop_words
-from .minhash import default_threads, offset_runs
-from .tokens import map_blocks, utf8_buffer
+from .minhash import default_threads
+from .tokens import map_blocks, present_codes, utf8_buffer
 
 RICH_FROM_WORDS, RICH_AT_WORDS = 15, 45  # richness 0 up to 15 words of title plus body, 1 from 45 words on
 LEXICAL_WORDS = 300  # words of the body used for the lexical vectors
 HASH_FEATURES = 2**20
 WORD_BLOCK_TEXTS = 10_000  # texts tokenised together (``_word_counts``, ``_name_counts``)
-_WORD = r"\b\w\w+\b"  # scikit-learn's default token pattern, on lower-cased text
-_NAME_TOKEN = r"[A-Za-z][A-Za-z'’\-]+|\d{4}"  # a word that may be a name (apostrophes and hyphens kept), or a year
+WORD_PATTERN = r"\b\w\w+\b"  # scikit-learn's default token pattern, on lower-cased text (the kernel's words)
+NAME_PATTERN = r"[A-Za-z][A-Za-z'’\-]+|\d{4}"  # a word that may be a name (apostrophes, hyphens kept), or a year
 _YEAR = r"^(?:19|20)\d\d$"
 
 
@@ -73,124 +78,97 @@ def lexical_texts(titles, bodies) -> pl.Series:
     ).collect().to_series()
 
 
-@dataclass(frozen=True)
-class Terms:
-    """Term occurrences of a batch of texts: occurrence ``i`` is term ``strings[codes[i]]`` in text ``docs[i]``
-    (unigrams first, then bigrams). Each distinct term is stored once."""
-
-    docs: np.ndarray
-    codes: np.ndarray
-    strings: pl.Series
-
-    def per_text(self, n: int) -> list[list[str]]:
-        """The terms of each of ``n`` texts, as lists of strings (for reading and tests; the engine never needs it)."""
-        out: list[list[str]] = [[] for _ in range(n)]
-        for doc, term in zip(self.docs.tolist(), self.strings.gather(self.codes).to_list(), strict=True):
-            out[doc].append(term)
-        return out
-
-    def counts(self, n: int) -> sp.csr_matrix:
-        """``(n, HASH_FEATURES)`` float32 counts of the hashed terms, duplicates summed, indices sorted."""
-        columns = _murmur_columns(self.strings)[self.codes]
-        counts = sp.csr_matrix((np.ones(len(self.docs), dtype=np.float32), (self.docs, columns)),
-                               shape=(n, HASH_FEATURES))
-        counts.sum_duplicates()
-        return counts
-
-
 def _murmur_columns(strings: pl.Series) -> np.ndarray:
     """The column ``HashingVectorizer`` gives each term: ``|murmurhash3_32(term, seed=0)| mod 2²⁰``, hashed in the
-    compiled kernel over the terms' UTF-8 buffer (one Python call per term took 2 s for a night of 20,000 articles'
-    two million distinct terms)."""
+    compiled kernel over the terms' UTF-8 buffer."""
     data, starts = utf8_buffer(strings.fill_null(""))
     signed = np.empty(len(strings), dtype=np.int32)
     _kernel.murmur_hashes(data, starts, signed)
     return np.abs(signed.astype(np.int64)) % HASH_FEATURES
 
 
-def _tokens(texts: pl.Series, pattern: str, lower_first: bool) -> pl.DataFrame:
-    """``doc, token``: every match of ``pattern`` in each text, in order (on the lower-cased text if asked)."""
-    source = pl.col("text").str.to_lowercase() if lower_first else pl.col("text")
-    return (pl.DataFrame({"text": texts}).lazy().with_row_index("doc")
-            .select("doc", source.str.extract_all(pattern).alias("token"))
-            .explode("token").drop_nulls("token").collect())
+_CLASS_MEMBERS: dict[str, dict[int, bool]] = {}  # per regex class: non-ASCII code point -> whether it is a member
 
 
-def _coded(tokens: pl.Series) -> tuple[np.ndarray, pl.Series]:
-    """Each token's index into the distinct tokens, and the distinct tokens."""
-    strings = tokens.unique().sort()
-    codes = tokens.cast(pl.Enum(strings)).to_physical().to_numpy().astype(np.int64)
-    return codes, strings
+def _code_set(data: np.ndarray, starts: np.ndarray, char_class: str) -> np.ndarray:
+    """The non-ASCII code points of the texts that polars' regex engine counts in ``char_class`` (``\\w``, ``\\d``),
+    as the kernel's bit set: each distinct character is asked once a process, so the kernel's word and digit
+    classes are polars' own, whatever its Unicode version."""
+    members = _CLASS_MEMBERS.setdefault(char_class, {})
+    unknown = [code for code in present_codes(data, starts) if code not in members]
+    if unknown:
+        matched = pl.Series([chr(code) for code in unknown], dtype=pl.String).str.contains(f"^{char_class}$")
+        members.update(zip(unknown, matched.to_list(), strict=True))
+    wanted = np.zeros(0x110000, dtype=bool)
+    wanted[[code for code, member in members.items() if member]] = True
+    return np.packbits(wanted, bitorder="little")
 
 
-def _with_bigrams(docs: np.ndarray, codes: np.ndarray, strings: pl.Series, keep: np.ndarray | None = None) -> Terms:
-    """The kept occurrences and the bigrams of adjacent kept occurrences in one text (``"a b"``), as ``Terms``.
-
-    ``keep`` marks occurrences (default: all); a bigram needs two adjacent occurrences of the input both kept (for
-    names: two adjacent names)."""
-    pair = docs[:-1] == docs[1:]
-    if keep is not None:
-        pair &= keep[:-1] & keep[1:]
-    pair_docs = docs[:-1][pair]
-    width = max(len(strings), 1)
-    distinct_keys, pair_codes = np.unique(codes[:-1][pair] * width + codes[1:][pair], return_inverse=True)
-    bigrams = pl.select(pl.concat_str(strings.gather(distinct_keys // width), pl.lit(" "),
-                                      strings.gather(distinct_keys % width))).to_series()
-    if keep is not None:
-        docs, codes = docs[keep], codes[keep]
-    return Terms(
-        docs=np.concatenate([docs, pair_docs]),
-        codes=np.concatenate([codes, pair_codes + len(strings)]),
-        strings=pl.concat([strings, bigrams.alias(strings.name)]),
-    )
+@functools.cache
+def _stop_word_buffer() -> tuple[np.ndarray, np.ndarray]:
+    return utf8_buffer(pl.Series(sorted(english_stop_words()), dtype=pl.String))
 
 
 def _stop_word_mask(strings: pl.Series) -> np.ndarray:
-    """Which of the distinct tokens are English stop words."""
+    """Which of the distinct terms are English stop words."""
     return strings.is_in(pl.Series(sorted(english_stop_words()), dtype=pl.String).implode()).to_numpy()
 
 
-def word_terms(texts: pl.Series) -> Terms:
-    """Words and word bigrams, as ``HashingVectorizer(stop_words="english", ngram_range=(1, 2))`` analyses them."""
-    tokens = _tokens(texts, _WORD, lower_first=True)
-    codes, strings = _coded(tokens["token"])
-    content = ~_stop_word_mask(strings)[codes]  # removed before the bigrams: "talks in Istanbul" → "talks istanbul"
-    docs = tokens["doc"].to_numpy().astype(np.int64)[content]
-    return _with_bigrams(docs, codes[content], strings)
+def _csr(n: int, indptr: np.ndarray, indices: bytearray, counts: bytearray) -> sp.csr_matrix:
+    return sp.csr_matrix((np.frombuffer(counts, dtype=np.float32), np.frombuffer(indices, dtype=np.int32), indptr),
+                         shape=(n, HASH_FEATURES))
 
 
-def name_terms(texts: pl.Series) -> Terms:
-    """Names, years and bigrams of adjacent names (see the module docstring), lower-cased."""
-    tokens = _name_tokens(texts)
-    return tokens.terms(_names(pl.DataFrame({"term": tokens.strings, "capital": tokens.capital,
-                                             "lower": tokens.lower})))
+def _word_block(texts: pl.Series) -> sp.csr_matrix:
+    """``(len(texts), HASH_FEATURES)`` counts of words and word bigrams, as ``HashingVectorizer(stop_words="english",
+    ngram_range=(1, 2))`` counts them: words are ``WORD_PATTERN``'s matches in the lower-cased text, stop words go
+    before the bigrams are made ("talks in Istanbul" → "talks istanbul")."""
+    data, starts = utf8_buffer(texts.fill_null("").str.to_lowercase())
+    indptr = np.empty(len(texts) + 1, dtype=np.int64)
+    indices, counts = _kernel.word_counts(data, starts, _code_set(data, starts, r"\w"), *_stop_word_buffer(),
+                                          HASH_FEATURES, indptr)
+    return _csr(len(texts), indptr, indices, counts)
 
 
 @dataclass(frozen=True)
 class _NameTokens:
-    """The name-like tokens of some texts (lower-cased, coded as in ``_coded``) and how often each distinct one is
-    written capitalised and in lower case."""
+    """The name-like tokens of some texts (``NAME_PATTERN``'s matches, lower-cased): the distinct terms in order of
+    first sight (``terms``, and their UTF-8 bytes for the kernel), how often each is written capitalised and in
+    lower case, every token's term and each text's first token."""
 
-    docs: np.ndarray
-    codes: np.ndarray
-    strings: pl.Series
+    terms: pl.Series
+    term_data: bytearray
+    term_starts: bytearray
     capital: np.ndarray
     lower: np.ndarray
+    tokens: bytearray
+    token_starts: np.ndarray
 
-    def terms(self, names: pl.DataFrame) -> Terms:
-        """``Terms`` of these tokens, given which terms are names (``_names``, over however many texts)."""
-        is_name = pl.DataFrame({"term": self.strings}).join(names, on="term", how="left", maintain_order="left")
-        return _with_bigrams(self.docs, self.codes, self.strings,
-                             is_name["name"].fill_null(False).to_numpy()[self.codes])
+    @classmethod
+    def of(cls, texts: pl.Series) -> _NameTokens:
+        data, starts = utf8_buffer(texts.fill_null(""))
+        token_starts = np.empty(len(texts) + 1, dtype=np.int64)
+        term_data, term_starts, capital, lower, tokens = _kernel.name_tokens(
+            data, starts, _code_set(data, starts, r"\d"), token_starts)
+        offsets = np.frombuffer(term_starts, dtype=np.int64)
+        terms = pl.from_arrow(pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets),
+                                                               pa.py_buffer(term_data)))
+        return cls(terms.alias("term"), term_data, term_starts, np.frombuffer(capital, dtype=np.int64),
+                   np.frombuffer(lower, dtype=np.int64), tokens, token_starts)
 
+    def spelling(self) -> pl.DataFrame:
+        """``term, capital, lower`` of these tokens, for ``_names``."""
+        return pl.DataFrame({"term": self.terms, "capital": self.capital, "lower": self.lower})
 
-def _name_tokens(texts: pl.Series) -> _NameTokens:
-    tokens = _tokens(texts, _NAME_TOKEN, lower_first=False)
-    capital = tokens["token"].str.contains("^[A-Z]").to_numpy()
-    codes, strings = _coded(tokens["token"].str.to_lowercase())
-    return _NameTokens(tokens["doc"].to_numpy().astype(np.int64), codes, strings,
-                       np.bincount(codes, weights=capital, minlength=len(strings)),
-                       np.bincount(codes, weights=~capital, minlength=len(strings)))
+    def counts(self, names: pl.DataFrame) -> sp.csr_matrix:
+        """Counts of the names among these tokens and of the bigrams of adjacent names, given which terms are names
+        (``_names``, over however many texts)."""
+        is_name = (pl.DataFrame({"term": self.terms}).join(names, on="term", how="left", maintain_order="left")
+                   ["name"].fill_null(False).to_numpy().astype(np.uint8))
+        indptr = np.empty(len(self.token_starts), dtype=np.int64)
+        indices, counts = _kernel.name_counts(self.term_data, self.term_starts, is_name, self.tokens,
+                                              self.token_starts, HASH_FEATURES, indptr)
+        return _csr(len(indptr) - 1, indptr, indices, counts)
 
 
 def _names(counts: pl.DataFrame) -> pl.DataFrame:
@@ -204,14 +182,13 @@ def _names(counts: pl.DataFrame) -> pl.DataFrame:
 
 
 def _name_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.csr_matrix:
-    """``name_terms(texts).counts(...)`` made ``block_texts`` texts at a time: the tokens of every block first, for
-    the night's counts of how each term is written (what makes it a name), then each block's terms and counts."""
+    """Counts of names, years and bigrams of adjacent names, made ``block_texts`` texts at a time: the tokens of
+    every block first, for the night's counts of how each term is written (what makes it a name), then each
+    block's counts."""
     starts = range(0, len(texts), block_texts)
-    blocks = map_blocks(lambda start: _name_tokens(texts.slice(start, block_texts)), starts, default_threads())
-    names = _names(pl.concat([pl.DataFrame({"term": b.strings, "capital": b.capital, "lower": b.lower})
-                              for b in blocks]))
-    return _stacked(map_blocks(lambda k: blocks[k].terms(names).counts(min(block_texts, len(texts) - starts[k])),
-                               range(len(blocks)), default_threads()))
+    blocks = map_blocks(lambda start: _NameTokens.of(texts.slice(start, block_texts)), starts, default_threads())
+    names = _names(pl.concat([block.spelling() for block in blocks]))
+    return _stacked(map_blocks(lambda block: block.counts(names), blocks, default_threads()))
 
 
 def _stacked(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
@@ -219,55 +196,34 @@ def _stacked(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
     return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
 
 
-TFIDF_BLOCK_ENTRIES = 1 << 22  # entries weighed and normalised at once: bounds the transform's temporaries
-
-
-def _tfidf(counts: sp.csr_matrix, min_df: int = 2, block_entries: int = TFIDF_BLOCK_ENTRIES) -> sp.csr_matrix:
+def _tfidf(counts: sp.csr_matrix, min_df: int = 2) -> sp.csr_matrix:
     """Sublinear TF-IDF of hashed counts (duplicates summed), terms in fewer than ``min_df`` documents dropped, rows
     L2-normalised: what scikit-learn's ``TfidfTransformer(sublinear_tf=True)`` gives on the kept columns, float32
     step for step (``1 + ln tf``, ``idf = 1 + ln((n + 1) / (df + 1))``, squares summed in float64), computed here
-    because importing scikit-learn cost more than the whole transform; a test holds the two equal bit for bit. Rows
-    are done ``block_entries`` entries at a time, written into the result's own arrays (done all at once, the
-    temporaries raised the lexical build's peak by 0.2 GB on 90,000 articles)."""
+    because importing scikit-learn cost more than the whole transform; a test holds the two equal bit for bit. The
+    logarithms are numpy's (as scikit-learn's are); the weighing and the norms run in the compiled kernel, row by
+    row into the result's own arrays (numpy's passes over a night's 7 million entries took 0.45 s and whole-matrix
+    temporaries)."""
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=counts.shape[1])  # one entry per (row, term): document frequency
     keep = df >= min_df
-    column = (np.cumsum(keep) - 1).astype(np.int32)  # a kept term's column among the kept ones
+    column = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)  # a kept term's column among the kept ones
     idf = np.full(int(keep.sum()), n + 1, dtype=np.float32) / (df[keep].astype(np.float32) + np.float32(1))
     np.log(idf, out=idf)
     idf += np.float32(1)
-    kept_per_row = np.zeros(n, dtype=np.int64)
     total = int(np.count_nonzero(keep[counts.indices]))
     data, indices = np.empty(total, dtype=np.float32), np.empty(total, dtype=np.int32)
-    written = 0
-    for lo, hi in offset_runs(counts.indptr, block_entries):
-        start, end = counts.indptr[lo], counts.indptr[hi]
-        kept = keep[counts.indices[start:end]]
-        ends = np.concatenate([[0], np.cumsum(kept)])[counts.indptr[lo : hi + 1] - start]
-        lengths = np.diff(ends)
-        block = counts.data[start:end][kept].astype(np.float32)
-        block_columns = column[counts.indices[start:end][kept]]
-        np.log(block, out=block)
-        block += np.float32(1)
-        block *= idf[block_columns]
-        rows = np.repeat(np.arange(hi - lo), lengths)
-        norms = np.sqrt(np.bincount(rows, weights=(block * block).astype(np.float64), minlength=hi - lo))
-        norms[norms == 0] = 1.0
-        data[written : written + len(block)] = block / norms[rows]
-        indices[written : written + len(block)] = block_columns
-        kept_per_row[lo:hi] = lengths
-        written += len(block)
-    indptr = np.concatenate([[0], np.cumsum(kept_per_row)])
+    indptr = np.empty(n + 1, dtype=np.int64)
+    _kernel.tfidf_rows(counts.indptr.astype(np.int64, copy=False), counts.indices.astype(np.int32, copy=False),
+                       np.log(counts.data.astype(np.float32)), column, idf, indptr, indices, data)
     return sp.csr_matrix((data, indices, indptr), shape=(n, idf.size))
 
 
 def _word_counts(texts: pl.Series, block_texts: int = WORD_BLOCK_TEXTS) -> sp.csr_matrix:
-    """``word_terms(texts).counts(...)``, made ``block_texts`` texts at a time (one block per core at once) and
-    stacked: a text's words and bigrams are its own, so the matrix is the same, and only the running blocks' token
-    tables are held (on a night of 90,000 full articles they peak at 2.3 GB for the whole night)."""
-    return _stacked(map_blocks(lambda start: word_terms(texts.slice(start, block_texts))
-                               .counts(min(block_texts, len(texts) - start)), range(0, len(texts), block_texts),
-                               default_threads()))
+    """``_word_block`` of ``block_texts`` texts at a time (one block per core at once), stacked: a text's words and
+    bigrams are its own, so the matrix is the same, and only the running blocks' buffers are held."""
+    return _stacked(map_blocks(lambda start: _word_block(texts.slice(start, block_texts)),
+                               range(0, len(texts), block_texts), default_threads()))
 
 
 def lexical_vectors(titles, bodies, min_df: int = 2) -> sp.csr_matrix:

@@ -240,7 +240,7 @@ def _normalised_buffer(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     texts = texts.fill_null("")
     data, offsets = utf8_buffer(texts)
-    present = _present_codes(data, offsets)
+    present = present_codes(data, offsets)
     unknown = [code for code in present if code not in _CHANGES]
     if unknown:
         chars = [chr(code) for code in unknown]
@@ -262,7 +262,7 @@ def _normalised(texts: pl.Series) -> pl.Series:
     NFKC (curly quotes, dashes, no-break spaces and accented letters in composed form cannot)."""
     lowered = texts.str.to_lowercase()
     data, offsets = utf8_buffer(lowered)
-    bad = [code for code in _present_codes(data, offsets) if _needs_nfkc(code)]
+    bad = [code for code in present_codes(data, offsets) if _needs_nfkc(code)]
     if not bad:
         return lowered
     docs = _docs_holding(data, offsets, bad)
@@ -286,7 +286,7 @@ def _arrow(texts: pl.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _present_codes(data: np.ndarray, offsets: np.ndarray) -> list[int]:
+def present_codes(data: np.ndarray, offsets: np.ndarray) -> list[int]:
     """The distinct non-ASCII code points of the texts, in order."""
     present = np.zeros(_CODE_SET_BYTES, dtype=np.uint8)
     _kernel.code_points(data, offsets, present)
