@@ -114,6 +114,35 @@ def test_candidate_neighbours_ties_go_to_the_lower_row_and_threads_change_nothin
         assert np.array_equal(other, index)
 
 
+@pytest.mark.parametrize("block_rows", [1, 3, 8, 64])
+def test_a_tile_pair_split_into_blocks_gives_the_lists_of_one_product(block_rows):
+    """A tile pair is taken in blocks, each starting from the rows' best so far: the rows and columns of one product
+    of the whole pair, for a tile with itself (blocks on and above its diagonal only) and for two tiles, with ties
+    (equal vectors) and days beyond the window; the scores to the last bits a product's shape may move (the chosen
+    cells are rescored each on its own, ``_rescored``)."""
+    rng = np.random.default_rng(17)
+    vectors = rng.normal(size=(90, 12)).astype(np.float32)
+    vectors[30:45] = vectors[3]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    days = np.sort(rng.uniform(0, 20, size=90))
+    for tile in ((0, 50, 0, 50), (0, 50, 50, 90), (10, 37, 37, 90)):
+        whole = stories_module.neighbour_tile(vectors, days, 5.0, 6, tile, block_rows=10_000)
+        split = stories_module.neighbour_tile(vectors, days, 5.0, 6, tile, block_rows=block_rows)
+        assert len(split) == len(whole) == (1 if tile[0] == tile[2] else 2)
+        for (first, columns, scores), (first_w, columns_w, scores_w) in zip(split, whole, strict=True):
+            assert first == first_w
+            assert np.array_equal(columns, columns_w)
+            assert np.allclose(scores, scores_w, rtol=0, atol=1e-6)
+
+
+def test_members_of_sorted_keys_are_what_isin_finds():
+    rng = np.random.default_rng(3)
+    keys = np.unique(rng.integers(0, 1000, size=300))
+    values = rng.integers(-5, 1010, size=2000)
+    assert np.array_equal(stories_module._members_of_sorted(values, keys), np.isin(values, keys))
+    assert not stories_module._members_of_sorted(values, keys[:0]).any()
+
+
 @pytest.mark.parametrize("rescore_rows", [1, 7, 4096])
 def test_candidate_neighbours_do_not_depend_on_how_many_rows_are_rescored_at_once(monkeypatch, rescore_rows):
     """A block's chosen cells are rescored a few rows at a time: one row, a few rows or the whole block give one
