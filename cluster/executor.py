@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import gc
 import logging
 import resource
 import sys
@@ -26,6 +27,13 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from .stage import RunContext, Stage, Tables
 
 log = logging.getLogger("newsclust")
+
+# Python's cyclic collector while stages run: a young collection every 50,000 new container objects instead of 700,
+# an older one every 20 of those. With the defaults, the millions of short-lived rows, tokens and tuples a night
+# makes set off full collections that walk every live object: nine of them took 0.65 s of the 13 s a night of 22,000
+# articles spends outside its embeddings (0.81 s of collecting in all; 0.12 s with these). Cycles still go at the
+# next young collection; only how often the collector looks changes.
+RUN_COLLECTION_THRESHOLDS = (50_000, 20, 10)
 
 
 @dataclass
@@ -73,6 +81,17 @@ def peak_rss_mb() -> float:
 
 
 @contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with ``RUN_COLLECTION_THRESHOLDS``; the caller's thresholds come back afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(*RUN_COLLECTION_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@contextmanager
 def elapsed_line(name: str, live: bool) -> Iterator[None]:
     """On a terminal, a transient spinner line ``stage NAME 0:00:14`` while the block runs; else nothing."""
     if not live:
@@ -95,8 +114,9 @@ class LocalExecutor:
     def run(self, stages: Sequence[Stage], tables: Tables, context: RunContext) -> Tables:
         """Run ``stages`` in order; each one's tables join (and may replace) the named tables; return them all."""
         tables = dict(tables)
-        for stage in stages:
-            tables.update(self.run_stage(stage, tables, context))
+        with fewer_collections():
+            for stage in stages:
+                tables.update(self.run_stage(stage, tables, context))
         return tables
 
     def run_stage(self, stage: Stage, tables: Tables, context: RunContext) -> Tables:

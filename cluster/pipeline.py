@@ -27,7 +27,7 @@ from .atomic import atomic_folder, ensure_replaceable
 from .config import Config
 from .embed import Embedder
 from .engines import Engine, engine_for
-from .executor import LocalExecutor, StageLog
+from .executor import LocalExecutor, StageLog, fewer_collections
 from .output_tables import run_counts
 from .readers import expand_inputs
 from .report import write_run_folder
@@ -146,7 +146,8 @@ def write_run(result: RunResult, folder: Path, writer: TableWriter | None = None
     so a folder without it is incomplete), the tables by ``writer`` (the engine's; default: polars, one file each).
     ``run_to_folder`` and the nightly job both write through here."""
     try:
-        write_run_folder(result.tables, result.manifest(), result.config.output, folder, writer)
+        with fewer_collections():  # the report's rows and cells, like a stage's
+            write_run_folder(result.tables, result.manifest(), result.config.output, folder, writer)
     except pl.exceptions.PolarsError as exc:  # polars reports a full disk as a ComputeError, not an OSError
         raise OSError(f"cannot write {folder}: {str(exc).strip().splitlines()[0]}") from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from datetime import date
@@ -11,7 +12,7 @@ import polars as pl
 import pytest
 
 from cluster.config import Config
-from cluster.executor import LocalExecutor, _malloc_trim, release_free_memory
+from cluster.executor import RUN_COLLECTION_THRESHOLDS, LocalExecutor, _malloc_trim, release_free_memory
 from cluster.stage import RunContext, Stage, StageContractError, StageOutput, Tables
 
 
@@ -72,6 +73,24 @@ def test_a_stage_sees_only_the_tables_it_declares():
     LocalExecutor(live=False).run([_Peek()], {"numbers": pl.DataFrame({"n": [1]}), "other": pl.DataFrame()},
                                   _context())
     assert seen == [{"numbers"}]
+
+
+def test_stages_run_with_the_run_collection_thresholds_and_the_callers_come_back_even_after_an_error():
+    seen: list[tuple[int, int, int]] = []
+
+    class _Thresholds(_Double):
+        def run(self, tables: Tables, context: RunContext) -> StageOutput:
+            seen.append(gc.get_threshold())
+            return super().run(tables, context)
+
+    before = gc.get_threshold()
+    assert before != RUN_COLLECTION_THRESHOLDS
+    LocalExecutor(live=False).run([_Thresholds()], {"numbers": pl.DataFrame({"n": [1]})}, _context())
+    assert seen == [RUN_COLLECTION_THRESHOLDS] and gc.get_threshold() == before
+    with pytest.raises(StageContractError):
+        LocalExecutor(live=False).run([_Thresholds(), _Undeclared()], {"numbers": pl.DataFrame({"n": [1]})},
+                                      _context())
+    assert gc.get_threshold() == before
 
 
 def test_the_live_line_is_transient_and_absent_off_a_terminal(capsys):
