@@ -451,8 +451,8 @@ def cluster_stories(canonicals: pl.DataFrame, vectors: np.ndarray, config: Stori
     return conform(table, STORY_MEMBERS, "stories")
 
 
-def _centrality(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Cosine of each vector to its cluster's normalised mean."""
+def _centrality(vectors: np.ndarray, labels: np.ndarray, block_rows: int = BLOCK_ROWS) -> np.ndarray:
+    """Cosine of each vector to its cluster's normalised mean (taken ``block_rows`` rows at a time)."""
     if len(labels) == 0:
         return np.ones(0, dtype=np.float64)
     wide = vectors.astype(np.float64)
@@ -464,7 +464,11 @@ def _centrality(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     centres = sums / norms
-    return np.round(np.einsum("ij,ij->i", wide, centres[labels]), 6)
+    cosines = np.empty(n)
+    for r0 in range(0, n, block_rows):  # each block's centres gathered apart: one gather of every row's centre was
+        r1 = min(r0 + block_rows, n)     # 60 MB of fresh pages at 19,800 rows (0.18 s against 0.05 s)
+        cosines[r0:r1] = np.einsum("ij,ij->i", wide[r0:r1], centres[labels[r0:r1]])
+    return np.round(cosines, 6)
 
 
 def centroids(members: pl.DataFrame, ids: list[str], vectors: np.ndarray) -> dict[str, np.ndarray]:

@@ -518,3 +518,5 @@ def test_centrality_sums_each_cluster_in_row_order_as_add_at_does():
     norms[norms == 0] = 1.0
     expected = np.round(np.einsum("ij,ij->i", vectors.astype(np.float64), (sums / norms)[labels]), 6)
     assert np.array_equal(stories_module._centrality(vectors, labels), expected)
+    for block_rows in (1, 7, 299):
+        assert np.array_equal(stories_module._centrality(vectors, labels, block_rows), expected)
